@@ -1,0 +1,103 @@
+"""Match a file's column headers to intercept-schema fields, tolerating case, spacing and spelling."""
+from __future__ import annotations
+
+import difflib
+import re
+
+# Field -> accepted header spellings (compared after normalisation: lower case, letters and digits only).
+# Urdu-transliterated headers seen in ledgers are included (tareekh = date, jagah = place, afraad = persons).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "record_id", "recordid", "case_id", "case_no", "case_number", "reference", "ref",
+           "ref_no", "fir_no", "fir"),
+    "date": ("date", "intercept_date", "date_of_intercept", "interception_date", "event_date",
+             "incident_date", "tareekh", "tarikh", "dated"),
+    "date_from": ("date_from", "from_date", "start_date", "period_start", "date_start", "from"),
+    "date_to": ("date_to", "to_date", "end_date", "period_end", "date_end", "to"),
+    "lat": ("lat", "latitude", "y", "lat_dd", "latitude_dd", "northing", "y_coord", "ycoord", "point_y"),
+    "lon": ("lon", "lng", "long", "longitude", "x", "lon_dd", "longitude_dd", "easting", "x_coord",
+            "xcoord", "point_x"),
+    "persons": ("persons", "person", "people", "number_of_persons", "no_of_persons", "num_persons",
+                "n_persons", "count", "pax", "migrants", "individuals", "victims", "afraad", "nafri",
+                "number", "total_persons", "persons_intercepted"),
+    "case_type": ("case_type", "casetype", "type", "crime", "crime_type", "category", "offence",
+                  "offense", "case_category"),
+    "mode": ("mode", "travel_mode", "transport", "transport_mode", "means", "route_mode", "via"),
+    "agency": ("agency", "intercepted_by", "department", "force", "unit", "agency_name"),
+    "place_name": ("place_name", "place", "placename", "location", "locality", "site", "city", "town",
+                   "village", "mauza", "jagah", "area", "location_name"),
+    "nationality": ("nationality", "country_of_origin", "citizenship", "nationalities"),
+    "notes": ("notes", "note", "remarks", "remark", "comments", "comment", "description", "details"),
+    "synthetic": ("synthetic", "simulated", "is_synthetic"),
+    "source": ("source", "provenance", "data_source"),
+    "crs": ("crs", "epsg", "srid", "projection", "coordinate_system"),
+    # Columns written by our own rejected-rows export; ignored on re-import.
+    "_ignore": ("reason", "source_row", "rejection_reason"),
+}
+
+GEOMETRY_LON = "__lon"
+GEOMETRY_LAT = "__lat"
+GEOMETRY_PROBLEM = "__geometry_problem"
+
+
+def normalise_header(header) -> str:
+    """Lower case, letters and digits only: ``' No. of Persons '`` -> ``'noofpersons'``."""
+    return re.sub(r"[^0-9a-z]+", "", str(header).strip().lower())
+
+
+_LOOKUP = {normalise_header(spelling): field for field, spellings in SYNONYMS.items()
+           for spelling in spellings}
+
+
+def match_columns(headers: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Map schema fields to column positions.
+
+    Returns ``(field -> index, notes)``.  Exact synonym matches win; then close
+    misspellings (``Lattitude``) are accepted with a note; a field claimed by two
+    columns keeps the first and notes the other; unknown columns are listed once.
+    """
+    mapping: dict[str, int] = {}
+    notes: list[str] = []
+    unknown: list[str] = []
+    for index, header in enumerate(headers):
+        if header == GEOMETRY_LON:
+            mapping["lon"] = index
+            continue
+        if header == GEOMETRY_LAT:
+            mapping["lat"] = index
+            continue
+        if header == GEOMETRY_PROBLEM:
+            mapping["_geometry_problem"] = index
+            continue
+        key = normalise_header(header)
+        field = _LOOKUP.get(key)
+        if field is None and len(key) >= 4:
+            close = difflib.get_close_matches(key, list(_LOOKUP), n=1, cutoff=0.85)
+            if close:
+                field = _LOOKUP[close[0]]
+                if field != "_ignore":
+                    notes.append(f"column '{header}' read as {field}")
+        if field is None:
+            if key:
+                unknown.append(str(header))
+            continue
+        if field == "_ignore":
+            continue
+        if field in mapping:
+            if headers[mapping[field]] in (GEOMETRY_LON, GEOMETRY_LAT):
+                notes.append(f"column '{header}' ignored: the file's point geometry gives the {field}")
+            else:
+                notes.append(f"column '{header}' ignored: {field} already comes from column "
+                             f"'{headers[mapping[field]]}'")
+            continue
+        mapping[field] = index
+    if unknown:
+        shown = ", ".join(f"'{name}'" for name in unknown[:8])
+        more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
+        notes.append(f"{len(unknown)} column(s) not used: {shown}{more}")
+    return mapping, notes
+
+
+def recognised_count(headers: list[str]) -> int:
+    """How many schema fields a candidate header row names (used to find the header row)."""
+    mapping, _ = match_columns(headers)
+    return len(mapping)
