@@ -1,0 +1,281 @@
+"""Maximal covering on paths as a sparse MILP solved with HiGHS, plus the greedy heuristic.
+
+Decision x_j = 1 when site j gets a checkpoint.  A route r meeting checkpoints
+with detection p_j is intercepted with probability 1 - prod(1 - p_j x_j).
+
+* binary coverage (every used p_j = 1, no capacity): y_r <= sum_j x_j, y_r <= 1
+  (the classical MCLP, as in spopt).
+* otherwise an exact chain linearisation: along the route's sites
+  s_t >= s_{t-1} - p_t w_t, w_t <= x_t, w_t <= s_{t-1}, s_0 = 1, and
+  y_r <= 1 - s_T.  At binary x the optimum has w_t = x_t s_{t-1}, so s_T is the
+  exact survival.  With capacities the catch at a site, sum_r vol_r (s_{t-1}-s_t),
+  is capped by capacity x_j (catch can only fall short of p, never exceed it).
+
+Routes can be grouped (one group per origin-destination): the robust model
+maximises sum_g vol_g eta_g with eta_g <= y_r for every known route r of g.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+MIP_GAP = 1e-4
+
+
+@dataclass
+class SolveResult:
+    chosen: np.ndarray          # site positions with x = 1 (fixed ones included)
+    objective: float            # weighted catch of the returned solution (model value)
+    bound: float                # proven upper bound on the objective
+    gap: float                  # (bound - objective) / max(objective, tiny)
+    status: str
+    greedy_objective: float
+    route_catch: np.ndarray | None = None  # model catch per route (capacity mode)
+    stats: dict = field(default_factory=dict)
+
+
+def survival(A: sp.csr_matrix, p: np.ndarray, chosen) -> np.ndarray:
+    """Exact survival prod(1 - p_j) over chosen sites on each row of A."""
+    x = np.zeros(A.shape[1])
+    x[np.asarray(chosen, dtype=int)] = 1.0
+    with np.errstate(divide="ignore"):
+        logq = np.log1p(-np.minimum(p, 1.0) * x)
+    caught_surely = np.isneginf(logq)
+    logq[caught_surely] = 0.0
+    out = np.exp(A @ logq)
+    if caught_surely.any():
+        out[(A @ caught_surely.astype(float)) > 0] = 0.0
+    return out
+
+
+def greedy(A: sp.csr_matrix, weight: np.ndarray, p: np.ndarray, k: int, *, fixed_on=(), required=(),
+           allowed: np.ndarray | None = None) -> np.ndarray:
+    """Greedy maximal covering: add the site with the largest marginal catch, k times.
+
+    The catch function is monotone submodular, so greedy is within 1 - 1/e of the
+    optimum; in practice it is usually within a fraction of a percent.
+    """
+    n = A.shape[1]
+    fixed_on = np.asarray(fixed_on, dtype=int)
+    required = np.asarray(required, dtype=int)
+    s = survival(A, p, fixed_on) if len(fixed_on) else np.ones(A.shape[0])
+    chosen = list(required)
+    if len(required):
+        s = s * survival(A, p, required)
+    ok = np.ones(n, dtype=bool) if allowed is None else allowed.copy()
+    ok[fixed_on] = False
+    ok[required] = False
+    AT = A.T.tocsr()
+    for _ in range(k - len(required)):
+        if not ok.any():
+            break
+        gain = (AT @ (weight * s)) * p
+        gain[~ok] = -1.0
+        j = int(np.argmax(gain))
+        chosen.append(j)
+        ok[j] = False
+        rows = AT.indices[AT.indptr[j]:AT.indptr[j + 1]]
+        s[rows] *= 1.0 - p[j]
+    return np.array(sorted(chosen), dtype=int)
+
+
+class _Rows:
+    """Accumulates constraint rows as COO triplets."""
+
+    def __init__(self):
+        self.r, self.c, self.v, self.lo, self.hi = [], [], [], [], []
+        self.n = 0
+
+    def add(self, rows, cols, vals, n_new, lo, hi):
+        self.r.append(np.asarray(rows, dtype=np.int64) + self.n)
+        self.c.append(np.asarray(cols, dtype=np.int64))
+        self.v.append(np.asarray(vals, dtype=float))
+        self.lo.append(np.broadcast_to(np.asarray(lo, dtype=float), (n_new,)))
+        self.hi.append(np.broadcast_to(np.asarray(hi, dtype=float), (n_new,)))
+        self.n += n_new
+
+    def csr(self, n_cols):
+        r = np.concatenate(self.r) if self.r else np.zeros(0, np.int64)
+        c = np.concatenate(self.c) if self.c else np.zeros(0, np.int64)
+        v = np.concatenate(self.v) if self.v else np.zeros(0)
+        m = sp.csr_matrix((v, (r, c)), shape=(self.n, n_cols))
+        m.sum_duplicates()
+        lo = np.concatenate(self.lo) if self.lo else np.zeros(0)
+        hi = np.concatenate(self.hi) if self.hi else np.zeros(0)
+        return m, lo, hi
+
+
+def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups: sp.csr_matrix | None = None,
+          fixed_on=(), required=(), forbidden=(), capacity_year: np.ndarray | None = None,
+          warm_start: np.ndarray | None = None, time_limit: float = 60.0, mip_rel_gap: float = MIP_GAP,
+          threads: int | None = None) -> SolveResult:
+    """Solve the covering MILP on routes A (routes x sites).
+
+    Without ``groups`` ``weight`` is per route; with ``groups`` (groups x routes,
+    0/1) it is per group and each group counts its least-intercepted route.
+    ``k`` is the budget of sites beyond ``fixed_on`` (existing sites).
+    """
+    A = sp.csr_matrix(A)
+    A.sort_indices()
+    n_routes, n = A.shape
+    fixed_on = np.asarray(fixed_on, dtype=int)
+    required = np.asarray(required, dtype=int)
+    forbidden = np.asarray(forbidden, dtype=int)
+    coverage = capacity_year is None and bool(np.all(p[np.unique(A.indices)] >= 1.0)) if A.nnz else True
+    rows = _Rows()
+
+    # columns: x (n) | y (n_routes) | chain s, w (nnz each) | eta (groups)
+    x0, y0 = 0, n
+    nnz = A.nnz
+    chain = not coverage
+    s0 = y0 + n_routes
+    w0 = s0 + (nnz if chain else 0)
+    e0 = w0 + (nnz if chain else 0)
+    n_groups = groups.shape[0] if groups is not None else 0
+    n_cols = e0 + n_groups
+
+    route_of = np.repeat(np.arange(n_routes), np.diff(A.indptr))
+    if coverage:
+        # y_r - sum x_j <= 0
+        rows.add(np.concatenate([np.arange(n_routes), route_of]),
+                 np.concatenate([y0 + np.arange(n_routes), x0 + A.indices]),
+                 np.concatenate([np.ones(n_routes), -np.ones(nnz)]), n_routes, -np.inf, 0.0)
+    else:
+        e = np.arange(nnz)
+        first = np.zeros(nnz, dtype=bool)
+        first[A.indptr[:-1][np.diff(A.indptr) > 0]] = True
+        last = A.indptr[1:][np.diff(A.indptr) > 0] - 1
+        pe = np.minimum(p[A.indices], 1.0)
+        # (a) w_e - x_j <= 0
+        rows.add(np.concatenate([e, e]), np.concatenate([w0 + e, x0 + A.indices]),
+                 np.concatenate([np.ones(nnz), -np.ones(nnz)]), nnz, -np.inf, 0.0)
+        # (b) w_e - s_{e-1} <= 0 (not first; first has w <= 1 as a bound)
+        nf = e[~first]
+        rows.add(np.concatenate([np.arange(len(nf)), np.arange(len(nf))]),
+                 np.concatenate([w0 + nf, s0 + nf - 1]),
+                 np.concatenate([np.ones(len(nf)), -np.ones(len(nf))]), len(nf), -np.inf, 0.0)
+        # (c) s_e - s_{e-1} + p w_e >= 0 ; first: s_e + p w_e >= 1
+        rr = np.concatenate([e, e, np.searchsorted(e, nf)])
+        cc = np.concatenate([s0 + e, w0 + e, s0 + nf - 1])
+        vv = np.concatenate([np.ones(nnz), pe, -np.ones(len(nf))])
+        rows.add(rr, cc, vv, nnz, np.where(first, 1.0, 0.0), np.inf)
+        # (d) y_r + s_last <= 1 (routes with no site keep y = 0 through its bound)
+        has = np.flatnonzero(np.diff(A.indptr) > 0)
+        rows.add(np.concatenate([np.arange(len(has)), np.arange(len(has))]),
+                 np.concatenate([y0 + has, s0 + last]), np.ones(2 * len(has)), len(has), -np.inf, 1.0)
+        if capacity_year is not None:
+            if groups is not None:
+                raise ValueError("capacity is supported for static plans only")
+            # survival never rises along a route: s_e - s_{e-1} <= 0
+            rows.add(np.concatenate([np.arange(len(nf)), np.arange(len(nf))]),
+                     np.concatenate([s0 + nf, s0 + nf - 1]),
+                     np.concatenate([np.ones(len(nf)), -np.ones(len(nf))]), len(nf), -np.inf, 0.0)
+            # catch at site j: sum vol (s_{e-1} - s_e) - cap_j x_j <= 0
+            cap = np.asarray(capacity_year, dtype=float)
+            capped = np.flatnonzero(np.isfinite(cap))
+            site_row = -np.ones(n, dtype=np.int64)
+            site_row[capped] = np.arange(len(capped))
+            sr = site_row[A.indices]
+            vol = weight[route_of]
+            m = sr >= 0
+            prev_m = m & ~first
+            rr = np.concatenate([sr[m], sr[prev_m], np.arange(len(capped))])
+            cc = np.concatenate([s0 + e[m], s0 + e[prev_m] - 1, x0 + capped])
+            vv = np.concatenate([-vol[m], vol[prev_m], -cap[capped]])
+            rhs = np.zeros(len(capped))
+            np.add.at(rhs, sr[m & first], -vol[m & first])
+            rows.add(rr, cc, vv, len(capped), -np.inf, rhs)
+    if groups is not None:
+        g = sp.coo_matrix(groups)
+        rows.add(np.concatenate([np.arange(g.nnz), np.arange(g.nnz)]),
+                 np.concatenate([e0 + g.row, y0 + g.col]),
+                 np.concatenate([np.ones(g.nnz), -np.ones(g.nnz)]), g.nnz, -np.inf, 0.0)
+    budget_cols = np.setdiff1d(np.arange(n), fixed_on)
+    rows.add(np.zeros(len(budget_cols)), x0 + budget_cols, np.ones(len(budget_cols)), 1, -np.inf, float(k))
+
+    matrix, row_lo, row_hi = rows.csr(n_cols)
+    col_lo = np.zeros(n_cols)
+    col_hi = np.ones(n_cols)
+    col_lo[x0 + fixed_on] = 1.0
+    col_lo[x0 + required] = 1.0
+    col_hi[x0 + forbidden] = 0.0
+    cost = np.zeros(n_cols)
+    if groups is None:
+        cost[y0:y0 + n_routes] = weight
+    else:
+        cost[e0:] = weight
+    integrality = np.zeros(n_cols, dtype=np.int32)
+    integrality[x0:x0 + n] = 1
+
+    allowed = np.ones(n, dtype=bool)
+    allowed[forbidden] = False
+    route_weight = weight if groups is None else np.asarray(groups.T @ weight).ravel()
+    g_sites = greedy(A, route_weight, p, k, fixed_on=fixed_on, required=required, allowed=allowed)
+    g_obj = _value(A, p, weight, groups, np.concatenate([fixed_on, g_sites]))
+    start = g_sites if warm_start is None else np.asarray(warm_start, dtype=int)
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    h.passModel(int(n_cols), int(matrix.shape[0]), int(matrix.nnz), 2, -1, 0.0,
+                cost, col_lo, col_hi, row_lo, row_hi,
+                matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32), matrix.data.astype(float),
+                integrality)
+    xs = np.zeros(n)
+    xs[np.concatenate([fixed_on, start]).astype(int)] = 1.0
+    h.setSolution(n, np.arange(n, dtype=np.int32), xs)
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    stats = {"rows": int(matrix.shape[0]), "cols": int(n_cols), "nonzeros": int(matrix.nnz),
+             "formulation": "coverage" if coverage else "chain", "mip_nodes": int(info.mip_node_count)}
+    sol = h.getSolution()
+    has_solution = info.primal_solution_status == 2 and len(sol.col_value) == n_cols
+    if not has_solution:
+        chosen = np.concatenate([fixed_on, g_sites])
+        return SolveResult(np.unique(chosen), g_obj, float("nan"), float("nan"),
+                           f"greedy (solver: {status})", g_obj, stats=stats)
+    col = np.asarray(sol.col_value)
+    chosen = np.flatnonzero(col[x0:x0 + n] > 0.5)
+    obj = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound)
+    gap = max(0.0, (bound - obj) / max(abs(obj), 1e-12)) if np.isfinite(bound) else float("nan")
+    catch = np.clip(col[y0:y0 + n_routes], 0.0, 1.0) if capacity_year is not None else None
+    return SolveResult(chosen, obj, bound, gap, status.lower(), g_obj, route_catch=catch, stats=stats)
+
+
+def _value(A, p, weight, groups, chosen) -> float:
+    catch = 1.0 - survival(A, p, chosen)
+    if groups is None:
+        return float(weight @ catch)
+    g = sp.csr_matrix(groups)
+    worst = np.array([catch[g.indices[g.indptr[i]:g.indptr[i + 1]]].min() if g.indptr[i + 1] > g.indptr[i] else 0.0
+                      for i in range(g.shape[0])])
+    return float(weight @ worst)
+
+
+def merge_rows(A: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Distinct rows of A and, for each original row, the index of its distinct row."""
+    A = sp.csr_matrix(A)
+    A.sort_indices()
+    keys = [A.indices[A.indptr[i]:A.indptr[i + 1]].tobytes() for i in range(A.shape[0])]
+    first_of: dict[bytes, int] = {}
+    inverse = np.fromiter((first_of.setdefault(key, len(first_of)) for key in keys), dtype=np.int64, count=len(keys))
+    reps = np.zeros(len(first_of), dtype=np.int64)
+    reps[inverse[::-1]] = np.arange(len(keys))[::-1]
+    return A[reps], inverse
+
+
+def column_groups(A: sp.csr_matrix) -> np.ndarray:
+    """Label per column; equal labels mean identical columns (same routes)."""
+    C = sp.csc_matrix(A)
+    C.sort_indices()
+    seen: dict[bytes, int] = {}
+    return np.fromiter((seen.setdefault(C.indices[C.indptr[j]:C.indptr[j + 1]].tobytes(), len(seen))
+                        for j in range(C.shape[1])), dtype=np.int64, count=C.shape[1])

@@ -1,0 +1,280 @@
+"""Candidate checkpoint sites and their incidence with routes.
+
+A site sits on a graph node (a crossing, a launch point, a transit hub) or on a
+link (an edge; a checkpoint on a link catches both directions).  Sites are
+thinned to one per road/track segment between junctions, because every edge of
+an unbranched chain carries exactly the same routes: more than one candidate
+per chain only adds identical columns to the optimiser.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from shapely.geometry import LineString, Point
+
+from geodata.crs import STORAGE_CRS, METRIC_CRS
+
+# Scenario parameters, editable per call.  Detection is the probability that a
+# checkpoint of this type stops a party that passes it; capacity is persons a
+# day it can process (interview, hold, hand over).
+DEFAULT_DETECTION: dict[str, float] = {
+    "crossing": 0.6,      # fixed post with FIA immigration desk
+    "launch_point": 0.5,  # coast guard at a fishing jetty
+    "hub": 0.3,           # bus/truck terminal in a transit city: crowds dilute checks
+    "road": 0.4,          # road checkpoint (Levies/FC/police)
+    "track": 0.25,        # mobile picket on a desert track
+    "user": 0.5,
+}
+DEFAULT_CAPACITY: dict[str, float] = {
+    "crossing": 600.0,     # unodc-2011 §8.1: 500-600 at once in Quetta
+    "launch_point": 100.0,
+    "hub": 300.0,
+    "road": 200.0,
+    "track": 60.0,
+    "user": 200.0,
+}
+NODE_SITE_KINDS = ("crossing", "launch_point", "hub")
+EDGE_SITE_MODES = ("road", "track", "crossing")
+SITE_COLUMNS = ["site_id", "site_type", "detection", "capacity", "node", "edge", "name", "source", "geometry"]
+SITE_SOURCE = "checkpost:placement.candidates"
+
+
+def link_ids(G: nx.MultiDiGraph) -> dict[tuple, tuple]:
+    """Map every edge (u, v, key) to one id per physical link, shared by both directions.
+
+    The reverse of (u, v, k) is (v, u, k) when it exists with the same mode,
+    else the reverse edge of the same mode whose length is closest.
+    """
+    ids: dict[tuple, tuple] = {}
+    for u, v, k, data in G.edges(keys=True, data=True):
+        if (u, v, k) in ids:
+            continue
+        link = (u, v, k)
+        ids[link] = link
+        if not G.has_edge(v, u):
+            continue
+        mode = data.get("mode")
+        back = G[v][u]
+        if k in back and back[k].get("mode") == mode and (v, u, k) not in ids:
+            ids[(v, u, k)] = link
+            continue
+        length = float(data.get("length", 0.0))
+        options = [(abs(float(d.get("length", 0.0)) - length), k2) for k2, d in back.items()
+                   if d.get("mode") == mode and (v, u, k2) not in ids]
+        if options:
+            ids[(v, u, min(options)[1])] = link
+    return ids
+
+
+def _edge_line(G, u, v, k) -> LineString:
+    geom = G.edges[u, v, k].get("geometry")
+    if geom is not None:
+        return geom
+    return LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
+
+
+def _segments(G: nx.MultiDiGraph, links: dict, site_nodes: set) -> list[list[tuple]]:
+    """Chains of links of an edge-site mode between junctions (degree != 2) or site nodes."""
+    und = nx.MultiGraph()
+    for (u, v, k), link in links.items():
+        if link == (u, v, k) and G.edges[u, v, k].get("mode") in EDGE_SITE_MODES:
+            und.add_edge(u, v, key=link)
+    stops = {n for n in und.nodes if und.degree(n) != 2 or n in site_nodes}
+    seen: set = set()
+    chains = []
+    for u, v, link in sorted(und.edges(keys=True), key=lambda e: str(e[2])):
+        if link in seen:
+            continue
+        chain = [link]
+        seen.add(link)
+        for start, nxt in ((u, v), (v, u)):  # walk both ways until a stop
+            prev, cur = start, nxt
+            while cur not in stops:
+                step = [(a, b, lk) for a, b, lk in und.edges(cur, keys=True) if lk not in seen]
+                if not step:
+                    break
+                _, b, lk = step[0]
+                seen.add(lk)
+                chain.append(lk)
+                prev, cur = cur, b
+        chains.append(chain)
+    return chains
+
+
+def candidates(G: nx.MultiDiGraph, *, detection: Mapping[str, float] | None = None,
+               capacity: Mapping[str, float] | None = None) -> gpd.GeoDataFrame:
+    """Default candidate checkpoint sites of a route network.
+
+    One site per crossing, launch-point and hub node, and one per road/track/
+    crossing segment between junctions (on its longest link, at the midpoint).
+    ``detection``/``capacity`` override the per-type defaults.
+    """
+    if not isinstance(G, nx.MultiDiGraph):
+        raise TypeError(f"candidates: network must be a networkx.MultiDiGraph, got {type(G).__name__}")
+    det = {**DEFAULT_DETECTION, **(detection or {})}
+    cap = {**DEFAULT_CAPACITY, **(capacity or {})}
+    _check_probabilities(det, "detection")
+    rows = []
+    site_nodes = {n for n, d in G.nodes(data=True) if d.get("kind") in NODE_SITE_KINDS}
+    for n in sorted(site_nodes, key=str):
+        d = G.nodes[n]
+        kind = d["kind"]
+        rows.append({"site_id": f"n{n}", "site_type": kind, "detection": det[kind], "capacity": cap.get(kind, np.nan),
+                     "node": n, "edge": None, "name": d.get("name", ""), "source": SITE_SOURCE,
+                     "geometry": Point(d["x"], d["y"])})
+    links = link_ids(G)
+    for chain in _segments(G, links, site_nodes):
+        best = max(chain, key=lambda e: float(G.edges[e].get("length", 0.0)))
+        mode = G.edges[best].get("mode")
+        line = _edge_line(G, *best)
+        data = G.edges[best]
+        label = data.get("ref") or data.get("name") or ""
+        rows.append({"site_id": f"e{best[0]}-{best[1]}-{best[2]}", "site_type": mode, "detection": det[mode],
+                     "capacity": cap.get(mode, np.nan), "node": None, "edge": tuple(best),
+                     "name": str(label), "source": SITE_SOURCE,
+                     "geometry": line.interpolate(0.5, normalized=True)})
+    return _frame(rows)
+
+
+def _frame(rows) -> gpd.GeoDataFrame:
+    df = pd.DataFrame(rows, columns=SITE_COLUMNS)
+    # keep node ids as given (ints stay ints), None where the site is on a link
+    df["node"] = pd.Series([r.get("node") for r in rows], dtype="object", index=df.index)
+    df["edge"] = pd.Series([r.get("edge") for r in rows], dtype="object", index=df.index)
+    return gpd.GeoDataFrame(df, geometry="geometry", crs=STORAGE_CRS)
+
+
+def _check_probabilities(det: Mapping, what: str) -> None:
+    for key, p in det.items():
+        if not (0.0 <= float(p) <= 1.0):
+            raise ValueError(f"{what}[{key!r}] = {p}: a detection probability must lie in [0, 1]")
+
+
+def add_site(sites: gpd.GeoDataFrame, G: nx.MultiDiGraph, lon: float, lat: float, *, on: str = "edge",
+             site_type: str = "user", detection: float | None = None, capacity: float | None = None,
+             name: str = "", site_id: str | None = None) -> gpd.GeoDataFrame:
+    """Return ``sites`` with a user-proposed site snapped to the nearest link (or node)."""
+    if on not in ("edge", "node"):
+        raise ValueError(f"add_site: on must be 'edge' or 'node', got {on!r}")
+    p = DEFAULT_DETECTION.get(site_type, DEFAULT_DETECTION["user"]) if detection is None else float(detection)
+    _check_probabilities({site_type: p}, "detection")
+    here = gpd.GeoSeries([Point(lon, lat)], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0]
+    if on == "node":
+        nodes = list(G.nodes)
+        pts = gpd.GeoSeries([Point(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes], crs=STORAGE_CRS).to_crs(METRIC_CRS)
+        n = nodes[int(np.argmin(pts.distance(here).to_numpy()))]
+        row = {"node": n, "edge": None, "geometry": Point(G.nodes[n]["x"], G.nodes[n]["y"])}
+        default_id = f"u-n{n}"
+    else:
+        edges = [e for e in link_ids(G).items() if e[0] == e[1] and G.edges[e[0]].get("mode") in EDGE_SITE_MODES]
+        if not edges:
+            raise ValueError("add_site: the network has no road, track or crossing link to put a site on")
+        lines = gpd.GeoSeries([_edge_line(G, *e) for e, _ in edges], crs=STORAGE_CRS)
+        dist = lines.to_crs(METRIC_CRS).distance(here).to_numpy()
+        best = int(np.argmin(dist))
+        e = edges[best][0]
+        line = lines.iloc[best]
+        row = {"node": None, "edge": tuple(e), "geometry": line.interpolate(line.project(Point(lon, lat)))}
+        default_id = f"u-e{e[0]}-{e[1]}-{e[2]}"
+    sid = site_id or default_id
+    if sid in set(sites["site_id"]):
+        raise ValueError(f"add_site: site_id {sid!r} already exists among the candidates")
+    cap = DEFAULT_CAPACITY.get(site_type, np.nan) if capacity is None else float(capacity)
+    row.update({"site_id": sid, "site_type": site_type, "detection": p, "capacity": cap, "name": name,
+                "source": "user"})
+    return _frame(sites.to_dict("records") + [row])
+
+
+def validate_sites(sites: pd.DataFrame) -> pd.DataFrame:
+    """Check a candidate table follows the checkpoint contract; return it with a clean index."""
+    if not isinstance(sites, pd.DataFrame):
+        raise TypeError(f"candidates must be a (Geo)DataFrame, got {type(sites).__name__}")
+    for col in ("site_id", "detection"):
+        if col not in sites.columns:
+            raise ValueError(f"candidates: missing column {col!r}")
+    if "node" not in sites.columns and "edge" not in sites.columns:
+        raise ValueError("candidates: need a 'node' or an 'edge' column saying where each site sits")
+    if sites["site_id"].duplicated().any():
+        dup = sites.loc[sites["site_id"].duplicated(), "site_id"].iloc[0]
+        raise ValueError(f"candidates: site_id {dup!r} appears more than once")
+    det = pd.to_numeric(sites["detection"], errors="coerce")
+    bad = det.isna() | (det < 0) | (det > 1)
+    if bad.any():
+        row = sites.loc[bad].iloc[0]
+        raise ValueError(f"candidates: site {row['site_id']!r} has detection {row['detection']!r}, must lie in [0, 1]")
+    out = sites.reset_index(drop=True).copy()
+    out["detection"] = det.to_numpy(dtype=float)
+    if "capacity" not in out.columns:
+        out["capacity"] = np.nan
+    for col in ("node", "edge"):
+        if col not in out.columns:
+            out[col] = None
+    return out
+
+
+def _site_keys(sites: pd.DataFrame, links: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(node, site index) and (link id, site index) pairs."""
+    idx = np.arange(len(sites))
+    node_mask = sites["node"].notna().to_numpy() & sites["node"].map(lambda v: v is not None).to_numpy()
+    node_pairs = pd.DataFrame({"node": sites["node"].to_numpy()[node_mask], "site": idx[node_mask]})
+    edge_vals = sites["edge"].to_numpy()
+    edge_rows = []
+    for i, e in enumerate(edge_vals):
+        if isinstance(e, (tuple, list)) and len(e) == 3:
+            e = tuple(e)
+            if e not in links:
+                raise ValueError(f"candidates: site {sites['site_id'].iloc[i]!r} sits on edge {e} not in the network")
+            edge_rows.append((links[e], i))
+    link_pairs = pd.DataFrame(edge_rows, columns=["link", "site"])
+    return node_pairs, link_pairs
+
+
+def incidence(paths: pd.DataFrame, sites: pd.DataFrame, G: nx.MultiDiGraph) -> sp.csr_matrix:
+    """Sparse 0/1 matrix (paths x sites): 1 where the path passes the site's node or link."""
+    links = link_ids(G)
+    node_pairs, link_pairs = _site_keys(sites, links)
+    n_paths = len(paths)
+    rows, cols = [], []
+    if len(node_pairs):
+        lens = paths["nodes"].map(len).to_numpy()
+        flat = pd.DataFrame({"row": np.repeat(np.arange(n_paths), lens),
+                             "node": [n for seq in paths["nodes"] for n in seq]})
+        hit = flat.merge(node_pairs, on="node")
+        rows.append(hit["row"].to_numpy())
+        cols.append(hit["site"].to_numpy())
+    if len(link_pairs):
+        lens = paths["edges"].map(len).to_numpy()
+        link_of = links.get
+        flat_links = [link_of(tuple(e)) for seq in paths["edges"] for e in seq]
+        code = {lk: i for i, lk in enumerate(link_pairs["link"].unique())}
+        codes = np.fromiter((code.get(lk, -1) for lk in flat_links), dtype=np.int64, count=len(flat_links))
+        row_idx = np.repeat(np.arange(n_paths), lens)
+        keep = codes >= 0
+        flat = pd.DataFrame({"row": row_idx[keep], "code": codes[keep]})
+        pairs = pd.DataFrame({"code": link_pairs["link"].map(code).to_numpy(), "site": link_pairs["site"].to_numpy()})
+        hit = flat.merge(pairs, on="code")
+        rows.append(hit["row"].to_numpy())
+        cols.append(hit["site"].to_numpy())
+    if rows:
+        r, c = np.concatenate(rows), np.concatenate(cols)
+    else:
+        r = c = np.zeros(0, dtype=np.int64)
+    m = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(n_paths, len(sites)))
+    m.sum_duplicates()
+    m.data[:] = 1.0  # a path passing a node twice still meets the checkpoint once
+    return m
+
+
+def resolve_ids(sites: pd.DataFrame, ids: Iterable, what: str) -> np.ndarray:
+    """Positions of the given site ids in ``sites``; unknown ids are an error naming ``what``."""
+    ids = list(ids) if not isinstance(ids, str) else [ids]
+    pos = pd.Index(sites["site_id"]).get_indexer(ids)
+    if (pos < 0).any():
+        missing = [i for i, p in zip(ids, pos) if p < 0]
+        raise ValueError(f"{what}: unknown site_id(s) {missing[:5]} (not among the candidates)")
+    return np.unique(pos)
