@@ -84,7 +84,10 @@ def _segments(G: nx.MultiDiGraph, links: dict, site_nodes: set) -> list[list[tup
     for (u, v, k), link in links.items():
         if link == (u, v, k) and G.edges[u, v, k].get("mode") in EDGE_SITE_MODES:
             und.add_edge(u, v, key=link)
-    stops = {n for n in und.nodes if und.degree(n) != 2 or n in site_nodes}
+    # a chain stops at branching points, site nodes and any named place (town, source,
+    # destination...) where routes may start or end: only plain junctions are passed through
+    stops = {n for n in und.nodes if und.degree(n) != 2 or n in site_nodes
+             or G.nodes[n].get("kind") not in (None, "junction")}
     seen: set = set()
     chains = []
     for u, v, link in sorted(und.edges(keys=True), key=lambda e: str(e[2])):
@@ -206,7 +209,7 @@ def validate_sites(sites: pd.DataFrame) -> pd.DataFrame:
     bad = det.isna() | (det < 0) | (det > 1)
     if bad.any():
         row = sites.loc[bad].iloc[0]
-        raise ValueError(f"candidates: site {row['site_id']!r} has detection {row['detection']!r}, must lie in [0, 1]")
+        raise ValueError(f"candidates: site {row['site_id']!r} has detection {row['detection']}, must lie in [0, 1]")
     out = sites.reset_index(drop=True).copy()
     out["detection"] = det.to_numpy(dtype=float)
     if "capacity" not in out.columns:

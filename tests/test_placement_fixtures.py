@@ -105,7 +105,7 @@ def random_instance(seed: int, n_sites: int = 10, n_od: int = 12, binary: bool =
 
 
 def brute_force(flows, sites, k, existing=(), required=(), forbidden=()):
-    """Best catch over all k-subsets by direct enumeration of 1 - prod(1 - p) per path."""
+    """Best catch over all choices of k new sites (plus existing ones) by direct enumeration."""
     ids = list(sites["site_id"])
     p = dict(zip(ids, sites["detection"]))
     on_path = []
