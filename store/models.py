@@ -1,0 +1,140 @@
+"""Database tables (SQLAlchemy 2 declarative).  Portable: SQLite by default, PostgreSQL/PostGIS by URL.
+
+Points are stored as ``lon``/``lat`` float columns (EPSG:4326) so the same
+schema runs everywhere; see docs/records.md for the PostGIS variant.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index,
+                        Integer, MetaData, String, Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+CASE_TYPES = ("smuggling", "trafficking", "unknown")
+MODES = ("land", "sea", "air")
+ROLES = ("planner", "commander", "donor", "admin")
+
+NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+          "ck": "ck_%(table_name)s_%(constraint_name)s",
+          "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ImportBatch(Base):
+    """One import of one file: who, when, and what happened to its rows."""
+
+    __tablename__ = "import_batches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    n_accepted: Mapped[int] = mapped_column(Integer, default=0)        # rows that passed validation
+    n_inserted: Mapped[int] = mapped_column(Integer, default=0)        # new records written
+    n_already_present: Mapped[int] = mapped_column(Integer, default=0)  # identical records already stored
+    n_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    n_duplicates: Mapped[int] = mapped_column(Integer, default=0)      # in-file duplicates (also rejected)
+
+
+class Intercept(Base):
+    """One intercept record.  ``date_from``/``date_to`` always hold the first/last possible day."""
+
+    __tablename__ = "intercepts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    date_from: Mapped[dt.date] = mapped_column(Date)
+    date_to: Mapped[dt.date] = mapped_column(Date)
+    span_days: Mapped[int] = mapped_column(Integer, index=True)  # date_to - date_from; bounds date scans
+    persons: Mapped[int] = mapped_column(Integer)
+    case_type: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(8))
+    agency: Mapped[str | None] = mapped_column(String(120))
+    place_name: Mapped[str | None] = mapped_column(String(255))
+    nationality: Mapped[str | None] = mapped_column(String(120))
+    notes: Mapped[str | None] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(255))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        CheckConstraint("persons >= 1", name="persons_positive"),
+        CheckConstraint(_in("case_type", CASE_TYPES), name="case_type_known"),
+        CheckConstraint(_in("mode", MODES), name="mode_known"),
+        CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="lonlat_range"),
+        CheckConstraint("date_to >= date_from", name="period_ordered"),
+        # Map queries: a date range scan (bounded below by max span_days) that filters lon/lat
+        # inside the index before touching the table.
+        Index("ix_intercepts_date_from_lon_lat", "date_from", "lon", "lat", "date_to"),
+    )
+
+
+class Plan(Base):
+    """One saved version of a checkpoint plan; (name, version) is unique, saves never overwrite."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(64))
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+    sites: Mapped[list["PlanSite"]] = relationship(back_populates="plan", cascade="all, delete-orphan",
+                                                   order_by="PlanSite.id")
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_plans_name_version"),
+                      CheckConstraint("version >= 1", name="version_positive"))
+
+
+class PlanSite(Base):
+    """A checkpoint of a plan: at a graph node or on an edge (stored as JSON ``[u, v, key]``)."""
+
+    __tablename__ = "plan_sites"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    site_id: Mapped[str] = mapped_column(String(64))
+    node: Mapped[int | None] = mapped_column(BigInteger)
+    edge: Mapped[str | None] = mapped_column(String(120))
+    detection: Mapped[float] = mapped_column(Float)
+    capacity: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    plan: Mapped[Plan] = relationship(back_populates="sites")
+    __table_args__ = (CheckConstraint("detection >= 0 AND detection <= 1", name="detection_probability"),)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(120))
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role_known"),)
+
+
+class AuditEntry(Base):
+    """Append-only: the ORM refuses updates and deletes, and database triggers do too."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON

@@ -1,0 +1,376 @@
+"""Intercept records in the database: import batches and map queries.
+
+    >>> from geodata.ingest import read_intercepts
+    >>> from store.records import import_batch, query_intercepts
+    >>> summary = import_batch(read_intercepts("ledger.csv"), "ledger.csv", user="planner1")
+    >>> gdf = query_intercepts("2011-03-01", "2011-03-31", case_type="trafficking", province="Sindh")
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from dataclasses import asdict, dataclass
+from typing import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, and_, func, insert, select
+from sqlalchemy.orm import Session
+
+from store.audit import log as audit_log
+from store.db import session_scope
+from store.models import CASE_TYPES, MODES, ImportBatch, Intercept
+
+INSERT_CHUNK = 5000
+HASH_LOOKUP_CHUNK = 500
+
+# Approximate bounding boxes (lon_min, lat_min, lon_max, lat_max) of Pakistan's provinces and
+# territories, used when no province polygon layer is available.  Boxes of neighbours overlap,
+# so a box query also returns points just across a border; see docs/records.md.
+PROVINCE_BBOXES = {
+    "Balochistan": (60.8, 24.8, 70.3, 32.2),
+    "Sindh": (66.6, 23.6, 71.2, 28.6),
+    "Punjab": (69.3, 27.6, 75.4, 34.1),
+    "Khyber Pakhtunkhwa": (69.2, 31.1, 74.2, 36.95),
+    "Gilgit-Baltistan": (72.5, 34.5, 77.9, 37.1),
+    "Azad Jammu and Kashmir": (73.1, 32.8, 75.0, 35.2),
+    "Islamabad Capital Territory": (72.8, 33.5, 73.4, 33.85),
+}
+_PROVINCE_ALIASES = {
+    "kp": "Khyber Pakhtunkhwa", "kpk": "Khyber Pakhtunkhwa", "nwfp": "Khyber Pakhtunkhwa",
+    "khyberpakhtunkhwa": "Khyber Pakhtunkhwa", "fata": "Khyber Pakhtunkhwa",
+    "gb": "Gilgit-Baltistan", "gilgitbaltistan": "Gilgit-Baltistan",
+    "ajk": "Azad Jammu and Kashmir", "azadkashmir": "Azad Jammu and Kashmir",
+    "azadjammuandkashmir": "Azad Jammu and Kashmir", "ict": "Islamabad Capital Territory",
+    "islamabad": "Islamabad Capital Territory", "islamabadcapitalterritory": "Islamabad Capital Territory",
+    "balochistan": "Balochistan", "baluchistan": "Balochistan", "sindh": "Sindh", "sind": "Sindh",
+    "punjab": "Punjab",
+}
+
+
+@dataclass
+class BatchSummary:
+    batch_id: int
+    file_name: str
+    imported_by: str
+    accepted: int
+    inserted: int
+    already_present: int
+    rejected: int
+    duplicates: int
+    by_case_type: dict
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ---------------------------------------------------------------- hashing
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def _day(value) -> dt.date | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def rows_from_frame(frame: gpd.GeoDataFrame) -> list[dict]:
+    """Intercept-schema GeoDataFrame -> table rows with content hashes (batch_id not set)."""
+    if len(frame) == 0:
+        return []
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs("EPSG:4326")
+    lon = frame.geometry.x.to_numpy()
+    lat = frame.geometry.y.to_numpy()
+    columns = {name: frame[name].tolist() if name in frame else [None] * len(frame)
+               for name in ("id", "date", "date_from", "date_to", "persons", "case_type", "mode", "agency",
+                            "place_name", "nationality", "notes", "synthetic", "source")}
+    rows = []
+    for i in range(len(frame)):
+        date = _day(columns["date"][i])
+        first = _day(columns["date_from"][i]) or date
+        last = _day(columns["date_to"][i]) or date
+        if first is None or last is None:
+            raise ValueError(f"intercept row {i} (id {columns['id'][i]!r}) has neither date nor date_from/date_to")
+        row = {
+            "record_id": _text(columns["id"][i]), "date": date, "date_from": first, "date_to": last,
+            "span_days": (last - first).days, "persons": int(columns["persons"][i]),
+            "case_type": _text(columns["case_type"][i]), "mode": _text(columns["mode"][i]),
+            "agency": _text(columns["agency"][i]) or None, "place_name": _text(columns["place_name"][i]) or None,
+            "nationality": _text(columns["nationality"][i]) or None, "notes": _text(columns["notes"][i]) or None,
+            "synthetic": bool(columns["synthetic"][i]) if columns["synthetic"][i] is not None else False,
+            "source": _text(columns["source"][i])[:255] or None,
+            "lon": round(float(lon[i]), 7), "lat": round(float(lat[i]), 7),
+        }
+        row["content_hash"] = content_hash(row)
+        rows.append(row)
+    return rows
+
+
+_HASHED = ("record_id", "date", "date_from", "date_to", "persons", "case_type", "mode", "agency",
+           "place_name", "nationality", "notes", "synthetic", "lon", "lat")
+
+
+def content_hash(row: dict) -> str:
+    """SHA-256 over a record's content (not its source line or batch): same record, same hash."""
+    text = "\x1f".join(_text(row.get(key)) for key in _HASHED)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------- import
+
+def _existing_hashes(session: Session, hashes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(hashes), HASH_LOOKUP_CHUNK):
+        part = hashes[start:start + HASH_LOOKUP_CHUNK]
+        found.update(session.scalars(select(Intercept.content_hash).where(Intercept.content_hash.in_(part))))
+    return found
+
+
+def _insert_chunk(session: Session, rows: list[dict]) -> None:
+    session.execute(insert(Intercept), rows)
+
+
+def _store_rows(session: Session, batch: ImportBatch, rows: list[dict], seen: set[str]) -> tuple[int, int]:
+    """Insert rows not stored yet; returns (inserted, already present)."""
+    fresh, present = [], 0
+    existing = _existing_hashes(session, [row["content_hash"] for row in rows])
+    for row in rows:
+        if row["content_hash"] in existing or row["content_hash"] in seen:
+            present += 1
+            continue
+        seen.add(row["content_hash"])
+        fresh.append({**row, "batch_id": batch.id})
+    for start in range(0, len(fresh), INSERT_CHUNK):
+        _insert_chunk(session, fresh[start:start + INSERT_CHUNK])
+    return len(fresh), present
+
+
+def _import(parts: Iterable, file_name: str, user: str, session: Session | None,
+            engine: Engine | None) -> BatchSummary:
+    if not user or not str(user).strip():
+        raise ValueError("import_batch: user (who imports) is required")
+    with session_scope(session, engine) as active:
+        batch = ImportBatch(file_name=file_name, imported_by=str(user), n_accepted=0, n_inserted=0,
+                            n_already_present=0, n_rejected=0, n_duplicates=0)
+        active.add(batch)
+        active.flush()
+        seen: set[str] = set()
+        by_case = {case: 0 for case in CASE_TYPES}
+        for part in parts:
+            rows = rows_from_frame(part.accepted)
+            inserted, present = _store_rows(active, batch, rows, seen)
+            batch.n_accepted += len(rows)
+            batch.n_inserted += inserted
+            batch.n_already_present += present
+            batch.n_rejected += len(part.rejected)
+            batch.n_duplicates += part.duplicates
+            batch.file_sha256 = batch.file_sha256 or part.file_sha256
+            for case, count in part.accepted["case_type"].value_counts().items():
+                by_case[str(case)] = by_case.get(str(case), 0) + int(count)
+        summary = BatchSummary(batch.id, file_name, str(user), batch.n_accepted, batch.n_inserted,
+                               batch.n_already_present, batch.n_rejected, batch.n_duplicates, by_case)
+        audit_log(str(user), "import", summary.as_dict(), session=active)
+        return summary
+
+
+def import_batch(result, file_name: str, user: str, *, session: Session | None = None,
+                 engine: Engine | None = None) -> BatchSummary:
+    """Store the accepted records of an IngestResult as one import batch, in one transaction.
+
+    Records whose content is already stored (same content hash) are not added again,
+    so importing the same file twice adds nothing.  Any failure rolls everything
+    back: no batch row, no records, no audit entry.
+    """
+    return _import([result], file_name, user, session, engine)
+
+
+def import_file(source, user: str, *, file_name: str | None = None, session: Session | None = None,
+                engine: Engine | None = None, **read_options) -> BatchSummary:
+    """Validate and import a file chunk by chunk (for files too large for memory), in one transaction."""
+    from geodata.ingest import iter_intercepts
+
+    parts = iter_intercepts(source, file_name=file_name, **read_options)
+    name = file_name or getattr(source, "name", None) or str(source)
+    return _import(parts, str(name).rsplit("/", 1)[-1], user, session, engine)
+
+
+def list_batches(*, session: Session | None = None, engine: Engine | None = None) -> pd.DataFrame:
+    with session_scope(session, engine) as active:
+        rows = active.execute(select(ImportBatch).order_by(ImportBatch.id)).scalars().all()
+        return pd.DataFrame([{c.name: getattr(row, c.name) for c in ImportBatch.__table__.columns}
+                             for row in rows],
+                            columns=[c.name for c in ImportBatch.__table__.columns])
+
+
+# ---------------------------------------------------------------- queries
+
+def province_bbox(province: str) -> tuple[tuple[float, float, float, float], object | None]:
+    """(bbox, polygon or None) for a province name; a polygon only when a province layer is shipped."""
+    key = "".join(ch for ch in str(province).lower() if ch.isalnum())
+    name = _PROVINCE_ALIASES.get(key)
+    polygon = _province_polygon(name or province)
+    if polygon is not None:
+        return tuple(polygon.bounds), polygon
+    if name is None:
+        raise ValueError(f"province '{province}' is not known; use one of {', '.join(PROVINCE_BBOXES)}")
+    return PROVINCE_BBOXES[name], None
+
+
+def _province_polygon(name: str):
+    try:
+        import geodata
+        layer = geodata.layer("provinces")
+    except (ImportError, AttributeError, KeyError, LookupError, ValueError, FileNotFoundError, OSError):
+        return None
+    if "name" not in layer:
+        return None
+    match = layer[layer["name"].astype(str).str.lower() == str(name).lower()]
+    if match.empty:
+        return None
+    return match.to_crs("EPSG:4326").geometry.union_all()
+
+
+def _as_date(value, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"query_intercepts: {name} {value!r} is not a date") from error
+    return None if pd.isna(stamp) else stamp.date()
+
+
+def _as_list(value, allowed, name) -> list[str] | None:
+    if value is None:
+        return None
+    values = [value] if isinstance(value, str) else list(value)
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ValueError(f"query_intercepts: {name} {bad} not in {', '.join(allowed)}")
+    return values
+
+
+def _conditions(session, start, end, case_type, mode, bbox, province, synthetic):
+    start, end = _as_date(start, "start"), _as_date(end, "end")
+    conditions, polygon = [], None
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"query_intercepts: end {end} is before start {start}")
+    if end is not None:
+        conditions.append(Intercept.date_from <= end)
+    if start is not None:
+        # Overlap with the window; the largest stored span bounds the index scan from below.
+        max_span = session.scalar(select(func.max(Intercept.span_days))) or 0
+        conditions.append(Intercept.date_from >= start - dt.timedelta(days=int(max_span)))
+        conditions.append(Intercept.date_to >= start)
+    boxes = []
+    if bbox is not None:
+        if len(bbox) != 4 or not bbox[0] <= bbox[2] or not bbox[1] <= bbox[3]:
+            raise ValueError(f"query_intercepts: bbox {bbox} must be (lon_min, lat_min, lon_max, lat_max)")
+        boxes.append(tuple(float(v) for v in bbox))
+    if province is not None:
+        box, polygon = province_bbox(province)
+        boxes.append(box)
+    if boxes:
+        lon_min = max(b[0] for b in boxes)
+        lat_min = max(b[1] for b in boxes)
+        lon_max = min(b[2] for b in boxes)
+        lat_max = min(b[3] for b in boxes)
+        conditions += [Intercept.lon >= lon_min, Intercept.lon <= lon_max,
+                       Intercept.lat >= lat_min, Intercept.lat <= lat_max]
+    cases = _as_list(case_type, CASE_TYPES, "case_type")
+    if cases is not None:
+        conditions.append(Intercept.case_type.in_(cases))
+    modes = _as_list(mode, MODES, "mode")
+    if modes is not None:
+        conditions.append(Intercept.mode.in_(modes))
+    if synthetic is not None:
+        conditions.append(Intercept.synthetic.is_(bool(synthetic)))
+    return conditions, polygon
+
+
+_COLUMNS = ("record_id", "date", "date_from", "date_to", "persons", "case_type", "mode", "agency",
+            "place_name", "nationality", "notes", "synthetic", "source", "batch_id", "lon", "lat")
+
+
+def query_intercepts(start=None, end=None, case_type=None, mode=None, bbox=None, province=None, *,
+                     synthetic: bool | None = None, session: Session | None = None,
+                     engine: Engine | None = None) -> gpd.GeoDataFrame:
+    """Intercepts whose known date or period overlaps ``start``..``end`` (inclusive), as a GeoDataFrame.
+
+    ``case_type`` / ``mode``: one value or a list.  ``bbox``: (lon_min, lat_min, lon_max, lat_max).
+    ``province``: a name (Sindh, KP, ...): its polygon when a province layer is shipped, otherwise
+    its approximate bounding box.  ``synthetic``: True/False to keep only simulated/real records.
+    """
+    with session_scope(session, engine) as active:
+        conditions, polygon = _conditions(active, start, end, case_type, mode, bbox, province, synthetic)
+        statement = select(*(getattr(Intercept, name) for name in _COLUMNS)).where(and_(True, *conditions))
+        result = active.execute(statement)
+        frame = pd.DataFrame(result.fetchall(), columns=list(_COLUMNS))
+    out = pd.DataFrame({
+        "id": frame["record_id"].astype("string"),
+        "date": pd.to_datetime(frame["date"]).astype("datetime64[ns]"),
+        "date_from": pd.to_datetime(frame["date_from"]).astype("datetime64[ns]"),
+        "date_to": pd.to_datetime(frame["date_to"]).astype("datetime64[ns]"),
+        "persons": frame["persons"].astype("int64"),
+        "case_type": frame["case_type"].astype("string"),
+        "mode": frame["mode"].astype("string"),
+        "agency": frame["agency"].astype("string"),
+        "place_name": frame["place_name"].astype("string"),
+        "nationality": frame["nationality"].astype("string"),
+        "notes": frame["notes"].astype("string"),
+        "synthetic": frame["synthetic"].astype(bool),
+        "source": frame["source"].astype("string"),
+        "batch_id": frame["batch_id"].astype("Int64"),
+    })
+    geometry = gpd.points_from_xy(frame["lon"].to_numpy(np.float64), frame["lat"].to_numpy(np.float64),
+                                  crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
+    if polygon is not None and len(gdf):
+        gdf = gdf[gdf.intersects(polygon)].reset_index(drop=True)
+    return gdf
+
+
+def count_intercepts(start=None, end=None, case_type=None, mode=None, bbox=None, province=None, *,
+                     by=("case_type",), synthetic: bool | None = None, session: Session | None = None,
+                     engine: Engine | None = None) -> pd.DataFrame:
+    """Record and person counts grouped by ``by`` (aggregates only: safe for donor views).
+
+    With a province polygon layer the counts use its bounding box; use
+    query_intercepts for exact polygon membership.
+    """
+    allowed = ("case_type", "mode", "synthetic", "batch_id")
+    bad = [name for name in by if name not in allowed]
+    if bad:
+        raise ValueError(f"count_intercepts: cannot group by {bad}; use {', '.join(allowed)}")
+    with session_scope(session, engine) as active:
+        conditions, _ = _conditions(active, start, end, case_type, mode, bbox, province, synthetic)
+        groups = [getattr(Intercept, name) for name in by]
+        statement = (select(*groups, func.count().label("records"), func.sum(Intercept.persons).label("persons"))
+                     .where(and_(True, *conditions)).group_by(*groups).order_by(*groups))
+        frame = pd.DataFrame(active.execute(statement).fetchall(), columns=[*by, "records", "persons"])
+    if list(by) == ["case_type"]:
+        frame = frame.set_index("case_type").reindex(list(CASE_TYPES), fill_value=0).reset_index()
+    return frame.astype({"records": "int64", "persons": "int64"})
+
+
+def batch_detail(batch_id: int, *, session: Session | None = None, engine: Engine | None = None) -> dict:
+    with session_scope(session, engine) as active:
+        batch = active.get(ImportBatch, batch_id)
+        if batch is None:
+            raise LookupError(f"import batch {batch_id} does not exist")
+        return {c.name: getattr(batch, c.name) for c in ImportBatch.__table__.columns}
+
+
+__all__ = ["import_batch", "import_file", "query_intercepts", "count_intercepts", "list_batches",
+           "batch_detail", "province_bbox", "content_hash", "BatchSummary", "PROVINCE_BBOXES"]

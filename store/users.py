@@ -1,0 +1,81 @@
+"""Users with bcrypt password hashes and one role each (planner, commander, donor, admin).
+
+    >>> from store.users import create_user, verify_password
+    >>> create_user("amina", "long passphrase", role="planner", region="Sindh")
+    >>> verify_password("amina", "long passphrase")   # -> user dict, or None
+"""
+from __future__ import annotations
+
+import bcrypt
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.audit import log as audit_log
+from store.db import session_scope
+from store.models import ROLES, User
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class UserExistsError(ValueError):
+    pass
+
+
+def _public(user: User) -> dict:
+    return {"username": user.username, "role": user.role, "region": user.region,
+            "created": user.created, "active": user.active}
+
+
+def create_user(username: str, password: str, role: str, region: str | None = None, *,
+                actor: str = "system", session: Session | None = None, engine: Engine | None = None) -> dict:
+    """Create a user; raises ValueError for a bad role/short password and UserExistsError for a taken name."""
+    username = str(username).strip()
+    if not username:
+        raise ValueError("create_user: username is empty")
+    if role not in ROLES:
+        raise ValueError(f"create_user: role '{role}' is not one of {', '.join(ROLES)}")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"create_user: password for '{username}' must have at least "
+                         f"{MIN_PASSWORD_LENGTH} characters")
+    if len(password.encode("utf-8")) > 72:
+        raise ValueError(f"create_user: password for '{username}' is longer than bcrypt's 72 bytes")
+    hashed = bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+    try:
+        with session_scope(session, engine) as active:
+            if active.scalar(select(User.id).where(User.username == username)) is not None:
+                raise UserExistsError(f"user '{username}' already exists")
+            user = User(username=username, password_hash=hashed, role=role, region=region, active=True)
+            active.add(user)
+            active.flush()
+            audit_log(actor, "create_user", {"username": username, "role": role, "region": region},
+                      session=active)
+            return _public(user)
+    except IntegrityError as error:
+        raise UserExistsError(f"user '{username}' already exists") from error
+
+
+def verify_password(username: str, password: str, *, session: Session | None = None,
+                    engine: Engine | None = None) -> dict | None:
+    """The user's public record when the password matches an active user, else None."""
+    with session_scope(session, engine) as active:
+        user = active.scalar(select(User).where(User.username == str(username).strip()))
+        if user is None or not user.active or not password:
+            return None
+        if not bcrypt.checkpw(password.encode("utf-8"), user.password_hash.encode("ascii")):
+            return None
+        return _public(user)
+
+
+def get_user(username: str, *, session: Session | None = None, engine: Engine | None = None) -> dict | None:
+    with session_scope(session, engine) as active:
+        user = active.scalar(select(User).where(User.username == str(username).strip()))
+        return None if user is None else _public(user)
+
+
+def list_users(*, session: Session | None = None, engine: Engine | None = None) -> pd.DataFrame:
+    """All users without their password hashes."""
+    with session_scope(session, engine) as active:
+        rows = [_public(user) for user in active.scalars(select(User).order_by(User.username))]
+    return pd.DataFrame(rows, columns=["username", "role", "region", "created", "active"])
