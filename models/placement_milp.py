@@ -202,6 +202,7 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
     col_lo[x0 + fixed_on] = 1.0
     col_lo[x0 + required] = 1.0
     col_hi[x0 + forbidden] = 0.0
+    col_hi[y0 + np.flatnonzero(np.diff(A.indptr) == 0)] = 0.0  # a route meeting no site is never caught
     cost = np.zeros(n_cols)
     if groups is None:
         cost[y0:y0 + n_routes] = weight

@@ -63,7 +63,8 @@ def _solve_lp(A: sp.csr_matrix, p: np.ndarray, groups: sp.csr_matrix, weight: np
     h.setOptionValue("output_flag", False)
     h.passModel(int(n + n_groups), int(M.shape[0]), int(M.nnz), 2, -1, 0.0, cost,
                 np.zeros(n + n_groups), np.ones(n + n_groups), lo, hi,
-                M.indptr.astype(np.int32), M.indices.astype(np.int32), M.data.astype(float))
+                M.indptr.astype(np.int32), M.indices.astype(np.int32), M.data.astype(float),
+                np.zeros(n + n_groups, dtype=np.int32))
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
     if status.lower() != "optimal":
@@ -74,6 +75,7 @@ def _solve_lp(A: sp.csr_matrix, p: np.ndarray, groups: sp.csr_matrix, weight: np
 
 def systematic_sample(prob: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Indices drawn so that index j is included with probability prob[j] exactly (sum prob integer)."""
+    prob = prob * (round(prob.sum()) / prob.sum()) if prob.sum() > 0 else prob  # exact integer total
     order = rng.permutation(len(prob))  # fresh order each day: no fixed pairs of sites
     cum = np.cumsum(prob[order])
     m = int(round(cum[-1])) if len(cum) else 0
