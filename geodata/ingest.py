@@ -341,7 +341,7 @@ class _Validator:
             why = ("the hemisphere letters say so" if lettered_swap else
                    "the swapped point lies in Pakistan, the original does not")
             self.note(number, "latitude/longitude", "swap",
-                      f"latitude and longitude were swapped ({lat_text}, {lon_text}); exchanged "
+                      f"latitude and longitude were swapped (latitude {lat_text}, longitude {lon_text}); exchanged "
                       f"because {why}")
             lat, lon = lon, lat
         else:
@@ -372,7 +372,7 @@ class _Validator:
         if not (math.isfinite(lon) and math.isfinite(lat)):
             raise ValueProblem(f"x {x:g} / y {y:g} cannot be converted from {crs}")
         self.note(number, "latitude/longitude", "projected",
-                  f"x {x:g}, y {y:g} in {crs} converted to {lat:.6f}, {lon:.6f}")
+                  f"x {x:.2f}, y {y:.2f} in {crs} converted to {lat:.6f}, {lon:.6f} (lat, lon)")
         return lon, lat
 
 

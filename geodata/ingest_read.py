@@ -143,8 +143,9 @@ def _sniff_zip(source: Source) -> str:
         with zipfile.ZipFile(source.open_binary()) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, EOFError, OSError) as error:
-        raise FileProblem(f"{source.name} is a damaged or incomplete archive/workbook ({error}); "
-                          "export it again") from error
+        what = "Excel workbook" if Path(source.name).suffix.lower() in (".xlsx", ".xlsm") else "zip archive"
+        raise FileProblem(f"{source.name} is a damaged or incomplete {what} ({error}); "
+                          "save or export it again") from error
     lowered = [name.lower() for name in names]
     if "[content_types].xml" in lowered and any(name.startswith("xl/") for name in lowered):
         return "xlsx"
@@ -200,6 +201,12 @@ def detect_encoding(head: bytes, name: str) -> str:
     # Office exports in Pakistan are Windows-1252 (or Urdu cp1256); latin-1 guesses are cp1252.
     if guess in ("latin_1", "iso8859_1", "iso8859_15", "ascii"):
         guess = "cp1252"
+    if guess != "cp1252":
+        try:  # a cp125x guess that reads the same as Windows-1252 is reported as the common one
+            if head.decode("cp1252") == head.decode(guess, errors="replace"):
+                guess = "cp1252"
+        except (UnicodeDecodeError, LookupError):
+            pass
     return guess
 
 

@@ -202,7 +202,7 @@ def _category(text, words: dict[str, tuple[str, ...]], field: str, allowed: tupl
             return canonical
     vocabulary = {spelling: canonical for canonical, spellings in words.items()
                   for spelling in spellings if len(spelling) > 2}
-    close = difflib.get_close_matches(value, list(vocabulary), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(value, list(vocabulary), n=1, cutoff=0.8)
     hint = f" — did you mean {vocabulary[close[0]]}?" if close else ""
     raise ValueProblem(f"{field} '{original}' is not one of {', '.join(allowed)}{hint}")
 
