@@ -1,0 +1,279 @@
+"""Each file of the bad-file corpus (tests/data/corpus, made by tests/data/make_corpus.py) gives its
+documented result: the right rows accepted, the right reasons for the rest, and no exception."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from geodata.crs import geodesic_m
+from geodata.ingest import read_intercepts
+
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+TODAY = dt.date(2026, 11, 1)
+
+# Known positions (lat, lon) of the corpus places.
+KARACHI = (24.8607, 67.0011)
+GWADAR = (25.1216, 62.3254)
+QUETTA = (30.1798, 66.9750)
+TAFTAN = (28.9640, 61.5950)
+
+
+def read(name, **options):
+    return read_intercepts(CORPUS / name, today=TODAY, **options)
+
+
+def near(point, place, metres=1.0):
+    return geodesic_m(point.x, point.y, place[1], place[0]) < metres
+
+
+def reasons(result):
+    return dict(zip(result.rejected["row"], result.rejected["reason"]))
+
+
+def test_every_corpus_file_reads_without_an_exception():
+    files = sorted(p for p in CORPUS.iterdir() if p.suffix != ".md")
+    assert len(files) >= 30
+    for path in files:
+        result = read_intercepts(path, today=TODAY)
+        assert result.file_errors or len(result.accepted) + len(result.rejected) > 0, path.name
+
+
+@pytest.mark.parametrize("name, count", [("clean.csv", 6), ("clean.xlsx", 6), ("clean.geojson", 3),
+                                         ("clean_utm.gpkg", 3), ("clean_shp.zip", 3)])
+def test_clean_files_in_every_format(name, count):
+    result = read(name)
+    assert result.ok and len(result.accepted) == count and result.rejected.empty
+    accepted = result.accepted
+    assert set(accepted["case_type"]) <= {"smuggling", "trafficking", "unknown"}
+    assert accepted.crs.to_epsg() == 4326
+    first = accepted.iloc[0]
+    if name == "clean_shp.zip":  # the shapefile holds the last three records
+        assert first["id"] == "K-4" and first["place_name"] == "Quetta" and near(first.geometry, QUETTA)
+    else:
+        assert first["id"] == "K-1" and first["persons"] == 12 and near(first.geometry, KARACHI)
+        assert first["date"] == dt.datetime(2011, 3, 14)
+
+
+def test_geopackage_in_utm_is_reprojected():
+    result = read("clean_utm.gpkg")
+    assert any("reprojected from EPSG:32642" in m for m in result.notes["message"])
+    assert near(result.accepted.geometry.iloc[1], GWADAR)
+
+
+def test_shapefile_truncated_field_name_is_matched():
+    result = read("clean_shp.zip")
+    assert list(result.accepted["case_type"]) == ["trafficking", "unknown", "unknown"]
+    assert list(result.accepted["mode"]) == ["land", "land", "air"]
+
+
+def test_dms_and_ddm_coordinates():
+    result = read("dms.csv")
+    assert len(result.accepted) == 4
+    geometry = result.accepted.geometry
+    assert near(geometry.iloc[0], KARACHI)
+    assert near(geometry.iloc[1], GWADAR, metres=10)   # written to 0.1", i.e. within 3 m
+    assert near(geometry.iloc[2], QUETTA)
+    assert near(geometry.iloc[3], TAFTAN)
+    assert result.note_counts["conversion"] == 4
+
+
+def test_swapped_coordinates_are_detected_and_reported():
+    result = read("swapped.csv")
+    assert len(result.accepted) == 3
+    assert near(result.accepted.geometry.iloc[1], GWADAR)
+    assert near(result.accepted.geometry.iloc[2], QUETTA, metres=20)  # written to whole seconds
+    swaps = result.notes[result.notes["kind"] == "swap"]
+    assert list(swaps["row"]) == [3, 4]
+    assert "lies in Pakistan, the original does not" in swaps["message"].iloc[0]
+    assert "hemisphere letters" in swaps["message"].iloc[1]
+
+
+def test_projected_coordinates_with_declared_crs():
+    result = read("projected_utm.csv")
+    assert len(result.accepted) == 2
+    assert near(result.accepted.geometry.iloc[0], KARACHI, metres=0.5)
+    assert near(result.accepted.geometry.iloc[1], QUETTA, metres=0.5)
+
+
+def test_projected_coordinates_without_crs_are_rejected_then_accepted_with_crs():
+    result = read("projected_nocrs.csv")
+    assert result.accepted.empty
+    assert "look like projected coordinates in metres; declare their CRS" in reasons(result)[2]
+    fixed = read("projected_nocrs.csv", crs="EPSG:32642")
+    assert len(fixed.accepted) == 1 and near(fixed.accepted.geometry.iloc[0], KARACHI, metres=0.5)
+
+
+def test_semicolon_file_with_decimal_commas():
+    result = read("comma_decimal.csv")
+    assert len(result.accepted) == 3 and near(result.accepted.geometry.iloc[1], GWADAR)
+
+
+def test_unquoted_decimal_comma_splits_the_row_and_says_so():
+    result = read("comma_decimal_unquoted.csv")
+    assert len(result.accepted) == 1
+    assert reasons(result)[3].startswith("row has 9 values but the header has 7 columns")
+    # nothing is lost: the overflow values are kept with the rejected row
+    row = result.rejected.iloc[0]
+    assert (row["persons"], row["extra_1"], row["extra_2"]) == ("62", "smuggling", "sea")
+
+
+def test_day_first_dates_and_month_periods():
+    result = read("dayfirst.csv")
+    accepted = result.accepted.set_index("id")
+    assert accepted.loc["F-1", "date"] == dt.datetime(2011, 3, 14)
+    assert accepted.loc["F-2", "date"] == dt.datetime(2011, 4, 3)     # 03/04 is 3 April
+    assert accepted.loc["F-3", "date"] == dt.datetime(2011, 5, 5)
+    assert str(accepted.loc["F-4", "date"]) == "NaT"
+    assert accepted.loc["F-4", "date_from"] == dt.datetime(2011, 6, 1)
+    assert accepted.loc["F-4", "date_to"] == dt.datetime(2011, 6, 30)
+
+
+def test_month_first_file_is_recognised():
+    result = read("monthfirst.csv")
+    assert list(result.accepted["date"]) == [dt.datetime(2011, 3, 14), dt.datetime(2011, 4, 3)]
+    assert result.note_counts["date_order"] == 1
+
+
+def test_periods_longer_than_a_year_are_rejected():
+    result = read("periods.csv")
+    assert len(result.accepted) == 1
+    assert result.accepted["date_to"].iloc[0] == dt.datetime(2011, 3, 31)
+    assert "longer than a year" in reasons(result)[3]
+
+
+def test_empty_rows_are_skipped_and_counted():
+    result = read("empty_rows.csv")
+    assert list(result.accepted["id"]) == ["K-1", "K-2", "K-3"]
+    assert result.empty_rows == 3 and result.rejected.empty
+
+
+def test_duplicates_are_flagged_not_double_counted():
+    result = read("duplicates.csv")
+    assert list(result.accepted["id"]) == ["K-1", "K-2", "K-3"]
+    assert result.duplicates == 1
+    assert reasons(result) == {4: "duplicate of row 2 (same date, place and persons); not counted twice"}
+
+
+def test_windows_1252_text():
+    result = read("cp1252.csv")
+    assert result.encoding == "cp1252"
+    assert result.accepted["place_name"].iloc[0] == "Karachi Café"
+    assert result.accepted["notes"].iloc[0] == "boat ‘Al-Noor’ – 2 men"
+
+
+def test_utf16_tab_separated_excel_export_with_urdu():
+    result = read("utf16_excel.txt")
+    assert result.encoding == "utf-16" and len(result.accepted) == 2
+    assert result.accepted["place_name"].iloc[0] == "کراچی"
+    assert result.accepted["notes"].iloc[0] == "بندرگاہ"
+
+
+def test_file_that_is_not_what_its_extension_says():
+    workbook = read("workbook_named.csv")
+    assert workbook.file_kind == "xlsx" and len(workbook.accepted) == 2
+    assert "is not CSV text as its extension says" in workbook.notes["message"].iloc[0]
+    text = read("csv_named.xlsx")
+    assert text.file_kind == "csv" and len(text.accepted) == 2
+    assert "is not an Excel workbook as its extension says" in text.notes["message"].iloc[0]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("truncated.xlsx", "truncated.xlsx is a damaged or incomplete Excel workbook"),
+    ("truncated.geojson", "truncated.geojson cannot be read as GeoJSON (damaged or cut short?)"),
+    ("empty.csv", "empty.csv is empty"),
+    ("header_only.csv", "header_only.csv has a header row but no data rows"),
+    ("binary.csv", "binary.csv looks like a binary file"),
+    ("pdf_named.csv", "pdf_named.csv is a PDF document, not a table of intercepts"),
+])
+def test_unreadable_files_give_a_file_error(name, message):
+    result = read(name)
+    assert not result.ok and result.accepted.empty
+    assert result.file_errors[0].startswith(message)
+
+
+def test_truncated_csv_keeps_complete_rows_and_rejects_the_cut_one():
+    result = read("truncated.csv")
+    assert list(result.accepted["id"]) == ["K-1", "K-2"]
+    assert reasons(result) == {4: "row has only 5 of 10 values — the file ends in the middle of this row "
+                                  "(cut short?)"}
+
+
+def test_hundred_columns():
+    result = read("wide_100_columns.csv")
+    assert len(result.headers) == 100 and len(result.accepted) == 4
+    assert any(m.startswith("90 column(s) not used") for m in result.notes["message"])
+
+
+def test_formula_injection_cells_are_neutralised():
+    result = read("formula_injection.csv")
+    accepted = result.accepted.set_index("id")
+    assert accepted.loc["X-1", "notes"] == "'=cmd|' /C calc'!A0"
+    assert accepted.loc["X-2", "place_name"].startswith("'=HYPERLINK")
+    assert accepted.loc["X-2", "agency"] == "'@SUM(1+1)"
+    assert accepted.loc["X-2", "notes"] == "'+1+1"
+    assert result.note_counts["formula"] == 4
+    # the rejected row's formula is neutralised in the download too
+    exported = result.rejected_file().decode("utf-8-sig")
+    assert "'=1+2" in exported and ",=1+2" not in exported
+    assert reasons(result)[4] == "latitude −91 is outside −90..90"
+
+
+def test_bad_values_get_reasons_a_clerk_can_act_on():
+    result = read("bad_values.csv")
+    assert list(result.accepted["id"]) == ["B-1", "B-13"]
+    assert result.accepted.set_index("id").loc["B-13", "mode"] == "air"   # 'plane'
+    assert reasons(result) == {
+        3: "latitude 91.2 is outside −90..90",
+        4: "date '31/02/2011' is not a valid date",
+        5: "case_type 'smugling' is not one of smuggling, trafficking, unknown — did you mean smuggling?",
+        6: "persons 0 must be at least 1",
+        7: "persons 'three' is not a whole number",
+        8: "mode 'hovercraft' is not one of land, sea, air",
+        9: "date '2099-01-01' is in the future",
+        10: "longitude is empty but latitude is given",
+        11: "coordinates 0, 0 are a placeholder, not a place; enter the real position",
+        12: "latitude '24°75'00\"N': minutes 75 must be below 60",
+        13: "date 'yesterday' is not a date that can be read; write it as YYYY-MM-DD or DD/MM/YYYY "
+            "(or a month like 2011-03 when the day is not known)",
+        15: "id 'B-1' is already used on row 2; ids must be unique",
+    }
+    fields = dict(zip(result.rejected["row"], result.rejected["field"]))
+    assert fields[3] == "latitude/longitude" and fields[4] == "date" and fields[5] == "case_type"
+
+
+def test_missing_required_column_rejects_rows_with_the_column_named():
+    result = read("missing_column.csv")
+    assert result.accepted.empty
+    assert reasons(result) == {2: "the file has no mode column; add one (see the template)"}
+
+
+def test_misspelt_headers_are_matched():
+    result = read("misspelt_headers.csv")
+    assert len(result.accepted) == 1
+    assert result.columns["lat"] == "Lattitude" and result.columns["persons"] == "No. of Persons"
+    assert result.accepted["mode"].iloc[0] == "sea" and result.accepted["notes"].iloc[0] == "ok"
+
+
+def test_title_rows_above_the_header_are_skipped():
+    result = read("title_row.xlsx")
+    assert len(result.accepted) == 3
+    assert result.accepted["source"].iloc[0] == "title_row.xlsx row 4"
+
+
+def test_place_names_resolve_through_the_gazetteer():
+    pytest.importorskip("geodata.gazetteer")
+    result = read("places_only.csv")
+    assert len(result.accepted) == 2
+    assert geodesic_m(result.accepted.geometry.iloc[0].x, result.accepted.geometry.iloc[0].y,
+                      KARACHI[1], KARACHI[0]) < 30_000
+    assert "'Xyzabad Khurd' is not in the gazetteer" in reasons(result)[4]
+
+
+def test_place_names_without_a_gazetteer_are_rejected_not_crashed():
+    result = read("places_only.csv")
+    if result.accepted.empty:  # gazetteer missing: every row says why
+        assert all("gazetteer" in reason for reason in result.rejected["reason"])
+    else:
+        assert len(result.accepted) == 2
