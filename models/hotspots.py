@@ -1,0 +1,484 @@
+"""Route hotspots in intercept records: where they concentrate, how sure we are, how they change.
+
+Public entry points:
+
+* ``HotspotModel(...).fit(intercepts)`` -- scikit-learn style estimator; ``labels_`` per record,
+  ``hotspots_`` (one outline per hotspot with counts, dates, nearest features, a readable label),
+  ``monthly_`` (persons per hotspot and month, by case type), ``data_version_``.
+* ``gi_star(intercepts, resolution=7, permutations=999, seed=0)`` -- Getis-Ord Gi* on H3 cells
+  with permutation p-values, FDR and a hot/cold class.
+* ``emerging(intercepts, resolution=7, period="M")`` -- space-time categories per cell.
+
+Every function takes the shared filters ``case_type`` ("separate": each case type on its own,
+the default; "all": pooled; or one/several case types), ``mode``, ``date_from``, ``date_to``.
+Outputs aggregate: no record ids, names or notes reach them.
+Command line: ``python -m models.hotspots --help``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import joblib
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata.crs import METRIC_CRS, STORAGE_CRS
+from geodata.schema import CASE_TYPES, MODES
+from models import hotspots_cluster as clustering
+from models import hotspots_context as context
+from models import hotspots_emerging as emerging_mod
+from models import hotspots_grid as grid
+from models import hotspots_gistar as gistar_mod
+from models.hotspots_emerging import CATEGORIES, CATEGORY_TEXT, mann_kendall
+from models.hotspots_gistar import CLASSES
+from models.hotspots_input import POOLED, SEPARATE, case_groups, data_version, require_spread, select
+
+__all__ = ["HotspotModel", "gi_star", "emerging", "CATEGORIES", "CATEGORY_TEXT", "CLASSES", "load"]
+
+MIN_RECORDS = 3
+TREND_RESOLUTION = 7  # emerging categories inside HotspotModel: monthly series need cells this coarse
+FORMAT_VERSION = 1
+
+
+# --------------------------------------------------------------------------- Gi*
+
+def _grid_values(points, resolution, rings):
+    record_cells = grid.cells_of(points.lon, points.lat, resolution)
+    study = grid.with_rings(np.unique(record_cells), rings)
+    return record_cells, study
+
+
+def gi_star(intercepts, *, resolution: int = 7, permutations: int = 999, seed=0, rings: int = 1,
+            value: str = "persons", case_type=SEPARATE, mode=None, date_from=None, date_to=None) -> gpd.GeoDataFrame:
+    """Getis-Ord Gi* per H3 cell: z, permutation p (two-sided), p_fdr (Benjamini-Hochberg) and class.
+
+    Cells are the occupied cells plus `rings` rings around them (zeros count: they are where
+    nothing was caught).  Neighbours are the cells within `rings` rings, binary weights, the cell
+    itself included (Gi*).  `value` is "persons" or "records".  One block of rows per case-type
+    group (column `case_type`).
+    """
+    resolution = grid.check_resolution(resolution)
+    if value not in ("persons", "records"):
+        raise ValueError(f"value must be 'persons' or 'records', got {value!r}")
+    if not isinstance(rings, (int, np.integer)) or rings < 1:
+        raise ValueError(f"rings must be a whole number >= 1, got {rings!r}")
+    points = select(intercepts, case_type=case_type, mode=mode, date_from=date_from, date_to=date_to)
+    require_spread(points, minimum=MIN_RECORDS, name="intercepts", what="gi_star")
+    frames = []
+    for group, mask in case_groups(points, case_type):
+        part = points.subset(mask)
+        record_cells, study = _grid_values(part, resolution, rings)
+        weights = part.persons if value == "persons" else np.ones(len(part))
+        y = grid.sum_by_cell(study, record_cells, weights)
+        records = grid.sum_by_cell(study, record_cells, np.ones(len(part)))
+        persons = grid.sum_by_cell(study, record_cells, part.persons)
+        adjacency = grid.ring_adjacency(study, rings)
+        result = gistar_mod.gi_star_arrays(y, adjacency, permutations=permutations, seed=seed)
+        frames.append(pd.DataFrame({
+            "cell": grid.cell_names(study), "case_type": group, "records": records.astype(int),
+            "persons": persons.astype(int), "neighbours": np.asarray(adjacency.getnnz(axis=1)),
+            "G": result["G"], "z": result["z"], "p_norm": result["p_norm"], "p_sim": result["p_sim"],
+            "p": result["p"], "p_fdr": result["p_fdr"], "class": result["class"],
+            "geometry": grid.cell_polygons(study),
+        }))
+    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
+    out.attrs.update({"resolution": resolution, "permutations": permutations, "rings": rings, "value": value,
+                      "seed": seed, "data_version": data_version(intercepts)})
+    return out
+
+
+# --------------------------------------------------------------------------- emerging
+
+def _period_codes(dates: np.ndarray, period: str) -> tuple[np.ndarray, pd.PeriodIndex]:
+    try:
+        periods = pd.PeriodIndex(pd.DatetimeIndex(dates), freq=period)
+    except ValueError as err:
+        raise ValueError(f"period {period!r} is not a pandas period frequency (e.g. 'M', 'Q', 'W'): {err}") from err
+    full = pd.period_range(periods.min(), periods.max(), freq=period)
+    codes = (periods.asi8 - full[0].ordinal).astype(int)
+    return codes, full
+
+
+def emerging(intercepts, *, resolution: int = 7, period: str = "M", rings: int = 1, alpha: float = 0.05,
+             case_type=SEPARATE, mode=None, date_from=None, date_to=None) -> gpd.GeoDataFrame:
+    """Emerging-hotspot category per H3 cell from per-period Gi* z-scores and a Mann-Kendall trend.
+
+    Per period, Gi* is computed on the same cells (occupied at any time plus `rings` rings), with
+    normal-approximation p-values FDR-corrected within the period; a cell is hot (cold) in a period
+    when p_fdr <= `alpha`.  Records without any date cannot be placed in time: they are left out
+    and counted in ``attrs["undated_records"]``; if none has a date the call fails.
+    """
+    resolution = grid.check_resolution(resolution)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
+    points = select(intercepts, case_type=case_type, mode=mode, date_from=date_from, date_to=date_to)
+    out = _emerging_points(points, resolution=resolution, period=period, rings=rings, alpha=alpha,
+                           case_type=case_type)
+    out.attrs["data_version"] = data_version(intercepts)
+    return out
+
+
+def _emerging_points(points, *, resolution, period, rings, alpha, case_type, record_cells=None):
+    """`emerging` on already selected records; `record_cells` (at `resolution`) saves recomputing cells."""
+    dated = ~np.isnat(points.date)
+    if not dated.any():
+        raise ValueError(
+            f"none of the {len(points)} intercepts has a date (date, or date_from and date_to); "
+            "emerging needs dated records"
+        )
+    undated = int((~dated).sum())
+    points = points.subset(dated)
+    if record_cells is not None:
+        record_cells = record_cells[dated]
+    require_spread(points, minimum=MIN_RECORDS, name="dated intercepts", what="emerging")
+    codes, full = _period_codes(points.date, period)
+    if len(full) < emerging_mod.MIN_PERIODS:
+        raise ValueError(
+            f"the dated intercepts span {len(full)} period(s) of {period!r} "
+            f"({full[0]} to {full[-1]}); emerging needs at least {emerging_mod.MIN_PERIODS}"
+        )
+    frames = []
+    for group, mask in case_groups(points, case_type):
+        part = points.subset(mask)
+        part_codes = codes[mask]
+        if record_cells is None:
+            part_cells, study = _grid_values(part, resolution, rings)
+        else:
+            part_cells = record_cells[mask]
+            study = grid.with_rings(np.unique(part_cells), rings)
+        adjacency = grid.ring_adjacency(study, rings)
+        pos = np.searchsorted(study, part_cells)
+        cube = np.zeros((len(study), len(full)))
+        np.add.at(cube, (pos, part_codes), part.persons)
+        z = np.zeros_like(cube)
+        p_fdr = np.ones_like(cube)
+        for t in range(len(full)):
+            result = gistar_mod.gi_star_arrays(cube[:, t], adjacency, permutations=0)
+            z[:, t], p_fdr[:, t] = result["z"], result["p_fdr"]
+        cats = emerging_mod.categorise(z, p_fdr, alpha=alpha)
+        frames.append(pd.DataFrame({
+            "cell": grid.cell_names(study), "case_type": group,
+            "records": np.bincount(pos, minlength=len(study)), "persons": cube.sum(axis=1).astype(int),
+            "periods": len(full), "hot_periods": cats["hot_periods"], "cold_periods": cats["cold_periods"],
+            "z_last": z[:, -1], "trend_z": cats["trend_z"], "trend_p": cats["trend_p"],
+            "category": cats["category"], "geometry": grid.cell_polygons(study),
+        }))
+    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
+    out.attrs.update({"resolution": resolution, "period": period, "first_period": str(full[0]),
+                      "last_period": str(full[-1]), "alpha": alpha, "undated_records": undated})
+    return out
+
+
+# --------------------------------------------------------------------------- the estimator
+
+class HotspotModel:
+    """Find route hotspots: weighted density clustering of H3 cells, refined outlines.
+
+    Parameters
+    ----------
+    eps_m : neighbourhood radius in metres: records closer than this can belong to one hotspot.
+    density_factor : a hotspot's neighbourhood must hold this many times the persons of an
+        ordinary stretch of route (the median neighbourhood).  Used when `min_persons` is None.
+    min_persons : fixed persons threshold for a core cell instead of `density_factor`.
+    min_records : a hotspot needs at least this many records near its core (one large group
+        caught once is not a hotspot).
+    outline_mass : share of the hotspot's above-background persons its outline must hold.
+    resolution : H3 resolution of the aggregation grid; None picks one with cells about
+        half `eps_m` across.
+    case_type, mode, date_from, date_to : filters ("separate" analyses each case type apart).
+    trend_period : period for the growth trend and emerging categories ("M"); None skips them.
+    layers : dict of GeoDataFrames ("crossings", "launch_points", "hubs", "roads") for the labels;
+        None loads the shipped layers where available.
+    """
+
+    def __init__(self, eps_m: float = 3000.0, density_factor: float = 6.0, min_persons: float | None = None,
+                 min_records: int = 10, outline_mass: float = 0.9, resolution: int | None = None,
+                 case_type=SEPARATE, mode=None, date_from=None, date_to=None, trend_period: str | None = "M",
+                 layers: dict | None = None):
+        self.eps_m = eps_m
+        self.density_factor = density_factor
+        self.min_persons = min_persons
+        self.min_records = min_records
+        self.outline_mass = outline_mass
+        self.resolution = resolution
+        self.case_type = case_type
+        self.mode = mode
+        self.date_from = date_from
+        self.date_to = date_to
+        self.trend_period = trend_period
+        self.layers = layers
+
+    # scikit-learn protocol -------------------------------------------------
+    @classmethod
+    def _param_names(cls):
+        return ["eps_m", "density_factor", "min_persons", "min_records", "outline_mass", "resolution",
+                "case_type", "mode", "date_from", "date_to", "trend_period", "layers"]
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params) -> "HotspotModel":
+        for name, value in params.items():
+            if name not in self._param_names():
+                raise ValueError(f"HotspotModel has no parameter {name!r}; parameters: {self._param_names()}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        shown = {k: v for k, v in self.get_params().items() if k != "layers"}
+        return "HotspotModel(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    def _check_params(self):
+        if not np.isfinite(self.eps_m) or self.eps_m <= 0:
+            raise ValueError(f"eps_m must be a positive distance in metres, got {self.eps_m!r}")
+        if self.min_persons is None and not self.density_factor > 0:
+            raise ValueError(f"density_factor must be > 0, got {self.density_factor!r}")
+        if self.min_persons is not None and not self.min_persons > 0:
+            raise ValueError(f"min_persons must be > 0 or None, got {self.min_persons!r}")
+        if not 0 < self.outline_mass <= 1:
+            raise ValueError(f"outline_mass must be in (0, 1], got {self.outline_mass!r}")
+        if int(self.min_records) < 1:
+            raise ValueError(f"min_records must be >= 1, got {self.min_records!r}")
+        if self.resolution is not None:
+            return grid.check_resolution(self.resolution)
+        return grid.resolution_for_spacing(self.eps_m / 2)
+
+    # fitting ------------------------------------------------------------------
+    def fit(self, intercepts, y=None, *, progress=None) -> "HotspotModel":
+        """Find hotspots in `intercepts` (intercept-schema GeoDataFrame).  `progress(share, text)` is optional."""
+        report = progress or (lambda share, text: None)
+        resolution = self._check_params()
+        points = select(intercepts, case_type=self.case_type, mode=self.mode,
+                        date_from=self.date_from, date_to=self.date_to)
+        require_spread(points, minimum=max(MIN_RECORDS, 2), name="intercepts", what="HotspotModel.fit")
+        report(0.05, "aggregating records to hexagons")
+        record_cells = grid.cells_of(points.lon, points.lat, resolution)
+        labels = np.full(len(points), -1, dtype=int)
+        rows, outlines, monthly = [], [], []
+        groups = case_groups(points, self.case_type)
+        self.thresholds_ = {}
+        for g, (group, mask) in enumerate(groups):
+            report(0.1 + 0.6 * g / len(groups), f"clustering {group} records")
+            idx = np.flatnonzero(mask)
+            found = clustering.cluster_cells(
+                record_cells[idx], points.persons[idx], resolution=resolution, eps_m=float(self.eps_m),
+                min_persons=self.min_persons, density_factor=float(self.density_factor),
+                outline_mass=float(self.outline_mass), min_records=int(self.min_records))
+            self.thresholds_[group] = found.threshold
+            group_labels = self._label_records(found, record_cells[idx], len(outlines))
+            labels[idx] = group_labels
+            for k, outline in enumerate(found.outlines):
+                members = idx[group_labels == len(outlines) + k]
+                if len(members) == 0:
+                    continue
+                rows.append(self._summary(points, members, group, len(outlines) + k))
+                monthly.append(self._monthly(points, members, len(outlines) + k))
+            outlines.extend(found.outlines)
+        report(0.8, "describing hotspots")
+        self.resolution_ = resolution
+        self.labels_ = np.full(len(intercepts), -1, dtype=int)
+        self.labels_[intercepts.index.get_indexer(points.index)] = labels
+        self.hotspots_ = self._hotspot_table(rows, outlines)
+        self.monthly_ = (pd.concat(monthly, ignore_index=True) if monthly
+                         else pd.DataFrame(columns=["hotspot_id", "month", "case_type", "persons"]))
+        if self.trend_period and len(self.hotspots_):
+            self._add_trends(points, record_cells)
+        self.data_version_ = data_version(intercepts)
+        self.n_records_ = int(len(points))
+        report(1.0, f"{len(self.hotspots_)} hotspots")
+        return self
+
+    def fit_predict(self, intercepts, y=None) -> np.ndarray:
+        return self.fit(intercepts).labels_
+
+    @staticmethod
+    def _label_records(found, cells, offset) -> np.ndarray:
+        """Hotspot id for each record: the outline containing its cell's centre, else -1."""
+        out = np.full(len(cells), -1, dtype=int)
+        if not found.outlines:
+            return out
+        lon, lat = grid.cell_centres(found.cells)
+        x, y = clustering.to_metric(lon, lat)
+        cell_label = np.full(len(found.cells), -1, dtype=int)
+        for k, outline in enumerate(found.outlines):
+            inside = shapely.contains_xy(outline, x, y) & (cell_label < 0)
+            cell_label[inside] = offset + k
+        return cell_label[np.searchsorted(found.cells, cells)]
+
+    @staticmethod
+    def _summary(points, members, group, hotspot_id) -> dict:
+        persons = points.persons[members]
+        x, y = clustering.to_metric(points.lon[members], points.lat[members])
+        cx, cy = np.average(x, weights=persons), np.average(y, weights=persons)
+        lon, lat = clustering.to_storage(cx, cy)
+        row = {"hotspot_id": hotspot_id, "case_type": group, "records": len(members),
+               "persons": int(persons.sum()), "centroid_lon": float(lon), "centroid_lat": float(lat)}
+        for ct in CASE_TYPES:
+            sel = points.case_type[members] == ct
+            row[f"records_{ct}"] = int(sel.sum())
+            row[f"persons_{ct}"] = int(persons[sel].sum())
+        for md in MODES:
+            sel = points.mode[members] == md
+            row[f"records_{md}"] = int(sel.sum())
+            row[f"persons_{md}"] = int(persons[sel].sum())
+        dates = points.date[members]
+        dates = dates[~np.isnat(dates)]
+        row["first_seen"] = pd.Timestamp(dates.min()) if len(dates) else pd.NaT
+        row["last_seen"] = pd.Timestamp(dates.max()) if len(dates) else pd.NaT
+        return row
+
+    @staticmethod
+    def _monthly(points, members, hotspot_id) -> pd.DataFrame:
+        dates = points.date[members]
+        dated = ~np.isnat(dates)
+        frame = pd.DataFrame({"month": pd.DatetimeIndex(dates[dated]).to_period("M").to_timestamp(),
+                              "case_type": points.case_type[members][dated], "persons": points.persons[members][dated]})
+        table = frame.groupby(["month", "case_type"], as_index=False)["persons"].sum()
+        table.insert(0, "hotspot_id", hotspot_id)
+        return table
+
+    def _hotspot_table(self, rows, outlines) -> gpd.GeoDataFrame:
+        columns = ["hotspot_id", "case_type", "label", "records", "persons"]
+        if not rows:
+            return gpd.GeoDataFrame(pd.DataFrame(columns=columns), geometry=gpd.GeoSeries([], crs=STORAGE_CRS),
+                                    crs=STORAGE_CRS)
+        table = pd.DataFrame(rows)
+        shapes = gpd.GeoSeries([outlines[i] for i in table["hotspot_id"]], crs=METRIC_CRS)
+        table["area_km2"] = np.round(shapes.area.to_numpy() / 1e6, 2)
+        layers = self.layers if self.layers is not None else context.default_layers()
+        described = context.describe(table["centroid_lon"].to_numpy(), table["centroid_lat"].to_numpy(), layers)
+        table = pd.concat([table, described], axis=1)
+        first = [c for c in columns if c in table.columns]
+        table = table[first + [c for c in table.columns if c not in first]]
+        return gpd.GeoDataFrame(table, geometry=shapes.to_crs(STORAGE_CRS).to_numpy(), crs=STORAGE_CRS)
+
+    def _add_trends(self, points, record_cells):
+        """Growth trend per hotspot (emerging/growing/fading/steady) and its emerging-hotspot category."""
+        months = self.monthly_.groupby(["hotspot_id", "month"])["persons"].sum().unstack(fill_value=0)
+        all_months = pd.date_range(self.monthly_["month"].min(), self.monthly_["month"].max(), freq="MS")
+        span = pd.date_range(self.hotspots_["first_seen"].min().to_period("M").to_timestamp(),
+                             self.hotspots_["last_seen"].max().to_period("M").to_timestamp(), freq="MS")
+        months = months.reindex(index=self.hotspots_["hotspot_id"], columns=span.union(all_months), fill_value=0)
+        series = months.to_numpy(dtype=float)
+        trend = np.full(len(series), "steady", dtype=object)
+        if series.shape[1] >= emerging_mod.MIN_PERIODS:
+            _, z, p = mann_kendall(series)
+            trend[(p <= 0.05) & (z > 0)] = "growing"
+            trend[(p <= 0.05) & (z < 0)] = "fading"
+            half = series.shape[1] // 2
+            early_share = series[:, :half].sum(axis=1) / np.maximum(series.sum(axis=1), 1)
+            trend[early_share < 0.05] = "emerging"
+        self.hotspots_["trend"] = trend
+        self.hotspots_["emerging"] = self._emerging_categories(points, record_cells)
+
+    def _emerging_categories(self, points, record_cells) -> list:
+        """Each hotspot's emerging category: the persons-weighted commonest one among its cells."""
+        resolution = min(self.resolution_, TREND_RESOLUTION)
+        try:
+            cells = _emerging_points(points, resolution=resolution, period=self.trend_period, rings=1, alpha=0.05,
+                                     case_type=self.case_type,
+                                     record_cells=grid.parents(record_cells, resolution))
+        except ValueError as err:  # too few periods or dated records: say so in the table
+            return [f"not available: {err}"] * len(self.hotspots_)
+        out = []
+        centres = cells.geometry.representative_point()
+        for row in self.hotspots_.itertuples():
+            inside = centres.within(row.geometry) & (cells["case_type"] == row.case_type).to_numpy()
+            chosen = cells[inside & (cells["category"] != "no pattern detected")]
+            if chosen.empty:
+                out.append("no pattern detected")
+            else:
+                out.append(chosen.groupby("category")["persons"].sum().idxmax())
+        return out
+
+    # persistence --------------------------------------------------------------
+    def save(self, path) -> Path:
+        """Save the fitted model (parameters, results and data version) with joblib."""
+        if not hasattr(self, "hotspots_"):
+            raise ValueError("HotspotModel is not fitted yet: call fit(intercepts) before save()")
+        path = Path(path)
+        payload = {"format": FORMAT_VERSION, "params": {k: v for k, v in self.get_params().items() if k != "layers"},
+                   "state": {k: v for k, v in vars(self).items() if k.endswith("_")}}
+        joblib.dump(payload, path)
+        return path
+
+    @classmethod
+    def load(cls, path) -> "HotspotModel":
+        """Load a model saved with `save`; its `data_version_` says which records it was fitted on."""
+        payload = joblib.load(Path(path))
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{path} is not a saved HotspotModel (format {FORMAT_VERSION})")
+        model = cls(**payload["params"])
+        for key, value in payload["state"].items():
+            setattr(model, key, value)
+        return model
+
+    def fitted_on(self, intercepts) -> bool:
+        """True when `intercepts` are the records this model was fitted on (same data version)."""
+        return getattr(self, "data_version_", None) == data_version(intercepts)
+
+
+def load(path) -> HotspotModel:
+    return HotspotModel.load(path)
+
+
+# --------------------------------------------------------------------------- command line
+
+def _read(path: str) -> gpd.GeoDataFrame:
+    if path.endswith(".parquet"):
+        return gpd.read_parquet(path)
+    return gpd.read_file(path)
+
+
+def _write(frame: gpd.GeoDataFrame, path: str) -> None:
+    if path.endswith(".csv"):
+        frame.drop(columns="geometry").to_csv(path, index=False)
+    else:
+        frame.to_file(path, driver="GeoJSON")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models.hotspots", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("fit", "gi-star", "emerging"):
+        cmd = sub.add_parser(name)
+        cmd.add_argument("records", help="intercept records (GeoJSON, GeoPackage or GeoParquet)")
+        cmd.add_argument("--out", required=True, help="output .geojson or .csv")
+        cmd.add_argument("--case-type", default=SEPARATE, help="separate (default), all, or one case type")
+        cmd.add_argument("--mode", default=None)
+        cmd.add_argument("--date-from", default=None)
+        cmd.add_argument("--date-to", default=None)
+        if name == "fit":
+            cmd.add_argument("--eps-km", type=float, default=3.0)
+            cmd.add_argument("--density-factor", type=float, default=6.0)
+            cmd.add_argument("--save", default=None, help="also save the fitted model (joblib)")
+        else:
+            cmd.add_argument("--resolution", type=int, default=7)
+        if name == "gi-star":
+            cmd.add_argument("--permutations", type=int, default=999)
+            cmd.add_argument("--seed", type=int, default=0)
+        if name == "emerging":
+            cmd.add_argument("--period", default="M")
+    args = parser.parse_args(argv)
+    records = _read(args.records)
+    filters = {"case_type": args.case_type, "mode": args.mode, "date_from": args.date_from, "date_to": args.date_to}
+    if args.command == "fit":
+        model = HotspotModel(eps_m=args.eps_km * 1000, density_factor=args.density_factor, **filters).fit(records)
+        out = model.hotspots_
+        if args.save:
+            model.save(args.save)
+    elif args.command == "gi-star":
+        out = gi_star(records, resolution=args.resolution, permutations=args.permutations, seed=args.seed, **filters)
+    else:
+        out = emerging(records, resolution=args.resolution, period=args.period, **filters)
+    _write(out, args.out)
+    print(f"{len(out)} rows written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""Weighted density clustering of H3 cells, then outlines from each cluster's own mass.
+
+1. Records are summed into H3 cells (persons per cell).
+2. Each cell's neighbourhood mass is the persons in cells within `eps_m` (haversine, ball tree).
+3. DBSCAN on the cells with the persons as sample weights: a cell is a core cell when its
+   neighbourhood holds at least `min_persons`.  By default `min_persons` is `density_factor` times
+   the median neighbourhood mass of occupied cells, i.e. "this many times busier than ordinary
+   route traffic" -- the background along routes sets the bar, not a fixed count.
+4. Refinement: within a cluster, persons above the background level are ranked by cell; the
+   densest cells holding `outline_mass` of that excess form the outline (a concave hull of their
+   centres in the metric CRS, buffered by one cell radius).  The outline so tracks the cluster's
+   real extent whatever its strength, instead of growing with it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+from sklearn.cluster import DBSCAN
+from sklearn.neighbors import NearestNeighbors
+
+from geodata.crs import METRIC_CRS, STORAGE_CRS
+from models import hotspots_grid as grid
+
+EARTH_RADIUS_M = 6_371_008.8
+_TO_METRIC = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)
+_TO_STORAGE = Transformer.from_crs(METRIC_CRS, STORAGE_CRS, always_xy=True)
+
+
+@dataclass
+class CellClusters:
+    """Result of clustering one group of records."""
+
+    cells: np.ndarray  # occupied cells, sorted (int64)
+    mass: np.ndarray  # persons per cell
+    neighbourhood_mass: np.ndarray  # persons within eps of each cell
+    cell_label: np.ndarray  # DBSCAN label per cell (-1 noise)
+    outlines: list  # shapely polygons in METRIC_CRS, one per cluster label 0..n-1
+    threshold: float  # min_persons used
+    background: float  # median persons per occupied cell
+
+
+def to_metric(lon, lat):
+    return _TO_METRIC.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+
+
+def to_storage(x, y):
+    return _TO_STORAGE.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+
+
+def cluster_cells(record_cells: np.ndarray, persons: np.ndarray, *, resolution: int, eps_m: float,
+                  min_persons: float | None, density_factor: float, outline_mass: float,
+                  min_records: int) -> CellClusters:
+    """Cluster occupied cells (see the module docstring)."""
+    cells, inverse = np.unique(record_cells, return_inverse=True)
+    mass = np.bincount(inverse, weights=persons, minlength=len(cells))
+    n_records = np.bincount(inverse, minlength=len(cells)).astype(float)
+    lon, lat = grid.cell_centres(cells)
+    coords = np.radians(np.column_stack([lat, lon]))
+    eps_rad = eps_m / EARTH_RADIUS_M
+    neighbours = NearestNeighbors(radius=eps_rad, metric="haversine", algorithm="ball_tree").fit(coords)
+    distances = neighbours.radius_neighbors_graph(coords, mode="distance")
+    # the graph stores each cell's zero distance to itself, so a cell is in its own neighbourhood
+    adjacency = distances.copy()
+    adjacency.data[:] = 1.0
+    neighbourhood_mass = adjacency @ mass
+    neighbourhood_records = adjacency @ n_records
+    background = float(np.median(neighbourhood_mass))
+    threshold = float(min_persons) if min_persons is not None else max(density_factor * background, 1.0)
+    labels = _weighted_dbscan(distances, mass, neighbourhood_records, threshold, min_records, eps_rad)
+    cell_background = float(np.median(mass))
+    x, y = to_metric(lon, lat)
+    radius = grid.edge_length_m(resolution)
+    grown = _grow(labels, coords, eps_rad)
+    outlines = []
+    for label in range(labels.max() + 1):
+        members = np.flatnonzero(grown == label)
+        outlines.append(_outline(x[members], y[members], mass[members] - cell_background, outline_mass, radius))
+    return CellClusters(cells, mass, neighbourhood_mass, labels, outlines, threshold, cell_background)
+
+
+def _weighted_dbscan(distances, mass, neighbourhood_records, threshold, min_records, eps_rad) -> np.ndarray:
+    """DBSCAN (haversine neighbourhoods, persons as weights); cores also need `min_records` records."""
+    core_ok = neighbourhood_records >= min_records
+    model = DBSCAN(eps=eps_rad, min_samples=max(1, int(np.ceil(threshold))), metric="precomputed")
+    labels = model.fit(distances, sample_weight=mass).labels_.copy()
+    core = np.zeros(len(mass), dtype=bool)
+    core[model.core_sample_indices_] = True
+    # clusters whose cores all lack enough records are dropped (a single large group is not a hotspot)
+    for label in np.unique(labels[labels >= 0]):
+        members = labels == label
+        if not (core & members & core_ok).any():
+            labels[members] = -1
+    return _relabel(labels)
+
+
+def _grow(labels, coords, eps_rad) -> np.ndarray:
+    """Give unclustered cells within 2 eps of a cluster to the nearest cluster, for the outline only.
+
+    DBSCAN keeps only the dense core of a weak, wide hotspot; its fringe is still above the
+    background and belongs inside the outline, which the excess ranking then decides.
+    """
+    grown = labels.copy()
+    clustered = np.flatnonzero(labels >= 0)
+    free = np.flatnonzero(labels < 0)
+    if len(clustered) == 0 or len(free) == 0:
+        return grown
+    tree = NearestNeighbors(n_neighbors=1, metric="haversine", algorithm="ball_tree").fit(coords[clustered])
+    dist, nearest = tree.kneighbors(coords[free])
+    close = dist[:, 0] <= 2 * eps_rad
+    grown[free[close]] = labels[clustered[nearest[close, 0]]]
+    return grown
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    out = np.full(len(labels), -1)
+    kept = np.unique(labels[labels >= 0])
+    for new, old in enumerate(kept):
+        out[labels == old] = new
+    return out
+
+
+def _outline(x, y, excess, outline_mass, radius_m):
+    """Concave hull of the densest cells holding `outline_mass` of the cluster's excess persons."""
+    excess = np.clip(excess, 0.0, None)
+    if excess.sum() <= 0:
+        keep = np.ones(len(x), dtype=bool)
+    else:
+        order = np.argsort(-excess, kind="stable")
+        cumulative = np.cumsum(excess[order]) / excess.sum()
+        count = int(np.searchsorted(cumulative, outline_mass - 1e-12) + 1)
+        keep = np.zeros(len(x), dtype=bool)
+        keep[order[:count]] = True
+    points = shapely.multipoints(np.column_stack([x[keep], y[keep]]))
+    hull = shapely.concave_hull(points, ratio=0.5) if keep.sum() >= 3 else points
+    return shapely.buffer(hull, radius_m * 0.9)

@@ -1,0 +1,105 @@
+"""The H3 hexagon grid the hotspot analysis aggregates to.
+
+Aggregating first is what makes the model fast: a million records along a few thousand km of
+route fall into tens of thousands of cells, and every later step works on cells.
+"""
+from __future__ import annotations
+
+import h3
+import h3.api.numpy_int as h3n
+import numpy as np
+import scipy.sparse as sp
+import shapely
+
+MIN_RESOLUTION, MAX_RESOLUTION = 4, 11
+
+
+def check_resolution(resolution) -> int:
+    if not isinstance(resolution, (int, np.integer)) or not MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
+        raise ValueError(
+            f"resolution must be an H3 resolution from {MIN_RESOLUTION} to {MAX_RESOLUTION} "
+            f"(7 is about 1.4 km edge, 8 about 0.5 km), got {resolution!r}"
+        )
+    return int(resolution)
+
+
+def edge_length_m(resolution: int) -> float:
+    """Average hexagon edge length in metres (= centre-to-corner distance)."""
+    return float(h3.average_hexagon_edge_length(resolution, "m"))
+
+
+def resolution_for_spacing(spacing_m: float) -> int:
+    """The coarsest resolution whose cells are at most `spacing_m` across (centre to centre)."""
+    for res in range(MIN_RESOLUTION, MAX_RESOLUTION + 1):
+        if edge_length_m(res) * np.sqrt(3) <= spacing_m:
+            return res
+    return MAX_RESOLUTION
+
+
+def cells_of(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
+    """H3 cell (int64) of every point."""
+    to_cell = h3n.latlng_to_cell
+    return np.fromiter(
+        (to_cell(la, lo, resolution) for lo, la in zip(lon.tolist(), lat.tolist())),
+        dtype=np.int64, count=len(lon),
+    )
+
+
+def cell_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lon, lat) arrays of cell centres."""
+    latlng = np.array([h3n.cell_to_latlng(int(c)) for c in cells], dtype=float).reshape(-1, 2)
+    return latlng[:, 1], latlng[:, 0]
+
+
+def cell_polygons(cells: np.ndarray) -> np.ndarray:
+    """Shapely hexagons (lon/lat) of the cells."""
+    rings = [np.asarray(h3n.cell_to_boundary(int(c)))[:, ::-1] for c in cells]
+    return shapely.polygons(rings) if rings else np.array([], dtype=object)
+
+
+def cell_names(cells: np.ndarray) -> list[str]:
+    """The usual hexadecimal H3 names, for tables and downloads."""
+    return [h3.int_to_str(int(c)) for c in cells]
+
+
+def with_rings(occupied: np.ndarray, k: int) -> np.ndarray:
+    """Sorted occupied cells plus every cell within `k` rings of them (the study area)."""
+    if k == 0:
+        return np.unique(occupied)
+    disks = [h3n.grid_disk(int(c), k) for c in occupied]
+    return np.unique(np.concatenate(disks).astype(np.int64))
+
+
+def ring_adjacency(cells: np.ndarray, k: int) -> sp.csr_matrix:
+    """Binary weights: cell j is a neighbour of cell i when within `k` rings (self excluded).
+
+    Only neighbours inside `cells` count, so cells at the edge of the study area have fewer.
+    `cells` must be sorted (as `with_rings` returns them).
+    """
+    n = len(cells)
+    rows, cols = [], []
+    for i, c in enumerate(cells.tolist()):
+        disk = h3n.grid_disk(c, k).astype(np.int64)
+        pos = np.searchsorted(cells, disk)
+        pos = np.minimum(pos, n - 1)
+        found = pos[(cells[pos] == disk) & (pos != i)]
+        rows.append(np.full(len(found), i))
+        cols.append(found)
+    row = np.concatenate(rows) if rows else np.array([], dtype=int)
+    col = np.concatenate(cols) if cols else np.array([], dtype=int)
+    return sp.csr_matrix((np.ones(len(row)), (row, col)), shape=(n, n))
+
+
+def sum_by_cell(cells_sorted: np.ndarray, record_cells: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum `values` of records into the positions of `cells_sorted` (every record cell must be there)."""
+    pos = np.searchsorted(cells_sorted, record_cells)
+    return np.bincount(pos, weights=values, minlength=len(cells_sorted))
+
+
+def parents(cells: np.ndarray, resolution: int) -> np.ndarray:
+    """The parent cell at a coarser `resolution` of every cell (computed once per distinct cell)."""
+    unique, inverse = np.unique(cells, return_inverse=True)
+    if len(unique) and h3n.get_resolution(int(unique[0])) == resolution:
+        return cells
+    up = np.fromiter((h3n.cell_to_parent(int(c), resolution) for c in unique), dtype=np.int64, count=len(unique))
+    return up[inverse]
