@@ -12,7 +12,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from store.db import session_scope
-from store.models import AuditEntry
+from store.models import AuditEntry, as_utc
 
 
 class AuditLogIsAppendOnly(RuntimeError):
@@ -50,7 +50,7 @@ def entries(actor: str | None = None, action: str | None = None, limit: int | No
             statement = statement.where(AuditEntry.action == action)
         if limit:
             statement = statement.limit(limit)
-        rows = [{"id": e.id, "at": e.at, "actor": e.actor, "action": e.action,
+        rows = [{"id": e.id, "at": as_utc(e.at), "actor": e.actor, "action": e.action,
                  "detail": json.loads(e.detail) if e.detail else None}
                 for e in active.scalars(statement)]
     return pd.DataFrame(rows, columns=["id", "at", "actor", "action", "detail"])

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from store.audit import log as audit_log
 from store.db import session_scope
-from store.models import Plan, PlanSite
+from store.models import Plan, PlanSite, as_utc
 
 
 class StaleVersionError(RuntimeError):
@@ -138,7 +138,7 @@ def load_plan(name: str, version: int | None = None, *, session: Session | None 
         if plan is None:
             which = f" version {version}" if version else ""
             raise LookupError(f"no plan named '{name}'{which}")
-        return StoredPlan(plan.name, plan.version, plan.author, plan.created, plan.note, _sites_frame(plan))
+        return StoredPlan(plan.name, plan.version, plan.author, as_utc(plan.created), plan.note, _sites_frame(plan))
 
 
 def list_plans(all_versions: bool = False, *, session: Session | None = None,
@@ -151,6 +151,7 @@ def list_plans(all_versions: bool = False, *, session: Session | None = None,
                      .outerjoin(counts, counts.c.plan_id == Plan.id).order_by(Plan.name, Plan.version))
         frame = pd.DataFrame(active.execute(statement).fetchall(),
                              columns=["name", "version", "author", "created", "note", "sites"])
+    frame["created"] = pd.to_datetime(frame["created"].map(as_utc), utc=True)
     if not all_versions and len(frame):
         frame = frame.groupby("name", as_index=False).tail(1).reset_index(drop=True)
     return frame

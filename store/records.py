@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from store.audit import log as audit_log
 from store.db import session_scope
-from store.models import CASE_TYPES, MODES, ImportBatch, Intercept
+from store.models import CASE_TYPES, MODES, ImportBatch, Intercept, as_utc
 
 INSERT_CHUNK = 5000
 HASH_LOOKUP_CHUNK = 500
@@ -208,7 +208,7 @@ def import_file(source, user: str, *, file_name: str | None = None, session: Ses
 def list_batches(*, session: Session | None = None, engine: Engine | None = None) -> pd.DataFrame:
     with session_scope(session, engine) as active:
         rows = active.execute(select(ImportBatch).order_by(ImportBatch.id)).scalars().all()
-        return pd.DataFrame([{c.name: getattr(row, c.name) for c in ImportBatch.__table__.columns}
+        return pd.DataFrame([{c.name: as_utc(getattr(row, c.name)) for c in ImportBatch.__table__.columns}
                              for row in rows],
                             columns=[c.name for c in ImportBatch.__table__.columns])
 
@@ -369,7 +369,7 @@ def batch_detail(batch_id: int, *, session: Session | None = None, engine: Engin
         batch = active.get(ImportBatch, batch_id)
         if batch is None:
             raise LookupError(f"import batch {batch_id} does not exist")
-        return {c.name: getattr(batch, c.name) for c in ImportBatch.__table__.columns}
+        return {c.name: as_utc(getattr(batch, c.name)) for c in ImportBatch.__table__.columns}
 
 
 __all__ = ["import_batch", "import_file", "query_intercepts", "count_intercepts", "list_batches",

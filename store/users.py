@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from store.audit import log as audit_log
 from store.db import session_scope
-from store.models import ROLES, User
+from store.models import ROLES, User, as_utc
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -25,7 +25,7 @@ class UserExistsError(ValueError):
 
 def _public(user: User) -> dict:
     return {"username": user.username, "role": user.role, "region": user.region,
-            "created": user.created, "active": user.active}
+            "created": as_utc(user.created), "active": user.active}
 
 
 def create_user(username: str, password: str, role: str, region: str | None = None, *,

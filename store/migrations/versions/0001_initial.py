@@ -121,7 +121,7 @@ def upgrade() -> None:
 # The audit log is append-only in the database too, not just in the ORM.  Each dialect gets
 # its own trigger syntax; other databases rely on the ORM guard in store.audit.
 def _audit_append_only() -> None:
-    dialect = op.get_bind().dialect.name
+    dialect = op.get_context().dialect.name
     if dialect == "sqlite":
         for event in ("UPDATE", "DELETE"):
             op.execute(f"""
@@ -140,7 +140,7 @@ def _audit_append_only() -> None:
 
 
 def _drop_audit_triggers() -> None:
-    dialect = op.get_bind().dialect.name
+    dialect = op.get_context().dialect.name
     if dialect == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
         op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
