@@ -112,12 +112,16 @@ def _transformer(crs: str):
 @lru_cache(maxsize=4096)
 def _gazetteer(name: str) -> tuple[float, float] | str:
     """(lon, lat) for a place name, or a message saying why not."""
+    unavailable = (f"no coordinates, and the gazetteer is not available to look up '{name}'; "
+                   "add latitude and longitude")
     try:
         from geodata.gazetteer import lookup
     except ImportError:
-        return f"no coordinates, and the gazetteer is not available to look up '{name}'; add latitude and longitude"
+        return unavailable
     try:
         lon, lat = lookup(name, country="PK")
+    except OSError:  # the gazetteer's data files are missing
+        return unavailable
     except LookupError:
         return (f"no coordinates, and place '{name}' is not in the gazetteer; add latitude and "
                 "longitude or use a known place name")
