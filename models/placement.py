@@ -157,7 +157,7 @@ def _result(paths, A, sites, chosen, existing, catch, *, total, k, method, name,
 def plan(flows, k: int, *, candidates: pd.DataFrame | None = None, existing: Iterable = (),
          required: Iterable = (), forbidden: Iterable = (), capacity: bool = False, time_limit: float = 60.0,
          mip_rel_gap: float = milp.MIP_GAP, threads: int | None = None, name: str = "",
-         progress: Callable[[str, float], None] | None = None) -> Plan:
+         greedy_shortcut: bool = True, progress: Callable[[str, float], None] | None = None) -> Plan:
     """Choose k new checkpoint sites that intercept the most flow on ``flows.paths``.
 
     ``existing`` sites are in place and do not use the budget; ``required``
@@ -189,7 +189,8 @@ def plan(flows, k: int, *, candidates: pd.DataFrame | None = None, existing: Ite
     say("solve", 0.3)
     res = milp.solve(red["A"], p[red["cols"]], red["vol"], k, fixed_on=red["ex"], required=red["rq"],
                      capacity_year=None if cap_year is None else cap_year[red["cols"]],
-                     time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
+                     time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads,
+                     greedy_shortcut=greedy_shortcut)
     chosen = red["cols"][res.chosen]
     chosen = _pad(chosen, A, vol, k, ex, fb)
     say("report", 0.9)

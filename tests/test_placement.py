@@ -52,7 +52,7 @@ def test_add_site_snaps_to_nearest_link():
 def test_hand_checked_single_route():
     G = chain_graph()
     flows = flows_for(G, demand_frame(DEMAND_ONE))
-    pl = P.plan(flows, 2)
+    pl = P.plan(flows, 2, greedy_shortcut=False)
     # best two of: crossing 0.6 and three road segments 0.4: 1 - 0.4 * 0.6 = 0.76
     assert pl.share == pytest.approx(0.76)
     assert pl.volume == pytest.approx(760.0)
@@ -65,8 +65,10 @@ def test_hand_checked_single_route():
 def test_milp_equals_brute_force(seed):
     G, demand, flows, sites = random_instance(seed, n_sites=10 + seed % 3)
     for k in (1, 2, 3, 4):
-        pl = P.plan(flows, k, candidates=sites)
+        pl = P.plan(flows, k, candidates=sites, greedy_shortcut=False)
         best, _ = brute_force(flows, sites, k)
+        assert pl.status == "optimal" and pl.gap <= 1e-4
+        assert P.plan(flows, k, candidates=sites).volume == pytest.approx(best, rel=1e-7)
         assert pl.volume == pytest.approx(best, rel=1e-7), (seed, k)
         assert len(pl.sites) == k
         assert pl.greedy_volume <= pl.volume + 1e-6
@@ -79,7 +81,7 @@ def test_brute_force_with_existing_required_forbidden():
     forbid = free_plan.site_ids[:1]
     req = [s for s in ids if s not in free_plan.site_ids][:1]
     exist = [s for s in ids if s not in free_plan.site_ids and s not in req][:2]
-    pl = P.plan(flows, 3, candidates=sites, existing=exist, required=req, forbidden=forbid)
+    pl = P.plan(flows, 3, candidates=sites, existing=exist, required=req, forbidden=forbid, greedy_shortcut=False)
     best, best_set = brute_force(flows, sites, 3, existing=exist, required=req, forbidden=forbid)
     assert pl.volume == pytest.approx(best, rel=1e-7)
     assert set(req) <= set(pl.site_ids) and set(exist) <= set(pl.site_ids)
@@ -90,7 +92,7 @@ def test_brute_force_with_existing_required_forbidden():
 
 def test_binary_coverage_matches_brute_force_and_uses_mclp_form():
     G, demand, flows, sites = random_instance(5, n_sites=12, binary=True)
-    pl = P.plan(flows, 3, candidates=sites)
+    pl = P.plan(flows, 3, candidates=sites, greedy_shortcut=False)
     assert pl.stats["formulation"] == "coverage"
     assert pl.volume == pytest.approx(brute_force(flows, sites, 3)[0], rel=1e-9)
 
@@ -105,7 +107,7 @@ def test_objective_equals_spopt_mclp(seed):
     for k in (1, 3):
         ref = MCLP.from_cost_matrix(cost, weights, service_radius=0.5, p_facilities=k)
         ref = ref.solve(pulp.HiGHS(msg=False))
-        pl = P.plan(flows, k, candidates=sites)
+        pl = P.plan(flows, k, candidates=sites, greedy_shortcut=False)
         assert pl.volume == pytest.approx(pulp.value(ref.problem.objective), rel=1e-9)
 
 
@@ -212,3 +214,15 @@ def test_checkpoints_follow_contract():
     cp = P.plan(flows, 2).checkpoints
     assert {"site_id", "detection"} <= set(cp.columns)
     assert all((n is not None and not pd.isna(n)) or e is not None for n, e in zip(cp["node"], cp["edge"]))
+
+
+def test_greedy_bound_is_valid_and_shortcut_is_proven():
+    for seed in range(4):
+        G, demand, flows, sites = random_instance(30 + seed, n_sites=12)
+        A = P.incidence(flows.paths, P.validate_sites(sites), G)
+        vol = flows.paths["volume"].to_numpy(float)
+        chosen, value, bound = milp.greedy_with_bound(A, vol, sites["detection"].to_numpy(float), 3)
+        best, _ = brute_force(flows, sites, 3)
+        assert value <= best + 1e-6 <= bound + 2e-6
+        pl = P.plan(flows, 3, candidates=sites)
+        assert pl.volume == pytest.approx(best, rel=1e-4) and pl.gap <= 1e-4

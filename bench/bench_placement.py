@@ -1,0 +1,188 @@
+"""Benchmark: models.placement.plan against spopt.locate.MCLP, side by side on the same instances.
+
+Instances: a W x H road grid whose nodes are the candidate sites (500, 2,000,
+10,000) and 1,000 / 10,000 / 100,000 smuggling paths, each a random monotone
+walk of 10-40 nodes with a lognormal volume; binary coverage (detection 1), the
+case where plan's model and MCLP coincide; k = 20.
+
+Every run happens in its own subprocess (time limit, peak memory from
+getrusage).  ``plan`` is timed end to end from a FlowResult-shaped object
+(incidence from the paths' node lists, reductions, greedy, MILP).  spopt is
+timed from the dense paths x sites cost matrix it needs (building that matrix
+is not counted against it): model build, then solve.
+
+    python bench/bench_placement.py                   # the full table -> bench/results_placement.md
+    python bench/bench_placement.py --quick           # small sizes only
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+GRIDS = {500: (25, 20), 2000: (50, 40), 10000: (100, 100)}
+K = 20
+LEN_MIN, LEN_MAX = 2, 7  # steps per path: 3-8 candidate sites, a route between junction towns
+
+
+def instance(n_sites: int, n_paths: int, seed: int = 0):
+    import geopandas as gpd
+    import networkx as nx
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from models.placement_robust import SimpleFlows
+
+    W, H = GRIDS[n_sites]
+    rng = np.random.default_rng(seed)
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    for r in range(H):
+        for c in range(W):
+            G.add_node(r * W + c, x=66 + 0.05 * c, y=26 + 0.05 * r, kind="junction")
+    for r in range(H):
+        for c in range(W):
+            n = r * W + c
+            for m in ([n + 1] if c + 1 < W else []) + ([n + W] if r + 1 < H else []):
+                for a, b in ((n, m), (m, n)):
+                    G.add_edge(a, b, key=0, length=5000.0, travel_time=300.0, mode="road", cost_pkr=0.0)
+    # random monotone walks: start anywhere, step right or up (wrapping is not allowed)
+    length = rng.integers(LEN_MIN, LEN_MAX + 1, n_paths)
+    r0 = rng.integers(0, H, n_paths)
+    c0 = rng.integers(0, W, n_paths)
+    nodes_list, edges_list = [], []
+    for i in range(n_paths):
+        steps = rng.random(length[i]) < 0.5
+        r, c = r0[i], c0[i]
+        seq = [r * W + c]
+        for right in steps:
+            if right and c + 1 < W:
+                c += 1
+            elif r + 1 < H:
+                r += 1
+            elif c + 1 < W:
+                c += 1
+            else:
+                break
+            seq.append(r * W + c)
+        nodes_list.append(seq)
+        edges_list.append([(a, b, 0) for a, b in zip(seq, seq[1:])])
+    paths = pd.DataFrame({"path_id": np.arange(n_paths), "origin": r0 * W + c0, "destination": [s[-1] for s in nodes_list],
+                          "case_type": np.where(rng.random(n_paths) < 0.8, "smuggling", "trafficking"),
+                          "volume": np.round(rng.lognormal(3.0, 1.0, n_paths), 1),
+                          "nodes": nodes_list, "edges": edges_list})
+    sites = gpd.GeoDataFrame({"site_id": [f"n{n}" for n in G.nodes], "site_type": "road", "detection": 1.0,
+                              "capacity": np.nan, "node": pd.Series(list(G.nodes), dtype=object), "edge": None,
+                              "geometry": [Point(G.nodes[n]["x"], G.nodes[n]["y"]) for n in G.nodes]},
+                             crs="EPSG:4326")
+    flows = SimpleFlows(paths=paths, graph=G, demand=pd.DataFrame(), total_volume=float(paths["volume"].sum()))
+    return flows, sites
+
+
+def run_one(tool: str, n_sites: int, n_paths: int, gap: float, time_limit: float) -> dict:
+    flows, sites = instance(n_sites, n_paths)
+    out = {"tool": tool, "candidates": n_sites, "paths": n_paths, "k": K}
+    if tool == "plan":
+        from models.placement import plan
+        t0 = time.perf_counter()
+        pl = plan(flows, K, candidates=sites, mip_rel_gap=gap, time_limit=time_limit)
+        out.update(seconds=time.perf_counter() - t0, objective=pl.volume, bound=pl.bound, gap=pl.gap,
+                   status=pl.status, greedy=pl.greedy_volume, distinct_routes=pl.stats["distinct_routes"],
+                   sites_after_reduction=pl.stats["candidates_after_reduction"])
+    else:
+        import pulp
+        from spopt.locate import MCLP
+        from models.placement_sites import incidence, validate_sites
+        A = incidence(flows.paths, validate_sites(sites), flows.graph)
+        cost = np.where(A.toarray() > 0, 0.0, 1.0)
+        weights = flows.paths["volume"].to_numpy(float)
+        t0 = time.perf_counter()
+        model = MCLP.from_cost_matrix(cost, weights, service_radius=0.5, p_facilities=K)
+        t_build = time.perf_counter() - t0
+        solver = pulp.HiGHS(msg=False, timeLimit=time_limit) if tool == "spopt-highs" else \
+            pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+        model.solve(solver)
+        out.update(seconds=time.perf_counter() - t0, build_seconds=t_build,
+                   objective=float(pulp.value(model.problem.objective)),
+                   status=pulp.LpStatus[model.problem.status])
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def measure(tool, n_sites, n_paths, gap, time_limit, timeout) -> dict:
+    cmd = [sys.executable, __file__, "--one", tool, str(n_sites), str(n_paths), str(gap), str(time_limit)]
+    t0 = time.perf_counter()
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"tool": tool, "candidates": n_sites, "paths": n_paths, "status": f"not finished in {timeout:.0f} s",
+                "seconds": float("nan")}
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("{")]
+    if res.returncode != 0 or not lines:
+        tail = (res.stderr or "").strip().splitlines()[-1:] or ["?"]
+        return {"tool": tool, "candidates": n_sites, "paths": n_paths, "status": f"failed: {tail[0][:120]}",
+                "seconds": time.perf_counter() - t0}
+    return json.loads(lines[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--one", nargs=5)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--spopt-timeout", type=float, default=600.0)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results_placement.md"))
+    args = ap.parse_args()
+    if args.one:
+        tool, n, m, gap, tl = args.one
+        print(json.dumps(run_one(tool, int(n), int(m), float(gap), float(tl))), flush=True)
+        return
+    sizes = [(500, 1000), (2000, 1000)] if args.quick else \
+        [(500, 1000), (500, 10000), (2000, 1000), (2000, 10000), (500, 100000), (2000, 100000),
+         (10000, 1000), (10000, 10000), (10000, 100000)]
+    # spopt where it can finish in minutes: dense matrices and a Python model build grow with sites x paths
+    spopt_sizes = {(500, 1000), (500, 10000), (2000, 1000), (2000, 10000)}
+    cbc_sizes = {(500, 1000), (2000, 1000)}
+    rows = []
+    for n, m in sizes:
+        big = n * m >= 10000 * 100000
+        gap = 0.01 if big else 1e-4
+        r = measure("plan", n, m, gap, 60.0 if big else 300.0, 900)
+        r["gap_target"] = gap
+        rows.append(r)
+        print(json.dumps(r), flush=True)
+        if (n, m) in spopt_sizes:
+            for tool in ("spopt-highs",) + (("spopt-cbc",) if (n, m) in cbc_sizes else ()):
+                s = measure(tool, n, m, 1e-4, args.spopt_timeout, args.spopt_timeout + 120)
+                rows.append(s)
+                print(json.dumps(s), flush=True)
+        write_table(rows, args.out)
+
+
+def write_table(rows, path):
+    import pandas as pd
+    df = pd.DataFrame(rows)
+    lines = ["| candidates | paths | tool | time (s) | spopt build (s) | peak memory (MB) | objective | gap | status | spopt time / plan time |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|---|---:|"]
+    for (n, m), grp in df.groupby(["candidates", "paths"], sort=False):
+        base = grp[grp["tool"] == "plan"]["seconds"]
+        t_plan = float(base.iloc[0]) if len(base) else float("nan")
+        for _, r in grp.iterrows():
+            ratio = r["seconds"] / t_plan if r["tool"] != "plan" and np.isfinite(r.get("seconds", np.nan)) else np.nan
+            fmt = lambda v, f: (f.format(v) if isinstance(v, (int, float)) and np.isfinite(v) else "-")
+            lines.append(f"| {n:,} | {m:,} | {r['tool']} | {fmt(r.get('seconds'), '{:.2f}')} | "
+                         f"{fmt(r.get('build_seconds', np.nan), '{:.2f}')} | {fmt(r.get('peak_mb', np.nan), '{:.0f}')} | "
+                         f"{fmt(r.get('objective', np.nan), '{:,.1f}')} | {fmt(r.get('gap', np.nan), '{:.2%}')} | "
+                         f"{r.get('status', '')} | {fmt(ratio, '{:.1f}x')} |")
+    Path(path).write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
