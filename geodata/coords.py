@@ -30,6 +30,7 @@ _AXIS_LETTERS = {"lat": "NS", "lon": "EW"}
 _PRIMES = str.maketrans({"′": "'", "’": "'", "‘": "'", "´": "'", "`": "'",
                          "″": '"', "”": '"', "“": '"', "º": "°", "˚": "°",
                          "−": "-", "–": "-"})
+_PLAIN_DECIMAL = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*$")
 _NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 # Characters allowed between the numbers of one coordinate.
 _SEPARATORS = re.compile(r"^[\s°'\":dDmMsS]*$")
@@ -73,6 +74,8 @@ def parse_angle(value, axis: str = "lat") -> Angle:
         raise CoordinateError(f"{name} is empty")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return Angle(float(value), None, "decimal")
+    if _PLAIN_DECIMAL.match(value if isinstance(value, str) else ""):
+        return Angle(float(value), None, "decimal")  # fast path for the common case
     text = str(value).strip().lstrip("'").strip().translate(_PRIMES)
     if not text:
         raise CoordinateError(f"{name} is empty")

@@ -181,7 +181,8 @@ class _Validator:
         index = self.mapping.get(key)
         if index is None or index >= len(values):
             return ""
-        return str(values[index]).strip()
+        value = values[index]
+        return value.strip() if isinstance(value, str) else str(value).strip()
 
     # ------------------------------------------------------------ chunk
 

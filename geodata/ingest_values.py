@@ -160,6 +160,10 @@ def check_period(first: dt.date, last: dt.date, original: str, today: dt.date | 
 
 def parse_persons(text) -> int:
     original = str(text).strip()
+    if original.isascii() and original.isdigit():  # fast path
+        number = int(original)
+        if 1 <= number <= 100_000:
+            return number
     value = original.lstrip("'").strip()
     if not value:
         raise ValueProblem("persons is empty; enter the number of persons intercepted (1 or more)")
@@ -194,7 +198,17 @@ MODE_WORDS = {
 }
 
 
+_EXACT = {}
+
+
 def _category(text, words: dict[str, tuple[str, ...]], field: str, allowed: tuple[str, ...]) -> str:
+    exact = _EXACT.get(id(words))
+    if exact is None:
+        exact = _EXACT[id(words)] = {spelling: canonical for canonical, spellings in words.items()
+                                     for spelling in spellings}
+    fast = exact.get(text) or exact.get(str(text).strip().lower())
+    if fast:
+        return fast
     original = str(text).strip()
     value = re.sub(r"\s+", " ", original.lstrip("'").strip().lower().replace("_", " "))
     for canonical, spellings in words.items():
@@ -238,7 +252,12 @@ def clean_text(value) -> tuple[str, bool]:
     but prefixed with an apostrophe, so no spreadsheet that later opens an
     export will run it.
     """
-    text = re.sub(r"[\r\n\t]+", " ", str(value)).strip()
+    text = str(value)
+    if "\n" in text or "\r" in text or "\t" in text:
+        text = re.sub(r"[\r\n\t]+", " ", text)
+    text = text.strip()
+    if not text or text[0] not in "=+-@":
+        return text, False
     if text.startswith(FORMULA_TRIGGERS[:4]) and not re.fullmatch(r"[-+]?\d+(?:[.,]\d+)?", text):
         return "'" + text, True
     return text, False
