@@ -54,7 +54,11 @@ def _grid_values(points, resolution, rings):
 
 def gi_star(intercepts, *, resolution: int = 7, permutations: int = 999, seed=0, rings: int = 1,
             value: str = "persons", case_type=SEPARATE, mode=None, date_from=None, date_to=None) -> gpd.GeoDataFrame:
-    """Getis-Ord Gi* per H3 cell: z, permutation p (two-sided), p_fdr (Benjamini-Hochberg) and class.
+    """Getis-Ord Gi* per H3 cell: z, permutation inference, p_fdr (Benjamini-Hochberg) and class.
+
+    Columns: z (as esda.G_Local star=True), p_norm (analytical, two-sided), p_sim (esda's
+    one-tailed pseudo p), z_sim and p (two-sided, from the permutation null's mean and spread),
+    p_fdr and class in CLASSES (hot/cold at 99/95/90% on p_fdr).
 
     Cells are the occupied cells plus `rings` rings around them (zeros count: they are where
     nothing was caught).  Neighbours are the cells within `rings` rings, binary weights, the cell
@@ -82,6 +86,7 @@ def gi_star(intercepts, *, resolution: int = 7, permutations: int = 999, seed=0,
             "cell": grid.cell_names(study), "case_type": group, "records": records.astype(int),
             "persons": persons.astype(int), "neighbours": np.asarray(adjacency.getnnz(axis=1)),
             "G": result["G"], "z": result["z"], "p_norm": result["p_norm"], "p_sim": result["p_sim"],
+            "z_sim": result["z_sim"],
             "p": result["p"], "p_fdr": result["p_fdr"], "class": result["class"],
             "geometry": grid.cell_polygons(study),
         }))
