@@ -374,9 +374,11 @@ class HotspotModel:
             _, z, p = mann_kendall(series)
             trend[(p <= 0.05) & (z > 0)] = "growing"
             trend[(p <= 0.05) & (z < 0)] = "fading"
+            # emerging: the first half of the span was quiet next to the second (under a quarter of it)
             half = series.shape[1] // 2
-            early_share = series[:, :half].sum(axis=1) / np.maximum(series.sum(axis=1), 1)
-            trend[early_share < 0.05] = "emerging"
+            early = series[:, :half].mean(axis=1)
+            late = series[:, half:].mean(axis=1)
+            trend[(late > 0) & (early < 0.25 * late)] = "emerging"
         self.hotspots_["trend"] = trend
         self.hotspots_["emerging"] = self._emerging_categories(points, record_cells)
 

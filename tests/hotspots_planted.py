@@ -126,7 +126,8 @@ def planted_intercepts(seed: int = 0, *, n_background: int = 3000, n_hotspots: i
     })
     records = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon[order], lat[order]), crs="EPSG:4326")
     assert list(records.columns) == list(base.columns)
-    planted = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs="EPSG:4326")
+    columns = ["hotspot_id", "radius_m", "start", "end", "trend", "persons", "case_type", "route", "geometry"]
+    planted = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry", crs="EPSG:4326")
     return records, planted
 
 
