@@ -1,0 +1,130 @@
+"""Place-name look-up over the shipped GeoNames extract, hand-recorded places and layer features.
+
+    >>> from geodata.gazetteer import lookup
+    >>> lookup("Gwader")            # alternate spelling
+    (62.325, 25.122...)
+
+Matching is tolerant of case, accents, punctuation and the vowel spellings that differ between
+transliterations of Urdu and Balochi names (Gwadar/Gwader, Baluchistan/Balochistan): names are compared
+first exactly after normalisation, then by their consonant skeleton.  Ties go to the larger place.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from geodata import LAYERS_DIR
+
+# Spellings that differ by more than vowels.
+_PHONETIC = (("ph", "f"), ("kh", "k"), ("gh", "g"), ("q", "k"), ("ck", "k"), ("w", "v"), ("z", "j"),
+             ("th", "t"), ("dh", "d"), ("sh", "s"), ("ch", "c"))
+_COUNTRY_ALIASES = {"PAK": "PK", "IRN": "IR", "AFG": "AF", "OMN": "OM", "ARE": "AE", "IND": "IN"}
+
+
+def normalise(name: str) -> str:
+    """Lower-case ASCII with single spaces: 'Spīn Bōldak' -> 'spin boldak'."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def skeleton(name: str) -> str:
+    """Consonant skeleton used to match transliteration variants."""
+    text = normalise(name).replace(" ", "")
+    for a, b in _PHONETIC:
+        text = text.replace(a, b)
+    if not text:
+        return ""
+    body = re.sub(r"[aeiouy]", "", text[1:])
+    return re.sub(r"(.)\1+", r"\1", text[0] + body)
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    lon: float
+    lat: float
+    country: str
+    kind: str
+    population: int
+    source: str
+
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[pd.DataFrame, dict[str, list[int]], dict[str, list[int]]]:
+    places = pd.read_csv(LAYERS_DIR / "places.csv", dtype={"alternatenames": str}, keep_default_na=False)
+    places = pd.concat([places, _layer_places()], ignore_index=True)
+    exact: dict[str, list[int]] = {}
+    skel: dict[str, list[int]] = {}
+    for i, (name, alts) in enumerate(zip(places["name"], places["alternatenames"])):
+        for variant in {name, *[a for a in str(alts).split("|") if a]}:
+            exact.setdefault(normalise(variant), []).append(i)
+            skel.setdefault(skeleton(variant), []).append(i)
+    return places, exact, skel
+
+
+def _layer_places() -> pd.DataFrame:
+    """Features of the point layers are places too (crossings, launch points, hubs)."""
+    import geodata
+
+    rows = []
+    for name in ("crossings", "launch_points", "hubs", "destinations"):
+        gdf = geodata.layer(name)
+        for _, f in gdf.iterrows():
+            rows.append({"place_id": f["id"], "name": f["name"], "alternatenames": f["id"],
+                         "country": "PK" if name != "destinations" and name != "hubs" else f.get("country", ""),
+                         "admin1": "", "lon": f.geometry.x, "lat": f.geometry.y, "population": -1,
+                         "kind": f["kind"], "source": f["source"]})
+    frame = pd.DataFrame(rows)
+    iso2 = {"IRN": "IR", "TUR": "TR", "GRC": "GR", "ESP": "ES", "ITA": "IT", "OMN": "OM", "ARE": "AE",
+            "SAU": "SA", "GBR": "GB", "AUS": "CX"}
+    frame["country"] = frame["country"].replace(iso2)
+    return frame
+
+
+def _candidates(name: str, country: str | None) -> pd.DataFrame:
+    places, exact, skel = _index()
+    for table, key in ((exact, normalise(name)), (skel, skeleton(name))):
+        rows = places.iloc[sorted(set(table.get(key, [])))]
+        if country is not None:
+            rows = rows[rows["country"] == country]
+        if not rows.empty:
+            return rows.sort_values("population", ascending=False)
+    return places.iloc[0:0]
+
+
+def find(name: str, country: str | None = "PK") -> Place:
+    """The best match for `name` as a :class:`Place`; raises LookupError with suggestions."""
+    if not isinstance(name, str) or not name.strip():
+        raise LookupError("place name is empty")
+    country = _COUNTRY_ALIASES.get(country, country) if country else None
+    rows = _candidates(name, country)
+    if rows.empty:
+        raise LookupError(f"no place called {name!r}" + (f" in {country}" if country else "")
+                          + _suggest(name, country))
+    r = rows.iloc[0]
+    return Place(r["name"], float(r["lon"]), float(r["lat"]), r["country"], r["kind"],
+                 int(r["population"]), r["source"])
+
+
+def lookup(name: str, country: str | None = "PK") -> tuple[float, float]:
+    """(lon, lat) of the place called `name` (case-, accent- and spelling-tolerant)."""
+    place = find(name, country)
+    return place.lon, place.lat
+
+
+def suggestions(name: str, country: str | None = "PK", n: int = 5) -> list[str]:
+    """Close names for a search box."""
+    places, exact, _ = _index()
+    keys = list(exact) if country is None else [
+        k for k, idx in exact.items() if any(places.at[i, "country"] == country for i in idx)]
+    return [places.at[exact[k][0], "name"] for k in difflib.get_close_matches(normalise(name), keys, n=n, cutoff=0.6)]
+
+
+def _suggest(name: str, country: str | None) -> str:
+    close = suggestions(name, country)
+    return f"; did you mean {', '.join(dict.fromkeys(close))}?" if close else ""
