@@ -173,7 +173,10 @@ def plan(flows, k: int, *, candidates: pd.DataFrame | None = None, existing: Ite
     sites = validate_sites(candidates_default(G) if candidates is None else candidates)
     ex, rq, fb = _check_request(sites, k, existing, required, forbidden)
     say("incidence", 0.1)
-    A = incidence(paths, sites, G)
+    if capacity:  # a saturated post lets the rest through to the next one: travel order matters
+        A, order = incidence(paths, sites, G, with_order=True)
+    else:
+        A, order = incidence(paths, sites, G), None
     vol = pd.to_numeric(paths["volume"]).to_numpy(float)
     total = float(vol.sum())
     p = sites["detection"].to_numpy(float)
@@ -185,12 +188,12 @@ def plan(flows, k: int, *, candidates: pd.DataFrame | None = None, existing: Ite
         cap_year = np.where(np.isfinite(cap), cap * DAYS_PER_YEAR, np.inf)
 
     say("reduce", 0.2)
-    red = _reduce(A, vol, p, k, ex, rq, fb, keep_duplicates=capacity)
+    red = _reduce(A, vol, p, k, ex, rq, fb, keep_duplicates=capacity, travel_order=order)
     say("solve", 0.3)
     res = milp.solve(red["A"], p[red["cols"]], red["vol"], k, fixed_on=red["ex"], required=red["rq"],
                      capacity_year=None if cap_year is None else cap_year[red["cols"]],
                      time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads,
-                     greedy_shortcut=greedy_shortcut)
+                     greedy_shortcut=greedy_shortcut, order=red["order"])
     chosen = red["cols"][res.chosen]
     chosen = _pad(chosen, A, vol, k, ex, fb)
     say("report", 0.9)
@@ -211,12 +214,16 @@ def plan(flows, k: int, *, candidates: pd.DataFrame | None = None, existing: Ite
 candidates_default = candidates
 
 
-def _reduce(A, vol, p, k, ex, rq, fb, *, keep_duplicates: bool) -> dict:
+def _reduce(A, vol, p, k, ex, rq, fb, *, keep_duplicates: bool, travel_order=None) -> dict:
     """Exact model reductions: merge identical routes, drop empty ones, drop sites that
-    meet no route or are forbidden, and keep only the best k of identical site columns."""
+    meet no route or are forbidden, and keep only the best k of identical site columns.
+    With ``keep_duplicates`` (capacities) routes and sites are kept apart."""
     has_site = np.diff(A.indptr) > 0
     row_keep = np.flatnonzero(has_site & (vol > 0))
-    R, inverse = milp.merge_rows(A[row_keep])
+    if keep_duplicates:
+        R, inverse = A[row_keep].tocsr(), np.arange(len(row_keep))
+    else:
+        R, inverse = milp.merge_rows(A[row_keep])
     w = np.bincount(inverse, weights=vol[row_keep], minlength=R.shape[0])
     n = A.shape[1]
     special = np.zeros(n, dtype=bool)
@@ -241,8 +248,9 @@ def _reduce(A, vol, p, k, ex, rq, fb, *, keep_duplicates: bool) -> dict:
     cols = np.flatnonzero(keep)
     where = -np.ones(n, dtype=int)
     where[cols] = np.arange(len(cols))
+    sub_order = travel_order[row_keep][:, cols].tocsr() if travel_order is not None else None
     return {"A": R[:, cols].tocsr(), "vol": w, "cols": cols, "ex": where[ex], "rq": where[rq],
-            "row_keep": row_keep, "inverse": inverse}
+            "row_keep": row_keep, "inverse": inverse, "order": sub_order}
 
 
 def _pad(chosen, A, vol, k, ex, fb) -> np.ndarray:

@@ -66,7 +66,7 @@ def greedy_with_bound(A: sp.csr_matrix, weight: np.ndarray, p: np.ndarray, k: in
     """Greedy sites, their value and an upper bound on the optimum.
 
     The bound is submodularity's: for every greedy prefix S,
-    OPT <= f(S) + (sum of the largest k - |S| marginal gains at S); the least one is kept.
+    OPT <= f(S) + (sum of the largest k marginal gains at S); the least one is kept.
     """
     n = A.shape[1]
     fixed_on = np.asarray(fixed_on, dtype=int)
@@ -85,13 +85,10 @@ def greedy_with_bound(A: sp.csr_matrix, weight: np.ndarray, p: np.ndarray, k: in
         gain = (AT @ (weight * s)) * p
         gain[~ok] = 0.0
         value = float(weight @ (1.0 - s))
-        left = steps - step
-        if left > 0:
-            top = np.partition(gain, n - left)[n - left:] if left < n else gain
-            bound = min(bound, value + float(top.sum()))
-        else:
-            bound = min(bound, value)
-        if left == 0 or not ok.any():
+        # the optimum adds at most `steps` sites to S, each gaining at most its gain now
+        top = np.partition(gain, n - steps)[n - steps:] if 0 < steps < n else gain
+        bound = min(bound, value + float(top.sum()) if steps > 0 else value)
+        if step == steps or not ok.any():
             break
         j = int(np.argmax(np.where(ok, gain, -1.0)))
         chosen.append(j)
@@ -130,12 +127,15 @@ class _Rows:
 def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups: sp.csr_matrix | None = None,
           fixed_on=(), required=(), forbidden=(), capacity_year: np.ndarray | None = None,
           warm_start: np.ndarray | None = None, time_limit: float = 60.0, mip_rel_gap: float = MIP_GAP,
-          threads: int | None = None, greedy_shortcut: bool = True) -> SolveResult:
+          threads: int | None = None, greedy_shortcut: bool = True,
+          order: sp.csr_matrix | None = None) -> SolveResult:
     """Solve the covering MILP on routes A (routes x sites).
 
     Without ``groups`` ``weight`` is per route; with ``groups`` (groups x routes,
     0/1) it is per group and each group counts its least-intercepted route.
     ``k`` is the budget of sites beyond ``fixed_on`` (existing sites).
+    ``order`` (same pattern as A) gives the travel order of sites along each
+    route for the chain (matters only with capacities); default: column order.
     """
     A = sp.csr_matrix(A)
     A.sort_indices()
@@ -163,13 +163,19 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
                  np.concatenate([y0 + np.arange(n_routes), x0 + A.indices]),
                  np.concatenate([np.ones(n_routes), -np.ones(nnz)]), n_routes, -np.inf, 0.0)
     else:
+        seq = A.indices  # sites of each route, in travel order when known
+        if order is not None:
+            order = sp.csr_matrix(order)
+            order.sort_indices()
+            perm = np.lexsort((order.data, route_of))
+            seq = A.indices[perm]
         e = np.arange(nnz)
         first = np.zeros(nnz, dtype=bool)
         first[A.indptr[:-1][np.diff(A.indptr) > 0]] = True
         last = A.indptr[1:][np.diff(A.indptr) > 0] - 1
-        pe = np.minimum(p[A.indices], 1.0)
+        pe = np.minimum(p[seq], 1.0)
         # (a) w_e - x_j <= 0
-        rows.add(np.concatenate([e, e]), np.concatenate([w0 + e, x0 + A.indices]),
+        rows.add(np.concatenate([e, e]), np.concatenate([w0 + e, x0 + seq]),
                  np.concatenate([np.ones(nnz), -np.ones(nnz)]), nnz, -np.inf, 0.0)
         # (b) w_e - s_{e-1} <= 0 (not first; first has w <= 1 as a bound)
         nf = e[~first]
@@ -197,7 +203,7 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
             capped = np.flatnonzero(np.isfinite(cap))
             site_row = -np.ones(n, dtype=np.int64)
             site_row[capped] = np.arange(len(capped))
-            sr = site_row[A.indices]
+            sr = site_row[seq]
             vol = weight[route_of]
             m = sr >= 0
             prev_m = m & ~first

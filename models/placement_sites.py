@@ -237,40 +237,58 @@ def _site_keys(sites: pd.DataFrame, links: dict) -> tuple[pd.DataFrame, pd.DataF
     return node_pairs, link_pairs
 
 
-def incidence(paths: pd.DataFrame, sites: pd.DataFrame, G: nx.MultiDiGraph) -> sp.csr_matrix:
-    """Sparse 0/1 matrix (paths x sites): 1 where the path passes the site's node or link."""
+def incidence(paths: pd.DataFrame, sites: pd.DataFrame, G: nx.MultiDiGraph, *,
+              with_order: bool = False):
+    """Sparse 0/1 matrix (paths x sites): 1 where the path passes the site's node or link.
+
+    With ``with_order=True`` also returns a matrix of the same pattern holding
+    1 + the position along the path where the site is first met (nodes at even,
+    links at odd positions), so checkpoints can be taken in travel order.
+    """
     links = link_ids(G)
     node_pairs, link_pairs = _site_keys(sites, links)
     n_paths = len(paths)
-    rows, cols = [], []
+    rows, cols, where = [], [], []
     if len(node_pairs):
         lens = paths["nodes"].map(len).to_numpy()
+        starts = np.repeat(np.cumsum(lens) - lens, lens)
         flat = pd.DataFrame({"row": np.repeat(np.arange(n_paths), lens),
                              "node": [n for seq in paths["nodes"] for n in seq]})
+        flat["pos"] = 2 * (np.arange(len(flat)) - starts)
         hit = flat.merge(node_pairs, on="node")
         rows.append(hit["row"].to_numpy())
         cols.append(hit["site"].to_numpy())
+        where.append(hit["pos"].to_numpy())
     if len(link_pairs):
         lens = paths["edges"].map(len).to_numpy()
+        starts = np.repeat(np.cumsum(lens) - lens, lens)
         link_of = links.get
         flat_links = [link_of(tuple(e)) for seq in paths["edges"] for e in seq]
         code = {lk: i for i, lk in enumerate(link_pairs["link"].unique())}
         codes = np.fromiter((code.get(lk, -1) for lk in flat_links), dtype=np.int64, count=len(flat_links))
         row_idx = np.repeat(np.arange(n_paths), lens)
+        pos = 2 * (np.arange(len(flat_links)) - starts) + 1
         keep = codes >= 0
-        flat = pd.DataFrame({"row": row_idx[keep], "code": codes[keep]})
+        flat = pd.DataFrame({"row": row_idx[keep], "code": codes[keep], "pos": pos[keep]})
         pairs = pd.DataFrame({"code": link_pairs["link"].map(code).to_numpy(), "site": link_pairs["site"].to_numpy()})
         hit = flat.merge(pairs, on="code")
         rows.append(hit["row"].to_numpy())
         cols.append(hit["site"].to_numpy())
+        where.append(hit["pos"].to_numpy())
     if rows:
-        r, c = np.concatenate(rows), np.concatenate(cols)
+        r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(where)
     else:
-        r = c = np.zeros(0, dtype=np.int64)
+        r = c = w = np.zeros(0, dtype=np.int64)
     m = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(n_paths, len(sites)))
     m.sum_duplicates()
     m.data[:] = 1.0  # a path passing a node twice still meets the checkpoint once
-    return m
+    if not with_order:
+        return m
+    first = pd.DataFrame({"r": r, "c": c, "w": w}).groupby(["r", "c"], sort=True)["w"].min()
+    order = sp.csr_matrix((first.to_numpy() + 1.0, (first.index.get_level_values(0), first.index.get_level_values(1))),
+                          shape=m.shape)
+    order.sort_indices()
+    return m, order
 
 
 def resolve_ids(sites: pd.DataFrame, ids: Iterable, what: str) -> np.ndarray:

@@ -226,3 +226,33 @@ def test_greedy_bound_is_valid_and_shortcut_is_proven():
         assert value <= best + 1e-6 <= bound + 2e-6
         pl = P.plan(flows, 3, candidates=sites)
         assert pl.volume == pytest.approx(best, rel=1e-4) and pl.gap <= 1e-4
+
+
+def test_capacity_takes_checkpoints_in_travel_order():
+    # route S-J-C1-D meets road post S-J (0.4, unlimited) before crossing C1 (0.6, 20/day = 7,300/year)
+    G = chain_graph()
+    vol = 36500.0
+    flows = flows_for(G, demand_frame([("src-A", "dst-X", "land", vol, "smuggling")]))
+    c = P.candidates(G)
+    c = P.add_site(c[c["site_id"] == "n3"], G, 66.25, 30.0, site_type="road", detection=0.4, site_id="road-SJ")
+    c["capacity"] = np.where(c["site_id"] == "n3", 20.0, np.nan)
+    pl = P.plan(flows, 2, candidates=c, capacity=True)
+    # road: 0.4 x 36,500 = 14,600; crossing: min(0.6 x 21,900, 7,300) = 7,300
+    assert pl.volume == pytest.approx(14600 + 7300)
+    # reversed direction: the crossing comes first and saturates (7,300), the road post takes 40% of 29,200
+    back = flows_for(G, demand_frame([("dst-X", "src-A", "land", vol, "smuggling")]))
+    pl = P.plan(back, 2, candidates=c, capacity=True)
+    assert pl.volume == pytest.approx(7300 + 0.4 * 29200)
+
+
+def test_greedy_bound_holds_on_overlapping_instances():
+    rng = np.random.default_rng(0)
+    for trial in range(5):
+        A = sp.csr_matrix((rng.random((120, 25)) < 0.15).astype(float))
+        w = rng.lognormal(2, 1, 120)
+        p = np.ones(25) if trial % 2 else rng.uniform(0.3, 0.9, 25)
+        _, value, bound = milp.greedy_with_bound(A, w, p, 4)
+        exact = milp.solve(A, p, w, 4, greedy_shortcut=False)
+        assert exact.status == "optimal"
+        assert value <= exact.objective + 1e-6
+        assert bound >= exact.objective * (1 - 1e-4) - 1e-6
