@@ -74,43 +74,52 @@ def _text(value) -> str:
     return str(value)
 
 
-def _day(value) -> dt.date | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
+def _days(series, size) -> list:
+    """A datetime-like column as a list of datetime.date (None for missing)."""
+    if series is None:
+        return [None] * size
+    stamps = pd.to_datetime(pd.Series(series).reset_index(drop=True))
+    dates = stamps.dt.date.astype(object)
+    return dates.where(stamps.notna(), None).tolist()
+
+
+def _texts(series, size) -> list:
+    if series is None:
+        return [None] * size
+    values = pd.Series(series).reset_index(drop=True).astype(object)
+    values = values.where(values.notna(), None).map(lambda v: None if v is None or str(v) == "" else str(v))
+    return values.tolist()
 
 
 def rows_from_frame(frame: gpd.GeoDataFrame) -> list[dict]:
     """Intercept-schema GeoDataFrame -> table rows with content hashes (batch_id not set)."""
-    if len(frame) == 0:
+    size = len(frame)
+    if size == 0:
         return []
     if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
         frame = frame.to_crs("EPSG:4326")
-    lon = frame.geometry.x.to_numpy()
-    lat = frame.geometry.y.to_numpy()
-    columns = {name: frame[name].tolist() if name in frame else [None] * len(frame)
-               for name in ("id", "date", "date_from", "date_to", "persons", "case_type", "mode", "agency",
-                            "place_name", "nationality", "notes", "synthetic", "source")}
+    lon = np.round(frame.geometry.x.to_numpy(np.float64), 7).tolist()
+    lat = np.round(frame.geometry.y.to_numpy(np.float64), 7).tolist()
+    date = _days(frame.get("date"), size)
+    first = [f or d for f, d in zip(_days(frame.get("date_from"), size), date)]
+    last = [t or d for t, d in zip(_days(frame.get("date_to"), size), date)]
+    persons = frame["persons"].astype("int64").tolist()
+    synthetic = (frame["synthetic"].fillna(False).astype(bool).tolist() if "synthetic" in frame
+                 else [False] * size)
+    text = {name: _texts(frame.get(name), size) for name in
+            ("id", "case_type", "mode", "agency", "place_name", "nationality", "notes", "source")}
     rows = []
-    for i in range(len(frame)):
-        date = _day(columns["date"][i])
-        first = _day(columns["date_from"][i]) or date
-        last = _day(columns["date_to"][i]) or date
-        if first is None or last is None:
-            raise ValueError(f"intercept row {i} (id {columns['id'][i]!r}) has neither date nor date_from/date_to")
+    for i in range(size):
+        if first[i] is None or last[i] is None:
+            raise ValueError(f"intercept row {i} (id {text['id'][i]!r}) has neither date nor date_from/date_to")
         row = {
-            "record_id": _text(columns["id"][i]), "date": date, "date_from": first, "date_to": last,
-            "span_days": (last - first).days, "persons": int(columns["persons"][i]),
-            "case_type": _text(columns["case_type"][i]), "mode": _text(columns["mode"][i]),
-            "agency": _text(columns["agency"][i]) or None, "place_name": _text(columns["place_name"][i]) or None,
-            "nationality": _text(columns["nationality"][i]) or None, "notes": _text(columns["notes"][i]) or None,
-            "synthetic": bool(columns["synthetic"][i]) if columns["synthetic"][i] is not None else False,
-            "source": _text(columns["source"][i])[:255] or None,
-            "lon": round(float(lon[i]), 7), "lat": round(float(lat[i]), 7),
+            "record_id": text["id"][i] or "", "date": date[i], "date_from": first[i], "date_to": last[i],
+            "span_days": (last[i] - first[i]).days, "persons": persons[i],
+            "case_type": text["case_type"][i], "mode": text["mode"][i], "agency": text["agency"][i],
+            "place_name": text["place_name"][i], "nationality": text["nationality"][i],
+            "notes": text["notes"][i], "synthetic": synthetic[i],
+            "source": text["source"][i][:255] if text["source"][i] else None,
+            "lon": lon[i], "lat": lat[i],
         }
         row["content_hash"] = content_hash(row)
         rows.append(row)
@@ -123,7 +132,7 @@ _HASHED = ("record_id", "date", "date_from", "date_to", "persons", "case_type", 
 
 def content_hash(row: dict) -> str:
     """SHA-256 over a record's content (not its source line or batch): same record, same hash."""
-    text = "\x1f".join(_text(row.get(key)) for key in _HASHED)
+    text = "\x1f".join("" if (value := row.get(key)) is None else _text(value) for key in _HASHED)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -138,7 +147,8 @@ def _existing_hashes(session: Session, hashes: list[str]) -> set[str]:
 
 
 def _insert_chunk(session: Session, rows: list[dict]) -> None:
-    session.execute(insert(Intercept), rows)
+    # Core executemany on the session's connection: same transaction, no ORM bookkeeping.
+    session.connection().execute(Intercept.__table__.insert(), rows)
 
 
 def _store_rows(session: Session, batch: ImportBatch, rows: list[dict], seen: set[str]) -> tuple[int, int]:
