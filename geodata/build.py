@@ -37,7 +37,9 @@ NEIGHBOURS = {"AFG": "Afghanistan", "IRN": "Iran", "IND": "India", "CHN": "China
               "ARE": "United Arab Emirates"}
 SIMPLIFY_M = 100.0  # the issue's limit: no coarser than 100 m
 MAX_CROSSING_SNAP_M = 20_000.0
-COAST_NORTH_LAT = 26.0
+# Pakistan's sea coast runs from the Iran border to Sir Creek; inland of that box are marsh pans.
+COAST_NORTH_LAT = 25.9
+COAST_EAST_LON = 68.85
 
 # The India boundary north of the Chenab is the Line of Control, between the Chenab and the Punjab
 # plains the Working Boundary; both are de-facto lines, labelled as such.  Cut latitudes approximate
@@ -70,7 +72,14 @@ def _read_geo_maps(path: Path | None) -> gpd.GeoDataFrame:
 
 
 def _simplify(geoms: gpd.GeoSeries, tolerance_m: float = SIMPLIFY_M) -> gpd.GeoSeries:
-    return geoms.to_crs(METRIC_CRS).simplify(tolerance_m, preserve_topology=True).to_crs(STORAGE_CRS)
+    out = geoms.to_crs(METRIC_CRS).simplify(tolerance_m, preserve_topology=True).to_crs(STORAGE_CRS)
+    # Reprojection can leave sub-metre self-touches; repair polygons without changing their type.
+    return out.apply(lambda g: _polygonal(shapely.make_valid(g)) if g.geom_type.endswith("Polygon") else g)
+
+
+def _polygonal(geom):
+    polys = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.MultiPolygon([q for p in polys for q in shapely.get_parts(p)])
 
 
 def _lines_only(geom) -> MultiLineString:
@@ -128,6 +137,7 @@ def build_boundaries(world: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
 
     pak_rings = [shapely.get_coordinates(r) for p in shapely.get_parts(pak)
                  for r in [p.exterior, *p.interiors]]
+    ring_is_exterior = [i == 0 for p in shapely.get_parts(pak) for i in range(1 + len(p.interiors))]
     shared_with = {iso3: _vertex_set(world.loc[iso3].geometry) for iso3 in NEIGHBOURS}
     border_rows = []
     coast_runs: list[np.ndarray] = []
@@ -152,8 +162,9 @@ def build_boundaries(world: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
                     border_rows.append((iso3, name, status, _lines_only(part)))
         else:
             border_rows.append((iso3, name, "international", lines))
-    for ring, assigned in zip(pak_rings, assigned_any):
-        coast_runs += _runs(ring, ~assigned)
+    for ring, assigned, exterior in zip(pak_rings, assigned_any, ring_is_exterior):
+        if exterior:  # holes are lakes and salt-marsh pans, not sea coast
+            coast_runs += _runs(ring, ~assigned)
     borders = gpd.GeoDataFrame(
         {"id": [f"border-{r[0].lower()}-{r[2].replace('_', '-')}" for r in border_rows],
          "name": [f"Pakistan–{r[1]}" + ("" if r[2] == "international" else f" ({r[2].replace('_', ' ')}, de facto)")
@@ -165,8 +176,7 @@ def build_boundaries(world: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     borders["length_km"] = [round(geodesic_length_m(g) / 1000, 1) for g in borders.geometry]
 
     # Coast = Pakistan's outline where no neighbour shares its vertices.
-    # Holes and lake shores inland are not coast: the whole sea coast lies south of COAST_NORTH_LAT.
-    coast_lines = [shapely.clip_by_rect(LineString(r), 60, 20, 70, COAST_NORTH_LAT) for r in coast_runs]
+    coast_lines = [shapely.clip_by_rect(LineString(r), 60, 20, COAST_EAST_LON, COAST_NORTH_LAT) for r in coast_runs]
     coast = _lines_only(MultiLineString([g for line in coast_lines for g in shapely.get_parts(line)
                                          if g.geom_type == "LineString" and geodesic_length_m(g) > 500]))
     coastline = gpd.GeoDataFrame(
