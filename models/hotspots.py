@@ -25,6 +25,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import stats
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS
 from geodata.schema import CASE_TYPES, MODES
@@ -127,8 +128,11 @@ def emerging(intercepts, *, resolution: int = 7, period: str = "M", rings: int =
     return out
 
 
-def _emerging_points(points, *, resolution, period, rings, alpha, case_type, record_cells=None):
-    """`emerging` on already selected records; `record_cells` (at `resolution`) saves recomputing cells."""
+def _emerging_points(points, *, resolution, period, rings, alpha, case_type, record_cells=None, polygons=True):
+    """`emerging` on already selected records; `record_cells` (at `resolution`) saves recomputing cells.
+
+    With `polygons=False` the geometry is the cell centre (enough for point-in-outline tests).
+    """
     dated = ~np.isnat(points.date)
     if not dated.any():
         raise ValueError(
@@ -159,18 +163,16 @@ def _emerging_points(points, *, resolution, period, rings, alpha, case_type, rec
         pos = np.searchsorted(study, part_cells)
         cube = np.zeros((len(study), len(full)))
         np.add.at(cube, (pos, part_codes), part.persons)
-        z = np.zeros_like(cube)
-        p_fdr = np.ones_like(cube)
-        for t in range(len(full)):
-            result = gistar_mod.gi_star_arrays(cube[:, t], adjacency, permutations=0)
-            z[:, t], p_fdr[:, t] = result["z"], result["p_fdr"]
+        _, z = gistar_mod.z_scores(cube, adjacency)  # every period at once
+        p_fdr = stats.false_discovery_control(2 * stats.norm.sf(np.abs(z)), axis=0, method="bh")
         cats = emerging_mod.categorise(z, p_fdr, alpha=alpha)
         frames.append(pd.DataFrame({
             "cell": grid.cell_names(study), "case_type": group,
             "records": np.bincount(pos, minlength=len(study)), "persons": cube.sum(axis=1).astype(int),
             "periods": len(full), "hot_periods": cats["hot_periods"], "cold_periods": cats["cold_periods"],
             "z_last": z[:, -1], "trend_z": cats["trend_z"], "trend_p": cats["trend_p"],
-            "category": cats["category"], "geometry": grid.cell_polygons(study),
+            "category": cats["category"],
+            "geometry": grid.cell_polygons(study) if polygons else shapely.points(np.column_stack(grid.cell_centres(study))),
         }))
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
     out.attrs.update({"resolution": resolution, "period": period, "first_period": str(full[0]),
@@ -388,11 +390,11 @@ class HotspotModel:
         try:
             cells = _emerging_points(points, resolution=resolution, period=self.trend_period, rings=1, alpha=0.05,
                                      case_type=self.case_type,
-                                     record_cells=grid.parents(record_cells, resolution))
+                                     record_cells=grid.parents(record_cells, resolution), polygons=False)
         except ValueError as err:  # too few periods or dated records: say so in the table
             return [f"not available: {err}"] * len(self.hotspots_)
         out = []
-        centres = cells.geometry.representative_point()
+        centres = cells.geometry
         for row in self.hotspots_.itertuples():
             inside = centres.within(row.geometry) & (cells["case_type"] == row.case_type).to_numpy()
             chosen = cells[inside & (cells["category"] != "no pattern detected")]

@@ -2,7 +2,8 @@
 
 1. Records are summed into H3 cells (persons per cell).
 2. Each cell's neighbourhood mass is the persons in cells within `eps_m` (haversine, ball tree).
-3. DBSCAN on the cells with the persons as sample weights: a cell is a core cell when its
+3. DBSCAN on the cells with the persons as sample weights (sklearn's semantics, done as connected
+   components on the neighbourhood graph already built): a cell is a core cell when its
    neighbourhood holds at least `min_persons`.  By default `min_persons` is `density_factor` times
    the median neighbourhood mass of occupied cells, i.e. "this many times busier than ordinary
    route traffic" -- the background along routes sets the bar, not a fixed count.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from pyproj import Transformer
-from sklearn.cluster import DBSCAN
+from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS
@@ -82,17 +83,35 @@ def cluster_cells(record_cells: np.ndarray, persons: np.ndarray, *, resolution: 
 
 
 def _weighted_dbscan(distances, mass, neighbourhood_records, threshold, min_records, eps_rad) -> np.ndarray:
-    """DBSCAN (haversine neighbourhoods, persons as weights); cores also need `min_records` records."""
-    core_ok = neighbourhood_records >= min_records
-    model = DBSCAN(eps=eps_rad, min_samples=max(1, int(np.ceil(threshold))), metric="precomputed")
-    labels = model.fit(distances, sample_weight=mass).labels_.copy()
-    core = np.zeros(len(mass), dtype=bool)
-    core[model.core_sample_indices_] = True
-    # clusters whose cores all lack enough records are dropped (a single large group is not a hotspot)
+    """DBSCAN on the precomputed haversine neighbourhoods with persons as sample weights.
+
+    Same semantics as sklearn.cluster.DBSCAN(metric="precomputed").fit(distances, sample_weight=mass)
+    with min_samples=threshold (tests check the equality), done as connected components of core
+    cells so the neighbourhoods are not searched twice.  Border cells join the cluster of their
+    nearest core.  Clusters without a core that has `min_records` records nearby are dropped:
+    one large group caught once is not a hotspot.
+    """
+    neighbourhood_mass = distances.copy()
+    neighbourhood_mass.data[:] = 1.0
+    core = (neighbourhood_mass @ mass) >= threshold
+    labels = np.full(len(mass), -1)
+    core_idx = np.flatnonzero(core)
+    if len(core_idx) == 0:
+        return labels
+    links = distances[core_idx][:, core_idx]
+    links.data[:] = 1.0
+    _, component = connected_components(links, directed=False)
+    labels[core_idx] = component
+    border = np.flatnonzero(~core)
+    to_core = distances[border][:, core_idx].tocsr()
+    for row in np.flatnonzero(np.diff(to_core.indptr)):
+        start, end = to_core.indptr[row], to_core.indptr[row + 1]
+        nearest = to_core.indices[start + int(np.argmin(to_core.data[start:end]))]
+        labels[border[row]] = component[nearest]
+    keep_core = core & (neighbourhood_records >= min_records)
     for label in np.unique(labels[labels >= 0]):
-        members = labels == label
-        if not (core & members & core_ok).any():
-            labels[members] = -1
+        if not keep_core[labels == label].any():
+            labels[labels == label] = -1
     return _relabel(labels)
 
 

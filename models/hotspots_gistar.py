@@ -22,24 +22,25 @@ def z_scores(y: np.ndarray, adjacency: sp.spmatrix) -> tuple[np.ndarray, np.ndar
     """(G*, z) for values `y` and binary neighbour matrix `adjacency` (zero diagonal).
 
     Mirrors esda.G_Local(y, w, transform="B", star=True): the focal cell has weight 1.
+    `y` may be a matrix (cells x periods): each column is one independent Gi*.
     z is 0 where the values do not vary at all (nothing can be significant then).
     """
     y = np.asarray(y, dtype=float)
+    column = y.ndim == 1
+    y = y.reshape(len(y), -1)
     n = len(y)
-    total = y.sum()
-    cardinality = np.asarray(adjacency.sum(axis=1)).ravel() + 1.0
-    if total == 0:
-        return np.zeros(n), np.zeros(n)
+    total = y.sum(axis=0)
+    cardinality = (np.asarray(adjacency.sum(axis=1)).ravel() + 1.0)[:, None]
     lag = adjacency @ y + y
-    statistic = lag / total
-    mean = total / n
-    variance = (y @ y) / n - mean**2
-    expected = cardinality / n
-    expected_variance = cardinality * (n - cardinality) / (n - 1) / n**2 * variance / mean**2
     with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = np.where(total > 0, lag / total, 0.0)
+        mean = total / n
+        variance = (y * y).sum(axis=0) / n - mean**2
+        expected = cardinality / n
+        expected_variance = cardinality * (n - cardinality) / (n - 1) / n**2 * variance / mean**2
         z = (statistic - expected) / np.sqrt(expected_variance)
     z[~np.isfinite(z)] = 0.0
-    return statistic, z
+    return (statistic[:, 0], z[:, 0]) if column else (statistic, z)
 
 
 def _ordered_samples(n: int, size: int, permutations: int, rng: np.random.Generator) -> np.ndarray:

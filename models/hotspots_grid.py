@@ -5,7 +5,10 @@ route fall into tens of thousands of cells, and every later step works on cells.
 """
 from __future__ import annotations
 
+from itertools import chain
+
 import h3
+import h3.api.basic_int as h3b
 import h3.api.numpy_int as h3n
 import numpy as np
 import scipy.sparse as sp
@@ -38,7 +41,7 @@ def resolution_for_spacing(spacing_m: float) -> int:
 
 def cells_of(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
     """H3 cell (int64) of every point."""
-    to_cell = h3n.latlng_to_cell
+    to_cell = h3b.latlng_to_cell
     return np.fromiter(
         (to_cell(la, lo, resolution) for lo, la in zip(lon.tolist(), lat.tolist())),
         dtype=np.int64, count=len(lon),
@@ -66,8 +69,9 @@ def with_rings(occupied: np.ndarray, k: int) -> np.ndarray:
     """Sorted occupied cells plus every cell within `k` rings of them (the study area)."""
     if k == 0:
         return np.unique(occupied)
-    disks = [h3n.grid_disk(int(c), k) for c in occupied]
-    return np.unique(np.concatenate(disks).astype(np.int64))
+    disk = h3b.grid_disk
+    flat = list(chain.from_iterable(disk(c, k) for c in np.unique(occupied).tolist()))
+    return np.unique(np.array(flat, dtype=np.int64))
 
 
 def ring_adjacency(cells: np.ndarray, k: int) -> sp.csr_matrix:
@@ -77,17 +81,14 @@ def ring_adjacency(cells: np.ndarray, k: int) -> sp.csr_matrix:
     `cells` must be sorted (as `with_rings` returns them).
     """
     n = len(cells)
-    rows, cols = [], []
-    for i, c in enumerate(cells.tolist()):
-        disk = h3n.grid_disk(c, k).astype(np.int64)
-        pos = np.searchsorted(cells, disk)
-        pos = np.minimum(pos, n - 1)
-        found = pos[(cells[pos] == disk) & (pos != i)]
-        rows.append(np.full(len(found), i))
-        cols.append(found)
-    row = np.concatenate(rows) if rows else np.array([], dtype=int)
-    col = np.concatenate(cols) if cols else np.array([], dtype=int)
-    return sp.csr_matrix((np.ones(len(row)), (row, col)), shape=(n, n))
+    disk = h3b.grid_disk
+    disks = [disk(c, k) for c in cells.tolist()]
+    sizes = np.fromiter((len(d) for d in disks), dtype=np.int64, count=n)
+    flat = np.array(list(chain.from_iterable(disks)), dtype=np.int64)
+    row = np.repeat(np.arange(n), sizes)
+    pos = np.minimum(np.searchsorted(cells, flat), max(n - 1, 0))
+    keep = (cells[pos] == flat) & (pos != row) if n else np.zeros(0, dtype=bool)
+    return sp.csr_matrix((np.ones(int(keep.sum())), (row[keep], pos[keep])), shape=(n, n))
 
 
 def sum_by_cell(cells_sorted: np.ndarray, record_cells: np.ndarray, values: np.ndarray) -> np.ndarray:
