@@ -1,0 +1,121 @@
+"""The offline base map: Checkpost's shipped vector layers styled as a basemap, with the usual controls.
+
+    m = base_map()                      # folium.Map, no web tiles, local assets only
+    m = base_map(online_tiles=True)     # adds OpenStreetMap tiles as an optional base layer
+
+Pages add their own layers as FeatureGroups (through st_folium's `feature_group_to_add`) so the base map
+keeps one key and the view survives reruns.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import folium
+import folium.plugins
+from branca.element import Element
+
+import geodata
+from ui import offline  # noqa: F401  (rewires folium to the vendored assets on import)
+
+PAKISTAN_VIEW = {"location": (29.5, 67.5), "zoom_start": 5}
+SEA_COLOUR = "#cfe3ef"
+
+POINT_STYLES = {
+    # layer: (colour, radius px, label)
+    "crossings": ("#c0392b", 6, "Crossings and legal exit points"),
+    "launch_points": ("#1f618d", 6, "Coastal launch points"),
+    "hubs": ("#7d3c98", 5, "Transit hubs"),
+    "sources": ("#d68910", 5, "Source districts"),
+    "destinations": ("#117864", 6, "Destinations"),
+}
+BORDER_COLOURS = {"international": "#222222", "working_boundary": "#555555", "line_of_control": "#555555"}
+TOOLTIP_FIELDS = {
+    "crossings": ["name", "crossing_type", "neighbour", "source"],
+    "launch_points": ["name", "district", "source"],
+    "hubs": ["name", "role", "source"],
+    "sources": ["name", "province", "destinations", "source"],
+    "destinations": ["name", "country", "cost_pkr_low", "source"],
+}
+
+
+@lru_cache(maxsize=None)
+def _geojson(name: str) -> str:
+    """Layer as GeoJSON text (cached: the shipped layers never change while the app runs)."""
+    gdf = geodata.layer(name)
+    for col in gdf.columns:
+        if col != "geometry" and str(gdf[col].dtype) not in ("object", "string", "str", "float64", "int64", "bool"):
+            gdf[col] = gdf[col].astype(object).where(gdf[col].notna(), None)
+    return gdf.to_json(drop_id=True)
+
+
+def _polygon_layer(m, name, label, fill, weight, colour, show=True):
+    folium.GeoJson(
+        json.loads(_geojson(name)), name=label, show=show, control=True,
+        style_function=lambda _f, fill=fill, colour=colour, weight=weight: {
+            "fillColor": fill, "color": colour, "weight": weight, "fillOpacity": 1.0},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    ).add_to(m)
+
+
+def _border_layer(m):
+    folium.GeoJson(
+        json.loads(_geojson("borders")), name="Land borders (LoC dashed, de facto)",
+        style_function=lambda f: {
+            "color": BORDER_COLOURS.get(f["properties"]["status"], "#222"), "weight": 2.2,
+            "dashArray": None if f["properties"]["status"] == "international" else "6 4"},
+        tooltip=folium.GeoJsonTooltip(fields=["name", "length_km"], aliases=["border", "length (km)"]),
+    ).add_to(m)
+    folium.GeoJson(
+        json.loads(_geojson("coastline")), name="Coastline",
+        style_function=lambda _f: {"color": "#5d8aa8", "weight": 1.2},
+    ).add_to(m)
+
+
+def point_layer(name: str, show: bool = True) -> folium.FeatureGroup:
+    """One shipped point layer as a single GeoJSON layer of circle markers with tooltips."""
+    colour, radius, label = POINT_STYLES[name]
+    group = folium.FeatureGroup(name=label, show=show)
+    folium.GeoJson(
+        json.loads(_geojson(name)),
+        marker=folium.CircleMarker(radius=radius, color="#ffffff", weight=1, fill=True,
+                                   fill_color=colour, fill_opacity=0.95),
+        tooltip=folium.GeoJsonTooltip(fields=TOOLTIP_FIELDS[name]),
+    ).add_to(group)
+    return group
+
+
+def legend_html(entries: list[tuple[str, str]], title: str = "Legend") -> str:
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:11px;height:11px;border-radius:6px;'
+        f'background:{colour};margin-right:6px"></span>{label}</div>' for colour, label in entries)
+    return (f'<div class="checkpost-legend" style="position:absolute;bottom:28px;right:10px;z-index:999;'
+            f'background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;font:12px sans-serif;'
+            f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{title}</b>{rows}</div>')
+
+
+def base_map(*, online_tiles: bool = False, points: tuple[str, ...] = tuple(POINT_STYLES),
+             height: int | None = None) -> folium.Map:
+    """The base map of Pakistan with shipped layers, layer switcher, legend, scale, cursor position, fullscreen."""
+    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, min_zoom=3, max_zoom=14,
+                   **PAKISTAN_VIEW)
+    m.get_root().header.add_child(Element(
+        f"<style>.leaflet-container{{background:{SEA_COLOUR};}}</style>"
+        f"<script>if (window.L) {{ L.Icon.Default.imagePath = '{offline.LEAFLET_IMAGES}'; }}</script>"))
+    if online_tiles:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", control=True).add_to(m)
+    _polygon_layer(m, "neighbours", "Neighbouring countries", "#ecebe4", 0.6, "#9a9a9a")
+    _polygon_layer(m, "pakistan", "Pakistan", "#fbf8ef", 0.8, "#6b6b6b")
+    _border_layer(m)
+    for name in points:
+        point_layer(name).add_to(m)
+    folium.plugins.Fullscreen(position="topleft").add_to(m)
+    folium.plugins.MousePosition(position="bottomleft", separator=" , ", prefix="lat, lon:",
+                                 num_digits=4).add_to(m)
+    folium.plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
+                                  secondary_length_unit="meters", primary_area_unit="sqkilometers").add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.get_root().html.add_child(Element(legend_html(
+        [(c, label) for name, (c, _r, label) in POINT_STYLES.items() if name in points]
+        + [("#222222", "International border"), ("#555555", "Line of Control / Working Boundary (de facto)")])))
+    return m
