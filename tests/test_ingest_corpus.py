@@ -287,3 +287,24 @@ def test_place_names_without_a_gazetteer_are_rejected_not_crashed():
         assert all("gazetteer" in reason for reason in result.rejected["reason"])
     else:
         assert len(result.accepted) == 2
+
+
+def test_mutated_corpus_files_never_raise():
+    # Cut, overwrite or insert random bytes in corpus files: a result always comes back.
+    import random
+
+    rng = random.Random(20111214)
+    files = sorted(p for p in CORPUS.iterdir() if p.suffix != ".md" and p.stat().st_size > 0)
+    for _ in range(100):
+        path = rng.choice(files)
+        data = bytearray(path.read_bytes())
+        operation = rng.choice(["cut", "flip", "insert"])
+        position = rng.randrange(len(data))
+        if operation == "cut":
+            data = data[:position]
+        elif operation == "flip":
+            data[position] = rng.randrange(256)
+        else:
+            data[position:position] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        result = read_intercepts(bytes(data), file_name=path.name, today=TODAY)
+        assert len(result.accepted) <= 6   # damage never invents records

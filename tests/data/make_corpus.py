@@ -3,8 +3,8 @@
     python tests/data/make_corpus.py        # rewrites tests/data/corpus/*
 
 Deterministic (fixed seed, fixed contents), so regenerating gives the same bytes
-except for the zip/xlsx timestamps.  The expected result of each file is in
-tests/data/corpus/README.md and asserted by the tests.
+except for the zip/xlsx timestamps.  The expected result of each file is tabled in
+docs/records.md and asserted by tests/test_ingest_corpus.py.
 """
 from __future__ import annotations
 
