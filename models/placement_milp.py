@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 MIP_GAP = 1e-4
+LP_PRUNE_MIN_SITES = 1000  # from this many sites, binary-coverage models are first pruned with LP reduced costs
 
 
 @dataclass
@@ -128,7 +129,7 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
           fixed_on=(), required=(), forbidden=(), capacity_year: np.ndarray | None = None,
           warm_start: np.ndarray | None = None, time_limit: float = 60.0, mip_rel_gap: float = MIP_GAP,
           threads: int | None = None, greedy_shortcut: bool = True,
-          order: sp.csr_matrix | None = None) -> SolveResult:
+          order: sp.csr_matrix | None = None, lp_prune: bool = True) -> SolveResult:
     """Solve the covering MILP on routes A (routes x sites).
 
     Without ``groups`` ``weight`` is per route; with ``groups`` (groups x routes,
@@ -250,6 +251,10 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
                            stats={**stats_pre, "formulation": "greedy", "rows": 0, "cols": n, "nonzeros": A.nnz})
     start = g_sites if warm_start is None else np.asarray(warm_start, dtype=int)
 
+    if (lp_prune and coverage and groups is None and n >= LP_PRUNE_MIN_SITES):
+        return _solve_pruned(A, p, weight, k, fixed_on, required, forbidden, g_sites, g_obj, g_bound,
+                             time_limit, mip_rel_gap, threads)
+
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
@@ -315,3 +320,89 @@ def column_groups(A: sp.csr_matrix) -> np.ndarray:
     seen: dict[bytes, int] = {}
     return np.fromiter((seen.setdefault(C.indices[C.indptr[j]:C.indptr[j + 1]].tobytes(), len(seen))
                         for j in range(C.shape[1])), dtype=np.int64, count=C.shape[1])
+
+
+def _coverage_lp(A, weight, k, cols, fixed_on, required):
+    """LP relaxation of binary covering restricted to columns ``cols``; returns (value, pi, mu, x)."""
+    sub = A[:, cols].tocsr()
+    rows_in = np.flatnonzero(np.diff(sub.indptr) > 0)
+    sub = sub[rows_in]
+    m, c = sub.shape
+    route_of = np.repeat(np.arange(m), np.diff(sub.indptr))
+    budget = ~np.isin(cols, fixed_on)
+    M = sp.csr_matrix((np.r_[np.ones(m), -np.ones(sub.nnz), np.ones(budget.sum())],
+                       (np.r_[np.arange(m), route_of, np.full(budget.sum(), m)],
+                        np.r_[c + np.arange(m), sub.indices, np.flatnonzero(budget)])), shape=(m + 1, c + m))
+    lo = np.zeros(c + m)
+    lo[:c][np.isin(cols, np.r_[fixed_on, required])] = 1.0
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(int(c + m), int(m + 1), int(M.nnz), 2, -1, 0.0, np.r_[np.zeros(c), weight[rows_in]], lo,
+                np.ones(c + m), np.full(m + 1, -np.inf), np.r_[np.zeros(m), float(k)],
+                M.indptr.astype(np.int32), M.indices.astype(np.int32), M.data.astype(float),
+                np.zeros(c + m, dtype=np.int32))
+    h.run()
+    sol = h.getSolution()
+    dual = np.abs(np.asarray(sol.row_dual))
+    pi = weight.astype(float).copy()  # routes meeting no column: y = 0, dual = its weight
+    pi[rows_in] = dual[:m]
+    return float(h.getInfo().objective_function_value), pi, float(dual[m]), np.asarray(sol.col_value)[:c]
+
+
+def _solve_pruned(A, p, weight, k, fixed_on, required, forbidden, g_sites, g_obj, g_bound, time_limit,
+                  mip_rel_gap, threads) -> SolveResult:
+    """Binary covering on many sites: LP column generation, reduced-cost fixing, then the MILP.
+
+    The LP relaxation is solved over a growing set of columns, priced with the
+    duals (routes meeting no column keep dual = weight) until no column has a
+    positive reduced cost rc_j = sum_i pi_i - mu; its value is then the full LP
+    bound.  A site with z_LP + rc_j below the greedy value cannot be in any
+    better solution and is dropped; the MILP runs on the rest.
+    """
+    import time as _time
+    t0 = _time.perf_counter()
+    n = A.shape[1]
+    AT = A.T.tocsr()
+    allowed = np.ones(n, dtype=bool)
+    allowed[forbidden] = False
+    single = np.asarray(AT @ weight).ravel()
+    single[~allowed] = -1.0
+    start = np.argsort(-single)[:max(8 * k, 200)]
+    cols = np.unique(np.r_[fixed_on, required, g_sites, start[single[start] > 0]]).astype(int)
+    lp_bound = np.inf
+    converged = False
+    for _ in range(50):
+        z, pi, mu, _x = _coverage_lp(A, weight, k, cols, fixed_on, required)
+        rc = np.asarray(AT @ pi).ravel() - mu
+        rc[~allowed] = -np.inf
+        rc[cols] = -np.inf
+        best_rc = float(rc.max()) if n > len(cols) else 0.0
+        lp_bound = min(lp_bound, z + k * max(0.0, best_rc))
+        if best_rc <= 1e-9 * max(1.0, z):
+            converged = True
+            break
+        new = np.argsort(-rc)[:max(2 * k, 100)]
+        cols = np.union1d(cols, new[rc[new] > 0])
+    keep = np.zeros(n, dtype=bool)
+    keep[cols] = True
+    if converged:
+        rc_all = np.asarray(AT @ pi).ravel() - mu
+        keep |= allowed & (z + rc_all >= g_obj * (1 - 1e-9))
+    else:
+        keep |= allowed
+    keep[np.r_[fixed_on, required].astype(int)] = True
+    kc = np.flatnonzero(keep)
+    where = -np.ones(n, dtype=int)
+    where[kc] = np.arange(len(kc))
+    left = max(1.0, time_limit - (_time.perf_counter() - t0))
+    sub = solve(A[:, kc].tocsr(), p[kc], weight, k, fixed_on=where[fixed_on], required=where[required],
+                warm_start=where[g_sites[np.isin(g_sites, kc)]], time_limit=left, mip_rel_gap=mip_rel_gap,
+                threads=threads, greedy_shortcut=False, lp_prune=False)
+    chosen = kc[sub.chosen]
+    obj = float(weight @ (1.0 - survival(A, p, chosen)))
+    if obj < g_obj:
+        chosen, obj = np.unique(np.r_[fixed_on, g_sites]), g_obj
+    bound = min(g_bound, lp_bound, max(sub.bound, g_obj) if np.isfinite(sub.bound) else np.inf)
+    stats = {**sub.stats, "greedy_bound": g_bound, "lp_bound": lp_bound, "lp_columns": len(cols),
+             "sites_after_lp_fixing": len(kc), "lp_converged": converged}
+    return SolveResult(chosen, obj, bound, max(0.0, (bound - obj) / max(obj, 1e-12)), sub.status, g_obj, stats=stats)

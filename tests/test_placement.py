@@ -256,3 +256,23 @@ def test_greedy_bound_holds_on_overlapping_instances():
         assert exact.status == "optimal"
         assert value <= exact.objective + 1e-6
         assert bound >= exact.objective * (1 - 1e-4) - 1e-6
+
+
+def test_lp_pruning_keeps_the_optimum(monkeypatch):
+    monkeypatch.setattr(milp, "LP_PRUNE_MIN_SITES", 0)
+    for seed in (1, 6):
+        G, demand, flows, sites = random_instance(seed, n_sites=12, binary=True)
+        for k in (2, 3):
+            pl = P.plan(flows, k, candidates=sites, greedy_shortcut=False)
+            assert "lp_columns" in pl.stats
+            assert pl.volume == pytest.approx(brute_force(flows, sites, k)[0], rel=1e-9)
+    rng = np.random.default_rng(3)
+    for trial in range(3):
+        A = sp.csr_matrix((rng.random((400, 120)) < 0.03).astype(float))
+        w = rng.lognormal(2, 1, 400)
+        pruned = milp.solve(A, np.ones(120), w, 8, greedy_shortcut=False, forbidden=[0, 1])
+        full = milp.solve(A, np.ones(120), w, 8, greedy_shortcut=False, lp_prune=False, forbidden=[0, 1])
+        assert pruned.stats["lp_converged"]
+        assert pruned.objective == pytest.approx(full.objective, rel=1e-9)
+        assert pruned.bound >= full.objective * (1 - 1e-6)
+        assert not {0, 1} & set(pruned.chosen)
