@@ -205,6 +205,17 @@ def import_batch(result, file_name: str, user: str, *, session: Session | None =
     return _import([result], file_name, user, session, engine)
 
 
+def import_records(records: gpd.GeoDataFrame, file_name: str, user: str, *, session: Session | None = None,
+                   engine: Engine | None = None) -> BatchSummary:
+    """Store an intercept-schema GeoDataFrame (e.g. routes.simulate records) as one batch, idempotently."""
+    from geodata.ingest import IngestResult
+
+    empty = pd.DataFrame(columns=["row", "field", "reason"])
+    result = IngestResult(records, empty, pd.DataFrame(columns=["row", "field", "kind", "message"]),
+                          file_name=file_name)
+    return _import([result], file_name, user, session, engine)
+
+
 def import_file(source, user: str, *, file_name: str | None = None, session: Session | None = None,
                 engine: Engine | None = None, **read_options) -> BatchSummary:
     """Validate and import a file chunk by chunk (for files too large for memory), in one transaction."""
@@ -382,5 +393,5 @@ def batch_detail(batch_id: int, *, session: Session | None = None, engine: Engin
         return {c.name: as_utc(getattr(batch, c.name)) for c in ImportBatch.__table__.columns}
 
 
-__all__ = ["import_batch", "import_file", "query_intercepts", "count_intercepts", "list_batches",
+__all__ = ["import_batch", "import_records", "import_file", "query_intercepts", "count_intercepts", "list_batches",
            "batch_detail", "province_bbox", "content_hash", "BatchSummary", "PROVINCE_BBOXES"]

@@ -181,11 +181,6 @@ def random_intercepts(n: int, seed: int) -> gpd.GeoDataFrame:
     return frame
 
 
-class _Result:
-    def __init__(self, accepted):
-        self.accepted, self.rejected, self.duplicates, self.file_sha256 = accepted, pd.DataFrame(), 0, None
-
-
 def brute_force(frame, start, end, case_type=None, mode=None, bbox=None):
     keep = (frame["date_from"] <= pd.Timestamp(end)) & (frame["date_to"] >= pd.Timestamp(start))
     if case_type:
@@ -200,7 +195,7 @@ def brute_force(frame, start, end, case_type=None, mode=None, bbox=None):
 
 def test_queries_equal_brute_force_filtering(engine):
     frame = random_intercepts(600, seed=3)
-    summary = records.import_batch(_Result(frame), "random", "test", engine=engine)
+    summary = records.import_records(frame, "random", "test", engine=engine)
     assert summary.inserted == 600
     rng = np.random.default_rng(11)
     for _ in range(25):
@@ -218,7 +213,7 @@ def test_queries_equal_brute_force_filtering(engine):
 
 def test_query_returns_the_records_as_stored(engine):
     frame = random_intercepts(50, seed=5)
-    records.import_batch(_Result(frame), "random", "test", engine=engine)
+    records.import_records(frame, "random", "test", engine=engine)
     got = records.query_intercepts(engine=engine).set_index("id").loc[frame["id"]]
     assert np.allclose(got.geometry.x, frame.geometry.x) and np.allclose(got.geometry.y, frame.geometry.y)
     assert (got["persons"].to_numpy() == frame["persons"].to_numpy()).all()
@@ -236,7 +231,7 @@ def test_month_only_records_overlap_a_window_inside_their_month(engine):
 
 def test_province_filter_and_counts_split_by_case_type(engine):
     frame = random_intercepts(400, seed=9)
-    records.import_batch(_Result(frame), "random", "test", engine=engine)
+    records.import_records(frame, "random", "test", engine=engine)
     box = records.PROVINCE_BBOXES["Sindh"]
     got = records.query_intercepts("2010-01-01", "2011-12-31", province="sindh", engine=engine)
     assert set(got["id"]) == brute_force(frame, "2010-01-01", "2011-12-31", bbox=box)
