@@ -1,10 +1,13 @@
 """Nearest layer features and plain-words labels for hotspots.
 
 A planner reads "N-40 east of Dalbandin, 12 km from Taftan crossing" faster than coordinates.
-The features come from the shipped geodata layers (crossings, launch points, hubs) and the road
-`ref`s of the route network; any that are not available are simply left out of the label.
+The features come from the shipped geodata layers (crossings, launch points, hubs, towns of the
+gazetteer) and the road `ref`s of the route network; any that are not available are left out of
+the label.
 """
 from __future__ import annotations
+
+import functools
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +22,11 @@ _COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", 
 
 def default_layers() -> dict[str, gpd.GeoDataFrame]:
     """The shipped point layers and a road layer from the route network, where they exist."""
+    return dict(_default_layers_cached())
+
+
+@functools.lru_cache(maxsize=1)
+def _default_layers_cached() -> dict[str, gpd.GeoDataFrame]:
     layers: dict[str, gpd.GeoDataFrame] = {}
     try:
         import geodata
@@ -32,10 +40,29 @@ def default_layers() -> dict[str, gpd.GeoDataFrame]:
                 layers[name] = get_layer(name)
             except (KeyError, FileNotFoundError, ValueError, OSError):
                 continue
+    towns = _towns()
+    if towns is not None:
+        layers["towns"] = towns
     roads = _network_roads()
     if roads is not None:
         layers["roads"] = roads
     return layers
+
+
+def _towns(min_population: int = 5000) -> gpd.GeoDataFrame | None:
+    """Pakistani populated places from the gazetteer table, to name where a hotspot is."""
+    from pathlib import Path
+
+    import geodata
+
+    path = Path(geodata.__file__).parent / "layers" / "places.csv"
+    if not path.exists():
+        return None
+    places = pd.read_csv(path, usecols=["name", "country", "lon", "lat", "population", "kind"])
+    places = places[(places["country"] == "PK") & (places["kind"] == "populated_place")
+                    & (places["population"] >= min_population)]
+    return gpd.GeoDataFrame({"name": places["name"].to_numpy()},
+                            geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326")
 
 
 def _network_roads() -> gpd.GeoDataFrame | None:
@@ -126,7 +153,7 @@ def _label(i, lon, lat, table, layers) -> str:
 
 def _nearest_place(lon, lat, layers):
     best = None
-    for name in ("hubs", "launch_points", "crossings"):
+    for name in ("towns", "hubs", "launch_points", "crossings"):
         layer = layers.get(name)
         if layer is None or len(layer) == 0:
             continue
