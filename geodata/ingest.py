@@ -289,8 +289,9 @@ class _Validator:
                                   "ids must be unique")])
         self.seen_keys[key] = number
         self.seen_ids[record_id] = number
-        return {"id": record_id, "date": first if first == last else None, "date_from": first,
-                "date_to": last, "persons": persons, "case_type": case_type, "mode": mode,
+        exact = first == last  # schema: date for a known day, date_from/date_to only for a period
+        return {"id": record_id, "date": first if exact else None, "date_from": None if exact else first,
+                "date_to": None if exact else last, "persons": persons, "case_type": case_type, "mode": mode,
                 "agency": text["agency"], "place_name": place_name,
                 "nationality": text["nationality"], "notes": text["notes"], "synthetic": synthetic,
                 "source": self.get(values, "source") or f"{self.file_name} row {number}",

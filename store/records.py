@@ -338,11 +338,13 @@ def query_intercepts(start=None, end=None, case_type=None, mode=None, bbox=None,
         statement = select(*(getattr(Intercept, name) for name in _COLUMNS)).where(and_(True, *conditions))
         result = active.execute(statement)
         frame = pd.DataFrame(result.fetchall(), columns=list(_COLUMNS))
+    date = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+    period = date.isna()  # schema: date_from/date_to only when just a period is known
     out = pd.DataFrame({
         "id": frame["record_id"].astype("string"),
-        "date": pd.to_datetime(frame["date"]).astype("datetime64[ns]"),
-        "date_from": pd.to_datetime(frame["date_from"]).astype("datetime64[ns]"),
-        "date_to": pd.to_datetime(frame["date_to"]).astype("datetime64[ns]"),
+        "date": date,
+        "date_from": pd.to_datetime(frame["date_from"]).astype("datetime64[ns]").where(period),
+        "date_to": pd.to_datetime(frame["date_to"]).astype("datetime64[ns]").where(period),
         "persons": frame["persons"].astype("int64"),
         "case_type": frame["case_type"].astype("string"),
         "mode": frame["mode"].astype("string"),
