@@ -394,3 +394,23 @@ def test_audit_log_is_append_only(engine):
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM audit_log"))
     assert count(engine, AuditEntry) == 2
+
+
+def test_command_line(tmp_path, monkeypatch, capsys):
+    from store.__main__ import main
+
+    monkeypatch.setenv("CHECKPOST_DB_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    reset_engines()
+    rejected = tmp_path / "rejected.csv"
+    assert main(["import", str(CORPUS / "duplicates.csv"), "--user", "amina", "--rejected", str(rejected)]) == 0
+    assert "'inserted': 3" in capsys.readouterr().out
+    assert "duplicate of row 2" in rejected.read_text(encoding="utf-8-sig")
+    assert main(["counts", "--start", "2011-03-01", "--end", "2011-03-31"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["smuggling", "2", "42"] and lines[2].split() == ["trafficking", "0", "0"]
+    out = tmp_path / "sindh.geojson"
+    assert main(["query", "--province", "Sindh", "--out", str(out)]) == 0
+    # Karachi, and Rahim Yar Khan (Punjab) inside Sindh's approximate box: the documented limit.
+    assert list(gpd.read_file(out)["id"]) == ["K-1", "K-3"]
+    assert main(["import", str(CORPUS / "empty.csv"), "--user", "amina"]) == 1
+    reset_engines()
