@@ -5,8 +5,8 @@ conversions made), confirm the import, download the rejected rows and the templa
 Register it with ``st.Page("pages/data.py", title="Data")``.
 
 The signed-in user is read from ``st.session_state["user"]`` (a dict with ``username`` and
-``role``, as returned by store.users.verify_password).  Donors see aggregates only, so the
-import controls are closed to them.  The logic lives in plain functions below; ``render()``
+``role``, as returned by store.users.verify_password, set by ui/auth.py).  Planners and
+commanders may import; donors see aggregates only, and nobody signed in sees only the templates.  The logic lives in plain functions below; ``render()``
 only lays them out.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ if _ROOT not in sys.path:
 from geodata.ingest import IngestResult, read_intercepts, template_csv, template_xlsx  # noqa: E402
 
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"]
-IMPORT_ROLES = ("planner", "commander", "admin")
+IMPORT_ROLES = ("planner", "commander")  # as ui/auth.py PAGE_ROLES["pages/data.py"]
 # A (name, bytes) pair placed here is used as the upload (re-import flows and headless tests).
 STAGED_UPLOAD_KEY = "data_page_upload"
 NOTE_LABELS = {"swap": "latitude/longitude swapped", "conversion": "coordinate notation converted",
@@ -36,15 +36,16 @@ NOTE_LABELS = {"swap": "latitude/longitude swapped", "conversion": "coordinate n
                "column": "columns", "file": "file"}
 
 
-def current_user() -> dict:
+def current_user() -> dict | None:
+    """The signed-in user (set by the app's sign-in, ui/auth.py), or None."""
     user = st.session_state.get("user")
     if isinstance(user, dict) and user.get("username"):
         return user
-    return {"username": "local", "role": "admin", "region": None}
+    return None
 
 
-def can_import(user: dict) -> bool:
-    return user.get("role") in IMPORT_ROLES
+def can_import(user: dict | None) -> bool:
+    return bool(user) and user.get("role") in IMPORT_ROLES
 
 
 def validate_upload(name: str, data: bytes, crs: str | None = None, date_order: str = "auto") -> IngestResult:
@@ -82,7 +83,8 @@ def confirm_import(result: IngestResult, user: dict, engine=None):
     from store.records import import_batch
 
     if not can_import(user):
-        raise PermissionError(f"user '{user.get('username')}' ({user.get('role')}) may not import records")
+        who = f"user '{user.get('username')}' ({user.get('role')})" if user else "nobody signed in"
+        raise PermissionError(f"{who} may not import records")
     return import_batch(result, result.file_name, user["username"], engine=engine)
 
 
@@ -113,8 +115,11 @@ def render() -> None:
     right.download_button("Template (Excel)", template_xlsx(), "checkpost_intercepts_template.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+    if user is None:
+        st.info("Sign in through the Checkpost app (streamlit run app.py) to import records.")
+        return
     if not can_import(user):
-        st.info("Importing records needs a planner, commander or admin account; donors see aggregates only.")
+        st.info("Importing records needs a planner or commander account; donors see aggregates only.")
         return
 
     upload = st.file_uploader("Intercept file", type=UPLOAD_TYPES,

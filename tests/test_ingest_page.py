@@ -23,7 +23,10 @@ def database(tmp_path, monkeypatch):
     reset_engines()
 
 
-def page_with(name: str, user=None) -> AppTest:
+PLANNER = {"username": "amina", "role": "planner", "region": "Sindh"}
+
+
+def page_with(name: str, user=PLANNER) -> AppTest:
     app = AppTest.from_file(PAGE, default_timeout=60)
     app.session_state["data_page_upload"] = (name, (CORPUS / name).read_bytes())
     if user is not None:
@@ -32,7 +35,7 @@ def page_with(name: str, user=None) -> AppTest:
 
 
 def test_report_then_confirmed_import_then_idempotent_repeat(database):
-    app = page_with("bad_values.csv", {"username": "amina", "role": "planner"})
+    app = page_with("bad_values.csv")
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["rows read"] == "14" and metrics["accepted"] == "2" and metrics["rejected"] == "12"
@@ -68,11 +71,14 @@ def test_changes_made_are_listed(database):
     assert dict(zip(changes["change"], changes["rows"]))["latitude/longitude swapped"] == 2
 
 
-def test_donors_cannot_import(database):
+def test_donors_and_signed_out_visitors_cannot_import(database):
     app = page_with("clean.csv", {"username": "eu-donor", "role": "donor"})
     assert not app.exception
     assert "donors see aggregates only" in app.info[0].value
     assert not app.get("file_uploader") and not app.metric
+    nobody = page_with("clean.csv", user=None)
+    assert "Sign in through the Checkpost app" in nobody.info[0].value and not nobody.metric
+    assert [b.label for b in nobody.get("download_button")] == ["Template (CSV)", "Template (Excel)"]
 
 
 def test_page_functions_without_streamlit():
@@ -85,8 +91,10 @@ def test_page_functions_without_streamlit():
     table = page.case_type_table(result)
     assert list(table["case_type"]) == ["smuggling", "trafficking", "unknown"]
     assert list(table["persons"]) == [12, 3, 40]
-    with pytest.raises(PermissionError, match="may not import"):
+    with pytest.raises(PermissionError, match="user 'd' \\(donor\\) may not import"):
         page.confirm_import(result, {"username": "d", "role": "donor"})
+    with pytest.raises(PermissionError, match="nobody signed in may not import"):
+        page.confirm_import(result, None)
     month_first = page.validate_upload("m.csv", (CORPUS / "dayfirst.csv").read_bytes(),
                                        date_order="month first (MM/DD/YYYY)")
     assert "has no month 14" in month_first.rejected["reason"].iloc[0]
