@@ -1,0 +1,268 @@
+"""Coverage gaps: what the checkpoints miss, where, and what the next checkpoint would buy.
+
+Public entry points (see docs/coverage.md):
+
+* ``gaps(plan, flows, *, adaptive=True)`` -> ``CoverageReport``: flow, intercepted and uncovered
+  persons/year by border segment, corridor, crossing, launch point and source district, each split by
+  case_type and mode.
+* ``marginal_value(network, demand, *, existing, k_max)`` -> DataFrame: intercepted share against
+  the number of added checkpoints, static and after re-routing (``coverage_marginal``).
+* ``holding_centres(arrivals, k, *, candidates)`` -> ``HoldingPlan``: p-median with HiGHS
+  (``coverage_holding``).
+* ``donor_tables(coverage)`` / ``donor_record_tables(records)``: aggregates only, small cells
+  suppressed (``coverage_donor``).
+* ``report(coverage, *, audience, fmt)``: self-contained HTML or PDF (``coverage_report``);
+  ``downloads(coverage, audience=...)``: CSV and GeoJSON of every table.
+
+Command line::
+
+    python -m models.coverage report --k 5 --audience donor --fmt pdf --out coverage.pdf
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from models import coverage_tables as T
+from models.coverage_geometry import (border_segments, corridor_lines, edges_crossing_segments, nearest_distance_m,
+                                      site_points)
+
+DEFAULT_SEGMENT_KM = 25.0
+DEFAULT_GAP_MAX_SHARE = 0.5        # a gap intercepts less than half of what passes
+DEFAULT_GAP_MIN_FLOW_SHARE = 0.01  # ... of a flow of at least 1% of all migrants
+NEAR_KM = 50.0                     # "a checkpoint nearby" in the plain-words reasons
+
+__all__ = ["CoverageReport", "gaps", "marginal_value", "holding_centres", "HoldingPlan", "default_arrivals",
+           "donor_tables", "donor_record_tables", "report", "downloads", "border_segments"]
+
+
+@dataclass
+class CoverageReport:
+    """What a checkpoint plan intercepts and misses, element by element (persons per year)."""
+
+    segments: gpd.GeoDataFrame      # land-border segments
+    corridors: gpd.GeoDataFrame     # road ref / track / sea lane / air leg
+    crossings: gpd.GeoDataFrame
+    launch_points: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame     # by origin of the demand (source districts)
+    by_case_mode: pd.DataFrame      # case_type x mode: partitions the total
+    splits: dict                    # table name -> long table key x case_type x mode
+    paths: pd.DataFrame             # per route (planner view only)
+    checkpoints: gpd.GeoDataFrame   # the plan's sites with a point each
+    total_volume: float
+    intercepted_volume: float
+    adaptive: bool
+    parameters: dict = field(default_factory=dict)
+    sources: list = field(default_factory=list)    # provenance of the scenario (demand, plan, layers)
+    data_version: str = ""
+    created: str = ""
+    marginal: pd.DataFrame | None = None            # attach marginal_value(...) for the report
+    holding: object | None = None                    # attach holding_centres(...) for the report
+
+    @property
+    def share(self) -> float:
+        return self.intercepted_volume / self.total_volume if self.total_volume > 0 else 0.0
+
+    @property
+    def uncovered_volume(self) -> float:
+        return self.total_volume - self.intercepted_volume
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by name (planner view; see ``donor_tables`` for the donor view)."""
+        out = {"segments": self.segments, "corridors": self.corridors, "crossings": self.crossings,
+               "launch_points": self.launch_points, "districts": self.districts, "by_case_mode": self.by_case_mode}
+        out.update({f"{name}_by_case_mode": frame for name, frame in self.splits.items()})
+        return out
+
+    def biggest_gaps(self, n: int = 5) -> pd.DataFrame:
+        """The n gap rows (segments, corridors, crossings, launch points) with the most uncovered flow."""
+        rows = []
+        for table, frame in (("border segment", self.segments), ("corridor", self.corridors),
+                             ("crossing", self.crossings), ("launch point", self.launch_points)):
+            if frame.empty:
+                continue
+            for _, r in frame[frame["gap"]].iterrows():
+                rows.append({"element": table, "where": r["label"], "flow": r["flow"], "intercepted": r["intercepted"],
+                             "uncovered": r["uncovered"], "share_intercepted": r["share_intercepted"],
+                             "why": r["why"]})
+        cols = ["element", "where", "flow", "intercepted", "uncovered", "share_intercepted", "why"]
+        out = pd.DataFrame(rows, columns=cols)
+        return out.sort_values("uncovered", ascending=False, kind="stable").head(n).reset_index(drop=True)
+
+
+def _why(row, adaptive: bool) -> str:
+    d_km = row["distance_to_checkpoint_m"] / 1000.0
+    parts = []
+    if not np.isfinite(d_km):
+        parts.append("no checkpoint in the plan")
+    elif d_km > NEAR_KM:
+        parts.append(f"no checkpoint within {d_km:,.0f} km")
+    elif row["intercepted"] <= 0:
+        parts.append(f"a checkpoint {d_km:,.0f} km away, but none of these routes passes it")
+    else:
+        parts.append(f"only {row['share_intercepted']:.0%} of this flow meets a checkpoint that stops it")
+    if adaptive and row.get("flow_static", row["flow"]) < 0.9 * row["flow"]:
+        parts.append(f"smugglers moved here to avoid checkpoints (+{row['flow'] - row['flow_static']:,.0f}/year)")
+    return "; ".join(parts)
+
+
+def _flag(frame: pd.DataFrame, points, *, min_flow: float, max_share: float, adaptive: bool, label) -> gpd.GeoDataFrame:
+    frame = frame.copy()
+    frame["distance_to_checkpoint_m"] = nearest_distance_m(frame, points) if len(frame) else []
+    frame["gap"] = (frame["flow"] >= min_flow) & (frame["flow"] > 0) & (frame["share_intercepted"].fillna(0) < max_share)
+    frame["label"] = [label(r) for _, r in frame.iterrows()]
+    frame["why"] = [_why(r, adaptive) if g else "" for (_, r), g in zip(frame.iterrows(), frame["gap"])]
+    return frame
+
+
+def _tables(paths: pd.DataFrame, G, segs, crossing_edges, corridors, crossings, launches, districts):
+    """All tables for one set of scored paths: {name: (frame with sums, split)}."""
+    out = {}
+    for name, frame, pairs, key_col in (
+            ("segments", segs, T.segment_pairs(paths, crossing_edges), "segment_id"),
+            ("corridors", corridors, T.corridor_pairs(paths, G), "key"),
+            ("crossings", crossings, T.node_pairs(paths, set(crossings["key"])), "key"),
+            ("launch_points", launches, T.node_pairs(paths, set(launches["key"])), "key"),
+            ("districts", districts, pd.DataFrame({"row": paths["row"], "key": paths["origin"]}), "key")):
+        main, split = T.aggregate(pairs, paths)
+        split = split.rename(columns={"key": key_col})
+        split["uncovered"] = split["flow"] - split["intercepted"]
+        out[name] = (T.finish(frame, main, key_col), split)
+    return out
+
+
+def gaps(plan, flows, *, adaptive: bool = True, rerouting: str = "logit", detour: float = 0.5,
+         segment_km: float = DEFAULT_SEGMENT_KM, gap_min_flow: float | None = None,
+         gap_max_share: float = DEFAULT_GAP_MAX_SHARE, borders: gpd.GeoDataFrame | None = None,
+         sources: gpd.GeoDataFrame | None = None) -> CoverageReport:
+    """Where the checkpoints of ``plan`` intercept the migrants of ``flows`` and where they do not.
+
+    ``plan``: a ``models.placement.Plan``, a checkpoint table (site_id, detection, node/edge) or None.
+    ``flows``: a ``routes.flows.FlowResult`` (paths, graph, demand).  With ``adaptive=True`` the
+    smugglers first re-route around the checkpoints (``rerouting="logit"``: ``routes.flows.assign``
+    with the plan's checkpoints; ``"best_response"``: every OD takes its best evading route within
+    ``detour``), and ``flow_static`` keeps the flow before they moved.  A row is a gap when its
+    flow is at least ``gap_min_flow`` (default 1% of all migrants) and it intercepts less than
+    ``gap_max_share``.  ``borders``/``sources`` default to the shipped layers.
+    """
+    for attr in ("paths", "graph"):
+        if not hasattr(flows, attr):
+            raise TypeError(f"flows: expected a routes.flows.FlowResult with .{attr}, got {type(flows).__name__}")
+    if not 0.0 <= gap_max_share <= 1.0:
+        raise ValueError(f"gap_max_share must be a share in [0, 1], got {gap_max_share!r}")
+    G = flows.graph
+    sites = T.checkpoint_table(plan)
+    static = T.score_paths(flows.paths, G, sites)
+    total = float(static["volume"].sum())
+    if total <= 0:
+        raise ValueError("flows: no path carries any volume, there is nothing to cover")
+    paths = T.score_paths(T.rerouted_paths(flows, sites, model=rerouting, detour=detour), G, sites) \
+        if adaptive else static
+    if sources is None:
+        import geodata
+        sources = geodata.layer("sources")
+    segs = border_segments(borders, length_km=segment_km)
+    crossing_edges = edges_crossing_segments(G, segs)
+    corridors = corridor_lines(G)
+    corridors.insert(0, "key", list(zip(corridors["corridor"], corridors["mode"])))
+    crossings, launches = T.place_nodes(G, "crossing"), T.place_nodes(G, "launch_point")
+    districts = T.district_frame(pd.concat([static, paths]), G, sources)
+    now = _tables(paths, G, segs, crossing_edges, corridors, crossings, launches, districts)
+    before = _tables(static, G, segs, crossing_edges, corridors, crossings, launches, districts) if adaptive else now
+    pts = site_points(sites, G) if len(sites) else gpd.GeoSeries([], crs="EPSG:4326")
+    min_flow = DEFAULT_GAP_MIN_FLOW_SHARE * total if gap_min_flow is None else float(gap_min_flow)
+    labels = {
+        "segments": lambda r: f"{r['border']} border, km {r['km_from']:,.0f}-{r['km_to']:,.0f}",
+        "corridors": lambda r: f"{r['corridor']} ({r['mode']})",
+        "crossings": lambda r: f"{r['name']} crossing",
+        "launch_points": lambda r: f"{r['name']} launch point",
+        "districts": lambda r: str(r["name"]),
+    }
+    tables, splits = {}, {}
+    for name, (frame, split) in now.items():
+        frame = frame.copy()
+        frame["flow_static"] = before[name][0]["flow"].to_numpy()
+        frame = _flag(frame, pts, min_flow=min_flow, max_share=gap_max_share, adaptive=adaptive, label=labels[name])
+        if name != "segments":
+            frame = frame.drop(columns=["key"])
+        if name == "districts":
+            frame["share_met"] = np.where(frame["flow"] > 0, frame["met"] / frame["flow"].where(frame["flow"] > 0),
+                                          np.nan)
+            frame["why"] = [f"{m:.0%} of its emigrants' routes meet a checkpoint" if g else ""
+                            for m, g in zip(frame["share_met"].fillna(0), frame["gap"])]
+        if name == "corridors":
+            split["corridor"] = [k[0] for k in split["key"]]
+            split["corridor_mode"] = [k[1] for k in split["key"]]
+            split = split.drop(columns=["key"])
+        if name in ("crossings", "launch_points"):
+            ids = dict(zip(now[name][0]["key"], now[name][0]["id"]))
+            split["id"] = split["key"].map(ids)
+            split = split.drop(columns=["key"])
+        if name == "districts":
+            split = split.rename(columns={"key": "district_id"})
+        tables[name] = gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+        splits[name] = split.reset_index(drop=True)
+    by = paths.groupby(["case_type", "mode"])[["volume", "intercepted", "met"]].sum().reset_index()
+    by = by.rename(columns={"volume": "flow"})
+    by["uncovered"] = by["flow"] - by["intercepted"]
+    by["share_intercepted"] = np.where(by["flow"] > 0, by["intercepted"] / by["flow"].where(by["flow"] > 0), np.nan)
+    checkpoints = gpd.GeoDataFrame(sites.drop(columns=["geometry"], errors="ignore").reset_index(drop=True),
+                                   geometry=list(pts), crs="EPSG:4326")
+    params = {"segment_km": float(segment_km), "gap_min_flow": min_flow, "gap_max_share": float(gap_max_share),
+              "adaptive": adaptive, "rerouting": rerouting if adaptive else "none", "detour": detour,
+              "plan_method": getattr(plan, "method", "given"), "k": getattr(plan, "k", len(sites)),
+              "total_static": total, "static_share": float(static["intercepted"].sum()) / total}
+    return CoverageReport(
+        segments=tables["segments"], corridors=tables["corridors"], crossings=tables["crossings"],
+        launch_points=tables["launch_points"], districts=tables["districts"], by_case_mode=by, splits=splits,
+        paths=paths.drop(columns=["row"]), checkpoints=checkpoints, total_volume=float(paths["volume"].sum()),
+        intercepted_volume=float(paths["intercepted"].sum()), adaptive=adaptive, parameters=params,
+        sources=_provenance(flows, sites), data_version=_data_version(G),
+        created=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def _provenance(flows, sites) -> list[str]:
+    out = []
+    demand = getattr(flows, "demand", None)
+    if demand is not None and "source" in demand.columns:
+        out += [f"demand: {s}" for s in sorted(set(map(str, demand["source"].dropna())))]
+    for name, val in sorted((getattr(flows, "parameters", {}) or {}).items()):
+        if isinstance(val, (int, float, str)):
+            out.append(f"route choice: {name} = {val}")
+    if "source" in sites.columns:
+        out += [f"checkpoint sites: {s}" for s in sorted(set(map(str, sites["source"].dropna())))]
+    if "site_type" in sites.columns:
+        for typ, p in sites.groupby("site_type")["detection"].mean().items():
+            out.append(f"detection assumed at {typ} checkpoints: {p:.0%}")
+    out.append("borders, crossings, launch points, source districts: shipped geodata layers (geodata/SOURCES.md)")
+    out.append("figures are model estimates from unodc-2011 scenario parameters, not statistics")
+    return out
+
+
+def _data_version(G) -> str:
+    import hashlib
+
+    import geodata
+
+    h = hashlib.sha256()
+    for path in sorted(geodata.LAYERS_DIR.glob("*.geojson")):
+        h.update(path.read_bytes())
+    h.update(str(G.graph.get("inputs_sha256", "")).encode())
+    h.update(f"{G.number_of_nodes()}:{G.number_of_edges()}".encode())
+    return h.hexdigest()[:12]
+
+
+from models.coverage_marginal import marginal_value  # noqa: E402
+from models.coverage_holding import HoldingPlan, default_arrivals, holding_centres  # noqa: E402
+from models.coverage_donor import donor_record_tables, donor_tables  # noqa: E402
+from models.coverage_report import downloads, report  # noqa: E402
+
+
+if __name__ == "__main__":
+    from models.coverage_cli import main
+
+    raise SystemExit(main())

@@ -1,0 +1,420 @@
+"""Coverage report (HTML or PDF, offline) and CSV/GeoJSON downloads of every table.
+
+The map and chart are drawn with matplotlib from the shipped layers (no tiles, no web); the HTML
+embeds them as data URIs so the file is self-contained; the PDF is written with PdfPages.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import textwrap
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
+
+AUDIENCES = ("donor", "planner")
+FORMATS = ("html", "pdf")
+EXTENT = (60.3, 78.2, 23.3, 37.4)   # lon_min, lon_max, lat_min, lat_max: Pakistan and its borders
+GAP_COLOUR = "#d7191c"
+CMAP = "RdYlGn"
+TABLE_ROWS = 25
+
+
+def audience_tables(coverage, audience: str) -> dict[str, pd.DataFrame]:
+    """Donors get ``donor_tables`` only; planners every table."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {AUDIENCES}, got {audience!r}")
+    if audience == "donor":
+        from models.coverage_donor import donor_tables
+        return donor_tables(coverage)
+    return coverage.tables()
+
+
+def _biggest_gaps(tables: dict, n: int = 5) -> pd.DataFrame:
+    rows = []
+    for name, kind in (("segments", "border segment"), ("corridors", "corridor"), ("crossings", "crossing"),
+                       ("launch_points", "launch point")):
+        frame = tables.get(name)
+        if frame is None or frame.empty or "gap" not in frame.columns:
+            continue
+        for _, r in frame[frame["gap"].fillna(False).astype(bool)].iterrows():
+            rows.append({"element": kind, "where": r["label"], "flow": r["flow"], "uncovered": r["uncovered"],
+                         "share_intercepted": r["share_intercepted"], "why": r["why"]})
+    out = pd.DataFrame(rows, columns=["element", "where", "flow", "uncovered", "share_intercepted", "why"])
+    return out.sort_values("uncovered", ascending=False, kind="stable").head(n).reset_index(drop=True)
+
+
+def summary_lines(coverage, tables: dict) -> list[str]:
+    """The summary in plain words."""
+    lines = [f"On the modelled routes an estimated {coverage.total_volume:,.0f} migrants a year leave or cross "
+             f"Pakistan irregularly. The checkpoints in this plan ({len(coverage.checkpoints)} sites) would "
+             f"intercept about {coverage.intercepted_volume:,.0f} of them a year ({coverage.share:.0%}); "
+             f"{coverage.uncovered_volume:,.0f} a year pass no checkpoint that stops them."]
+    if coverage.adaptive:
+        before = coverage.parameters.get("static_share")
+        lines.append("These figures already assume that smugglers learn where the checkpoints are and move to "
+                     "other routes" + (f" (before they adapt: {before:.0%})." if before is not None else "."))
+    by = coverage.by_case_mode.groupby("case_type")[["flow", "intercepted"]].sum()
+    parts = [f"{t}: {r['intercepted'] / r['flow']:.0%} of {r['flow']:,.0f}" for t, r in by.iterrows() if r["flow"] > 0]
+    if parts:
+        lines.append("Intercepted share by crime type - " + "; ".join(parts) + ".")
+    gaps = _biggest_gaps(tables)
+    if len(gaps):
+        lines.append(f"The {len(gaps)} biggest gaps (most migrants passing without being stopped):")
+        for i, g in gaps.iterrows():
+            lines.append(f"{i + 1}. {g['where']} ({g['element']}): {g['uncovered']:,.0f} a year uncovered of "
+                         f"{g['flow']:,.0f} - {g['why']}.")
+    else:
+        lines.append("No element carries a gap under the thresholds used (see assumptions).")
+    marg = coverage.marginal
+    if marg is not None and len(marg) > 1:
+        last = marg.iloc[-1]
+        lines.append(f"Adding checkpoints: with {int(last['k'])} more sites the static share rises to "
+                     f"{last['share']:.0%}" + (f", and {last['share_after']:.0%} once smugglers re-route"
+                                              if "share_after" in marg.columns else "") + " (chart below).")
+    return lines
+
+
+def assumptions(coverage) -> list[str]:
+    p = coverage.parameters
+    out = [f"Land borders cut into {p['segment_km']:.0f} km segments (measured in UTM 42N).",
+           f"A gap is an element with at least {p['gap_min_flow']:,.0f} migrants a year of which less than "
+           f"{p['gap_max_share']:.0%} are intercepted.",
+           "Intercepted means the expected number stopped anywhere on their route; flow through a border "
+           "segment counts everyone whose route crosses it.",
+           f"Re-routing model: {p['rerouting']}.",
+           "Donor tables: aggregates only; cells under 5 persons are pooled into 'other (suppressed)'."]
+    return out + list(coverage.sources)
+
+
+# ----------------------------------------------------------------------------- figures
+def draw_gap_map(coverage, tables: dict | None = None, ax=None, n_labels: int = 5):
+    """Static gap map from the shipped layers: segments and corridors coloured by share intercepted."""
+    import geodata
+
+    tables = tables or coverage.tables()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8.3, 7.6))
+    ax.set_facecolor("#cfe3ef")
+    geodata.layer("neighbours").plot(ax=ax, color="#ecebe4", edgecolor="#9a9a9a", linewidth=0.4)
+    geodata.layer("pakistan").plot(ax=ax, color="#fbf8ef", edgecolor="#6b6b6b", linewidth=0.6)
+    geodata.layer("coastline").plot(ax=ax, color="#5d8aa8", linewidth=0.6)
+    norm = Normalize(0, 1)
+    cmap = plt.get_cmap(CMAP)
+    cor = tables.get("corridors")
+    if cor is not None and len(cor):
+        cor = cor[cor.geometry.notna() & (cor["flow"].fillna(0) > 0)]
+        if len(cor):
+            width = 0.6 + 3.0 * np.sqrt(cor["flow"] / cor["flow"].max())
+            cor.plot(ax=ax, color=[cmap(norm(s)) for s in cor["share_intercepted"].fillna(0)], linewidth=width,
+                     alpha=0.7, zorder=3)
+    seg = tables.get("segments")
+    if seg is not None and len(seg):
+        seg = seg[seg.geometry.notna()]
+        quiet = seg[seg["flow"].fillna(0) <= 0]
+        busy = seg[seg["flow"].fillna(0) > 0]
+        if len(quiet):
+            quiet.plot(ax=ax, color="#7f7f7f", linewidth=1.0, zorder=4)
+        if len(busy):
+            busy.plot(ax=ax, color=[cmap(norm(s)) for s in busy["share_intercepted"].fillna(0)], linewidth=4.5, zorder=5)
+            gaps = busy[busy["gap"].fillna(False).astype(bool)]
+            if len(gaps):
+                gaps.plot(ax=ax, color=GAP_COLOUR, linewidth=8, alpha=0.35, zorder=4)
+    cps = coverage.checkpoints
+    if len(cps):
+        ax.scatter(cps.geometry.x, cps.geometry.y, marker="^", s=46, color="#111111", edgecolor="white",
+                   linewidth=0.6, zorder=7, label="checkpoint")
+    gaps = _biggest_gaps(tables, n_labels)
+    for i, g in gaps.iterrows():
+        geom = _geometry_of(tables, g)
+        if geom is None:
+            continue
+        pt = geom.representative_point() if geom.geom_type != "Point" else geom
+        ax.annotate(str(i + 1), (pt.x, pt.y), xytext=(6, 6), textcoords="offset points", fontsize=10,
+                    fontweight="bold", color="white", zorder=9,
+                    bbox={"boxstyle": "circle,pad=0.25", "fc": GAP_COLOUR, "ec": "white"})
+    ax.set_xlim(EXTENT[0], EXTENT[1])
+    ax.set_ylim(EXTENT[2], EXTENT[3])
+    ax.set_aspect(1 / np.cos(np.radians(30)))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+    cb = ax.figure.colorbar(sm, ax=ax, fraction=0.035, pad=0.01)
+    cb.set_label("share of the flow intercepted")
+    cb.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color=cmap(0.05), lw=4, label="border segment with flow (colour = share)"),
+               Line2D([], [], color=GAP_COLOUR, lw=7, alpha=0.35, label="gap"),
+               Line2D([], [], color="#7f7f7f", lw=1, label="border segment, no modelled flow"),
+               Line2D([], [], marker="^", color="#111111", lw=0, label="checkpoint"),
+               Line2D([], [], marker="o", color=GAP_COLOUR, lw=0, label="numbered: five biggest gaps")]
+    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
+    ax.set_title("Coverage gaps: border segments and corridors by share intercepted", fontsize=11)
+    return ax
+
+
+def _geometry_of(tables, gap_row):
+    for name, col in (("segments", "label"), ("corridors", "label"), ("crossings", "label"), ("launch_points", "label")):
+        frame = tables.get(name)
+        if frame is None or col not in frame.columns:
+            continue
+        hit = frame[frame[col] == gap_row["where"]]
+        if len(hit) and hit.geometry.iloc[0] is not None:
+            return hit.geometry.iloc[0]
+    return None
+
+
+def draw_marginal(marginal: pd.DataFrame, ax=None):
+    """Intercepted share against the number of added checkpoints (static and after re-routing)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 4.2))
+    ax.plot(marginal["k"], marginal["share"], marker="o", color="#1f618d", label="static (flows stay on their routes)")
+    if "share_after" in marginal.columns:
+        ax.plot(marginal["k"], marginal["share_after"], marker="s", color="#d35400",
+                label="robust plan, after smugglers re-route")
+    ax.set_xlabel("checkpoints added")
+    ax.set_ylabel("share of migrants intercepted")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xticks(list(marginal["k"]))
+    ax.set_ylim(0, max(0.05, float(np.nanmax(marginal[["share"] + (["share_after"] if "share_after" in marginal
+                                                                    else [])].to_numpy())) * 1.15))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("What each additional checkpoint buys", fontsize=11)
+    return ax
+
+
+def _png(draw) -> str:
+    fig = plt.figure(figsize=(8.3, 7.0))
+    ax = fig.add_subplot(111)
+    draw(ax)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+# ----------------------------------------------------------------------------- tables for print
+def printable(frame: pd.DataFrame, rows: int | None = TABLE_ROWS) -> pd.DataFrame:
+    """Readable table: no geometry, whole persons, percentages, km; busiest first."""
+    out = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
+    for c in ("label", "why", "pooled_rows", "key", "distance_to_checkpoint_m"):
+        if c in out.columns and c != "why":
+            out = out.drop(columns=c)
+    if "flow" in out.columns:
+        out = out.sort_values("uncovered" if "uncovered" in out.columns else "flow", ascending=False, kind="stable")
+        out = out[out["flow"].fillna(1) > 0] if (out["flow"].fillna(1) > 0).any() else out
+    if rows is not None:
+        out = out.head(rows)
+    for c in out.columns:
+        if c.startswith("share"):
+            out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+        elif c in ("flow", "intercepted", "uncovered", "met", "persons", "volume", "flow_static"):
+            out[c] = out[c].map(lambda v: "suppressed" if pd.isna(v) else f"{v:,.0f}")
+        elif c in ("km_from", "km_to", "length_km", "distance_to_checkpoint_km"):
+            out[c] = out[c].map(lambda v: "" if pd.isna(v) or not np.isfinite(v) else f"{v:,.0f}")
+        elif out[c].map(lambda v: isinstance(v, (list, tuple))).any():
+            out[c] = out[c].map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    return out.reset_index(drop=True)
+
+
+REPORT_TABLES = [("segments", "Border segments"), ("corridors", "Corridors"), ("crossings", "Crossings"),
+                 ("launch_points", "Coastal launch points"), ("districts", "Source districts"),
+                 ("by_case_mode", "By crime type and mode")]
+PLANNER_COLUMNS = {
+    "segments": ["segment_id", "border", "km_from", "km_to", "flow", "flow_static", "intercepted", "uncovered",
+                 "share_intercepted", "distance_to_checkpoint_m", "gap"],
+    "corridors": ["corridor", "mode", "flow", "flow_static", "intercepted", "uncovered", "share_intercepted", "gap"],
+    "crossings": ["id", "name", "flow", "flow_static", "intercepted", "uncovered", "share_intercepted", "gap"],
+    "launch_points": ["id", "name", "flow", "flow_static", "intercepted", "uncovered", "share_intercepted", "gap"],
+    "districts": ["district_id", "name", "province", "flow", "met", "share_met", "intercepted", "uncovered"],
+}
+
+
+def _report_table(tables, name, audience) -> pd.DataFrame:
+    frame = tables[name]
+    if audience == "planner" and name in PLANNER_COLUMNS:
+        cols = [c for c in PLANNER_COLUMNS[name] if c in frame.columns]
+        frame = frame[cols].copy()
+        if "distance_to_checkpoint_m" in frame.columns:
+            frame["distance_to_checkpoint_km"] = frame.pop("distance_to_checkpoint_m") / 1000.0
+    elif audience == "donor":
+        frame = frame.drop(columns=[c for c in ("why", "label") if c in frame.columns])
+    return printable(frame)
+
+
+# ----------------------------------------------------------------------------- report
+def report(coverage, *, audience: str = "donor", fmt: str = "html", path: str | Path | None = None,
+           title: str = "Checkpost coverage report") -> bytes:
+    """Self-contained coverage report for ``audience`` ("donor": aggregates only, or "planner") as
+    ``fmt`` ("html" or "pdf"); returns the bytes and writes them to ``path`` when given."""
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    tables = audience_tables(coverage, audience)
+    data = _html(coverage, tables, audience, title) if fmt == "html" else _pdf(coverage, tables, audience, title)
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+def _meta(coverage, audience) -> str:
+    return (f"{coverage.created} · data version {coverage.data_version} · audience: {audience} · "
+            f"{'after re-routing' if coverage.adaptive else 'flows on fixed routes'}")
+
+
+def _html(coverage, tables, audience, title) -> bytes:
+    e = html.escape
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>"
+             "body{font:14px/1.45 sans-serif;max-width:980px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse;font-size:12px;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;"
+             "padding:2px 6px;text-align:right}th{background:#f2f2f2}img{max-width:100%}"
+             ".meta{color:#666}.note{background:#fff6d6;padding:.5em}</style></head><body>",
+             f"<h1>{e(title)}</h1><p class='meta'>{e(_meta(coverage, audience))}</p>",
+             "<p class='note'>Figures are model estimates (persons per year) from scenario parameters, not "
+             "statistics." + (" Aggregates only: no case records; cells under 5 persons pooled." if audience == "donor"
+                              else "") + "</p><h2>Summary</h2>"]
+    in_list = False
+    for line in summary_lines(coverage, tables):
+        numbered = line.split(". ", 1)[0].isdigit()
+        if numbered and not in_list:
+            parts.append("<ol>")
+        if in_list and not numbered:
+            parts.append("</ol>")
+        in_list = numbered
+        parts.append(f"<li>{e(line.split('. ', 1)[1])}</li>" if numbered else f"<p>{e(line)}</p>")
+    if in_list:
+        parts.append("</ol>")
+    parts.append("<h2>Gap map</h2>")
+    parts.append(f"<img alt='gap map' src='data:image/png;base64,{_png(lambda ax: draw_gap_map(coverage, tables, ax))}'>")
+    if coverage.marginal is not None:
+        parts.append("<h2>What more checkpoints would buy</h2>")
+        parts.append(f"<img alt='marginal value' src='data:image/png;base64,"
+                     f"{_png(lambda ax: draw_marginal(coverage.marginal, ax))}'>")
+        parts.append(printable(coverage.marginal, None).to_html(index=False, escape=True))
+    if coverage.holding is not None:
+        parts.append("<h2>Holding centres</h2>")
+        hp = coverage.holding
+        parts.append(f"<p>{hp.k} centres; person-weighted mean road distance {hp.mean_distance_km:,.0f} km.</p>")
+        parts.append(printable(hp.centres.drop(columns=["node"], errors="ignore"), None).to_html(index=False))
+    for name, label in REPORT_TABLES:
+        if name in tables:
+            parts.append(f"<h2>{e(label)}</h2>")
+            parts.append(_report_table(tables, name, audience).to_html(index=False, escape=True))
+    parts.append("<h2>Sources and assumptions</h2><ul>")
+    parts += [f"<li>{e(a)}</li>" for a in assumptions(coverage)]
+    parts.append(f"</ul><p class='meta'>Report created {e(coverage.created)}; data version "
+                 f"{e(coverage.data_version)}.</p></body></html>")
+    return "".join(parts).encode("utf-8")
+
+
+def _text_page(pdf, title, lines, meta=None):
+    fig = plt.figure(figsize=(8.27, 11.69))
+    y = 0.95
+    fig.text(0.07, y, title, fontsize=16, fontweight="bold")
+    y -= 0.03
+    if meta:
+        fig.text(0.07, y, meta, fontsize=8, color="#666666")
+        y -= 0.03
+    for line in lines:
+        for chunk in textwrap.wrap(line, 95) or [""]:
+            if y < 0.05:
+                pdf.savefig(fig)
+                plt.close(fig)
+                fig = plt.figure(figsize=(8.27, 11.69))
+                y = 0.95
+            fig.text(0.07, y, chunk, fontsize=9.5)
+            y -= 0.018
+        y -= 0.008
+    pdf.savefig(fig)
+    plt.close(fig)
+
+
+def _table_pages(pdf, label, frame: pd.DataFrame, rows_per_page=32):
+    frame = frame.astype(str)
+    for start in range(0, max(len(frame), 1), rows_per_page):
+        chunk = frame.iloc[start:start + rows_per_page]
+        fig, ax = plt.subplots(figsize=(11.69, 8.27))
+        ax.axis("off")
+        ax.set_title(label + (f" (rows {start + 1}-{start + len(chunk)})" if len(frame) > rows_per_page else ""),
+                     fontsize=12, loc="left")
+        if len(chunk):
+            cells = [[textwrap.shorten(v, 42, placeholder="…") for v in row] for row in chunk.to_numpy()]
+            t = ax.table(cellText=cells, colLabels=list(chunk.columns), loc="upper left", cellLoc="right")
+            t.auto_set_font_size(False)
+            t.set_fontsize(7)
+            t.auto_set_column_width(list(range(len(chunk.columns))))
+        else:
+            ax.text(0, 0.9, "no rows", fontsize=10)
+        pdf.savefig(fig)
+        plt.close(fig)
+
+
+def _pdf(coverage, tables, audience, title) -> bytes:
+    buf = io.BytesIO()
+    with PdfPages(buf, metadata={"Title": title, "Subject": f"coverage ({audience})",
+                                 "Creator": "Checkpost models.coverage"}) as pdf:
+        note = ("Figures are model estimates (persons per year) from scenario parameters, not statistics."
+                + (" Aggregates only: no case records; cells under 5 persons pooled." if audience == "donor" else ""))
+        _text_page(pdf, title, [note, ""] + summary_lines(coverage, tables), _meta(coverage, audience))
+        fig, ax = plt.subplots(figsize=(8.27, 8.27))
+        draw_gap_map(coverage, tables, ax)
+        pdf.savefig(fig, bbox_inches="tight")
+        plt.close(fig)
+        if coverage.marginal is not None:
+            fig, ax = plt.subplots(figsize=(8.27, 5.0))
+            draw_marginal(coverage.marginal, ax)
+            pdf.savefig(fig, bbox_inches="tight")
+            plt.close(fig)
+        for name, label in REPORT_TABLES:
+            if name in tables:
+                _table_pages(pdf, label, _report_table(tables, name, audience))
+        _text_page(pdf, "Sources and assumptions", assumptions(coverage) +
+                   [f"Report created {coverage.created}; data version {coverage.data_version}."])
+    return buf.getvalue()
+
+
+# ----------------------------------------------------------------------------- downloads
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(frame).copy()
+    for c in out.columns:
+        if c != "geometry" and out[c].map(lambda v: isinstance(v, (list, tuple, set))).any():
+            out[c] = out[c].map(lambda v: "|".join(map(str, v)) if isinstance(v, (list, tuple, set)) else v)
+    return out
+
+
+def downloads(coverage, *, audience: str = "donor") -> dict[str, bytes]:
+    """``{file name: bytes}``: every table of the audience's view as CSV and as GeoJSON."""
+    tables = audience_tables(coverage, audience)
+    if coverage.marginal is not None:
+        tables = {**tables, "marginal_value": coverage.marginal}
+    out = {}
+    for name, frame in tables.items():
+        plain = _plain(frame)
+        out[f"{name}.csv"] = plain.drop(columns=["geometry"], errors="ignore").to_csv(index=False).encode("utf-8")
+        if isinstance(frame, gpd.GeoDataFrame):
+            gdf = gpd.GeoDataFrame(plain, geometry="geometry", crs=frame.crs).to_crs("EPSG:4326")
+            out[f"{name}.geojson"] = gdf.to_json(drop_id=True, na="null").encode("utf-8")
+        else:
+            feats = [{"type": "Feature", "geometry": None, "properties": json.loads(row.to_json())}
+                     for _, row in plain.iterrows()]
+            out[f"{name}.geojson"] = json.dumps({"type": "FeatureCollection", "features": feats}).encode("utf-8")
+    return out
+
+
+def downloads_zip(coverage, *, audience: str = "donor") -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in downloads(coverage, audience=audience).items():
+            z.writestr(name, data)
+    return buf.getvalue()
