@@ -122,8 +122,9 @@ def _gazetteer(name: str) -> tuple[float, float] | str:
         lon, lat = lookup(name, country="PK")
     except OSError:  # the gazetteer's data files are missing
         return unavailable
-    except LookupError:
-        return (f"no coordinates, and place '{name}' is not in the gazetteer; add latitude and "
+    except LookupError as error:
+        hint = f" ({error})" if str(error) else ""
+        return (f"no coordinates, and place '{name}' is not in the gazetteer{hint}; add latitude and "
                 "longitude or use a known place name")
     return float(lon), float(lat)
 

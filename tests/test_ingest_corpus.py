@@ -275,10 +275,13 @@ def gazetteer_ready() -> bool:
 @pytest.mark.skipif(not gazetteer_ready(), reason="geodata.gazetteer or its data not available yet")
 def test_place_names_resolve_through_the_gazetteer():
     result = read("places_only.csv")
-    assert len(result.accepted) == 2
-    assert geodesic_m(result.accepted.geometry.iloc[0].x, result.accepted.geometry.iloc[0].y,
-                      KARACHI[1], KARACHI[0]) < 30_000
-    assert "'Xyzabad Khurd' is not in the gazetteer" in reasons(result)[4]
+    assert list(result.accepted["place_name"]) == ["Karachee", "Gwader", "Rahimyar Khan"]
+    geometry = result.accepted.geometry
+    assert near(geometry.iloc[0], KARACHI, metres=5_000)      # city centre vs. the corpus point
+    assert near(geometry.iloc[1], GWADAR, metres=5_000)
+    assert near(geometry.iloc[2], (28.4202, 70.2952), metres=5_000)
+    assert result.note_counts["gazetteer"] == 3
+    assert "place 'Xyzabad Khurd' is not in the gazetteer" in reasons(result)[4]
 
 
 def test_place_names_without_a_gazetteer_are_rejected_not_crashed():
@@ -286,7 +289,7 @@ def test_place_names_without_a_gazetteer_are_rejected_not_crashed():
     if result.accepted.empty:  # gazetteer missing: every row says why
         assert all("gazetteer" in reason for reason in result.rejected["reason"])
     else:
-        assert len(result.accepted) == 2
+        assert len(result.accepted) == 3
 
 
 def test_mutated_corpus_files_never_raise():

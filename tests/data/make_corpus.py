@@ -199,10 +199,12 @@ def main() -> None:
         ["B-13", "2011-03-26", "24.8607", "67.0011", "Karachi", "1", "trafficking", "plane", "FIA", "mode synonym"],
         ["B-1", "2011-03-27", "24.8607", "67.0011", "Karachi", "1", "smuggling", "sea", "FIA", "id reused"],
     ]))
+    # Place names only, in transliterations that differ from the gazetteer's spelling.
     write("places_only.csv", csv_text(["date", "place", "persons", "case_type", "mode"], [
-        ["2011-03-14", "Karachi", "3", "smuggling", "sea"],
-        ["2011-03-15", "Gwadar", "3", "smuggling", "sea"],
+        ["2011-03-14", "Karachee", "3", "smuggling", "sea"],
+        ["2011-03-15", "Gwader", "3", "smuggling", "sea"],
         ["2011-03-16", "Xyzabad Khurd", "3", "smuggling", "land"],
+        ["2011-03-17", "Rahimyar Khan", "2", "trafficking", "land"],
     ]))
     write("missing_column.csv", csv_text(["date", "lat", "lon", "persons", "case_type"], [
         ["2011-03-14", "24.8607", "67.0011", "3", "smuggling"],
