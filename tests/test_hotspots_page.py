@@ -1,0 +1,97 @@
+"""The Streamlit "Hotspots" page (pages/hotspots.py), driven headless with AppTest, and its helpers."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hotspots_planted import planted_intercepts
+from models.hotspots import HotspotModel
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "hotspots.py")
+sys.path.insert(0, str(ROOT / "pages"))
+import hotspots as page  # noqa: E402  (the page module; its render() only runs as a script)
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return planted_intercepts(0)
+
+
+def run_page(records, user=None) -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.session_state["hotspot_records"] = records
+    app.session_state["hotspot_layers"] = {}  # labels from coordinates: keeps the test off the network build
+    if user is not None:
+        app.session_state["user"] = user
+    return app.run()
+
+
+def test_page_shows_hotspots_card_table_and_downloads(scenario):
+    records, planted = scenario
+    app = run_page(records)
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Hotspots"
+    assert any("Simulated data" in w.value for w in app.warning)
+    table = app.dataframe[-1].value
+    assert len(table) >= len(planted)  # case types apart: each planted hotspot in its own case type
+    assert not {"id", "notes", "place_name", "nationality"} & set(table.columns)
+    labels = [m.label for m in app.metric]
+    assert labels[:4] == ["persons", "records", "area", "trend"]
+    # the sidebar's main parameter changes the fit: a stricter density bar leaves fewer hotspots
+    def hotspot_count():
+        return [int(m.value.split("**")[1].split()[0]) for m in app.markdown if " hotspots**" in m.value][0]
+
+    before = hotspot_count()
+    assert before == len(table)
+    app.sidebar.slider[1].set_value(20.0).run()
+    assert not app.exception
+    assert hotspot_count() < before
+
+
+def test_page_without_records_says_what_to_do():
+    app = run_page(planted_intercepts(0)[0].iloc[:0])
+    assert not app.exception
+    assert any("Import them on the Data page" in i.value for i in app.info)
+
+
+def test_page_bad_records_give_a_message_not_a_crash(scenario):
+    records, _ = scenario
+    one_spot = records.iloc[:50].copy()
+    one_spot["geometry"] = [records.geometry.iloc[0]] * 50
+    app = run_page(one_spot)
+    assert not app.exception
+    assert any("at one position" in w.value for w in app.warning)
+
+
+def test_downloads_and_card(scenario):
+    records, _ = scenario
+    model = HotspotModel(layers={}, case_type="all").fit(records)
+    csv, geojson = page.downloads(model)
+    table = pd.read_csv(pd.io.common.BytesIO(csv))
+    assert list(table["hotspot_id"]) == list(model.hotspots_["hotspot_id"])
+    features = json.loads(geojson)["features"]
+    assert len(features) == len(model.hotspots_) and features[0]["geometry"]["type"] == "Polygon"
+    info = page.card(model, int(model.hotspots_["hotspot_id"].iloc[0]))
+    assert sum(info["by_case_type"].values()) == info["persons"] == int(model.hotspots_["persons"].iloc[0])
+    assert int(info["monthly"].to_numpy().sum()) == info["persons"]
+    assert info["category_text"].endswith(".")
+
+
+def test_donor_heat_is_hexagon_totals(scenario):
+    records, _ = scenario
+    points = page.heat_points(records, donor=False)
+    hexes = page.heat_points(records, donor=True)
+    assert len(points) == len(records) and len(hexes) < len(records) / 3
+    assert sum(w for *_, w in hexes) == pytest.approx(records["persons"].sum())
+
+
+def test_category_colours():
+    assert page.category_colour("new hot spot") == page.HOT_COLOURS["new"]
+    assert page.category_colour("persistent cold spot") == page.COLD_COLOUR
+    assert page.category_colour("no pattern detected") == page.NO_PATTERN_COLOUR
