@@ -210,13 +210,18 @@ def render():
     left, right = st.columns([3, 2])
     with left:
         clicked = None
+        show_map = st.toggle("Show map", value=True, key="planner_show_map",
+                             help="Click the map to require, forbid or mark an existing site near the click.")
         try:
+            if not show_map:
+                raise ImportError("switched off")
             from streamlit_folium import st_folium
             out = st_folium(plan_map(record["plan"] if record else None, sites), key="planner_map", height=560,
                             width="stretch", returned_objects=["last_clicked"])
             clicked = (out or {}).get("last_clicked")
         except ImportError as err:  # the map is optional for the optimiser itself
-            st.warning(f"Map unavailable: {err}")
+            if show_map:
+                st.warning(f"Map unavailable: {err}")
         if clicked:
             sid, km = nearest_site(sites, clicked["lng"], clicked["lat"])
             st.write(f"Nearest candidate to the click: **{labels[sid]}**, {km:,.1f} km away")

@@ -12,8 +12,9 @@ from test_placement_fixtures import demand_frame, detour_graph
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "planner.py")
 
 
-def _app():
+def _app(show_map=False):
     at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["planner_show_map"] = show_map  # the 2 MB base map is slow to serialise; one test keeps it
     at.session_state["planner_network"] = detour_graph()
     at.session_state["planner_demand"] = demand_frame([("src-A", "dst-X", "land", 1000.0, "smuggling"),
                                                        ("src-A", "dst-X", "land", 250.0, "trafficking")])
@@ -40,7 +41,8 @@ def test_static_then_robust_plan_and_comparison():
     assert _metric(at, "Intercepted (static)") == f"{expected.share:.1%}"
     assert _metric(at, "After best response") == f"{after:.1%}"
     assert at.session_state["planner_plans"]["static-1"]["plan"].site_ids == expected.site_ids
-    at.radio(key="planner_method").set_value(list(__import__("pages.planner", fromlist=["METHODS"]).METHODS)[1])
+    method = at.radio(key="planner_method")
+    method.set_value(method.options[1])
     at.text_input(key="planner_name").set_value("robust-1")
     at.button(key="planner_run").click().run()
     assert not at.exception
@@ -65,7 +67,7 @@ def test_refused_request_shows_message():
 
 
 def test_rotation_download():
-    at = _app()
+    at = _app(show_map=True)
     at.number_input(key="planner_k_mobile").set_value(1)
     at.number_input(key="planner_days").set_value(7)
     at.button(key="planner_rotation").click().run()
