@@ -215,6 +215,9 @@ class _Validator:
                 if self.missing:
                     raise _Reject([("columns", message) for message in self.missing])
                 self.pending = []
+                if any("\ufffd" in value for value in values if isinstance(value, str)):
+                    self.note(number, "row", "encoding", "some characters could not be decoded and show "
+                              "as \ufffd; check the file's text encoding")
                 accepted.append(self.record(number, values))
                 for pending in self.pending:
                     self._store_note(*pending)

@@ -188,12 +188,17 @@ def detect_encoding(head: bytes, name: str) -> str:
         if even > len(sample) // 4 and odd < even // 8:
             return "utf-16-be"
         raise FileProblem(f"{name} looks like a binary file, not text or a spreadsheet")
-    for cut in range(4):  # the sample may end inside a multi-byte character
-        try:
-            head[:len(head) - cut].decode("utf-8")
-            return "utf-8"
-        except UnicodeDecodeError:
-            continue
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as error:
+        # A sample cut inside a multi-byte character fails only in its last bytes.
+        if len(head) >= SAMPLE_BYTES and error.start >= len(head) - 3:
+            try:
+                head[:error.start].decode("utf-8")
+                return "utf-8"
+            except UnicodeDecodeError:
+                pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(head).best()

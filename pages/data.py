@@ -33,7 +33,7 @@ NOTE_LABELS = {"swap": "latitude/longitude swapped", "conversion": "coordinate n
                "projected": "projected x/y converted", "gazetteer": "position from gazetteer",
                "formula": "formula cell neutralised", "case_type_blank": "empty case_type set to unknown",
                "outside_pakistan": "point outside Pakistan (kept)", "date_order": "date order",
-               "column": "columns", "file": "file"}
+               "encoding": "undecodable characters", "column": "columns", "file": "file"}
 
 
 def current_user() -> dict | None:

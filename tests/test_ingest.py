@@ -170,3 +170,29 @@ def test_cli_reports_and_writes_rejected(tmp_path, capsys):
     assert code == 0 and "accepted: 3" in printed and "rejected row 4: duplicate of row 2" in printed
     assert "duplicate of row 2" in out.read_text(encoding="utf-8-sig")
     assert main([str(CORPUS / "empty.csv")]) == 1
+
+
+def test_one_windows_1252_byte_at_the_end_is_not_taken_for_utf8():
+    data = (b"date,lat,lon,persons,case_type,mode,notes\n2011-03-14,24.86,67.0,2,smuggling,sea,ok\n"
+            b"2011-03-15,24.86,67.1,3,smuggling,sea,caf\xe9\n")
+    result = read_intercepts(data, file_name="mixed.csv")
+    assert result.encoding == "cp1252" and list(result.accepted["notes"]) == ["ok", "café"]
+
+
+def test_utf8_sample_cut_inside_a_character_is_still_utf8():
+    from geodata.ingest_read import SAMPLE_BYTES
+
+    header = "date,lat,lon,persons,case_type,mode,place_name\n"
+    row = "2011-03-14,24.86,{lon},2,smuggling,sea,کراچی\n"
+    rows = "".join(row.format(lon=f"{62 + i / 1000:.3f}") for i in range(6000))
+    for pad in range(64):   # shift the rows until the sample boundary splits a two-byte letter
+        data = (header.replace("date", "date" + " " * pad) + rows).encode("utf-8")
+        try:
+            data[:SAMPLE_BYTES].decode("utf-8")
+        except UnicodeDecodeError:
+            break
+    else:
+        pytest.skip("could not place a character on the sample boundary")
+    result = read_intercepts(data, file_name="urdu.csv")
+    assert result.encoding == "utf-8"
+    assert set(result.accepted["place_name"]) == {"کراچی"} and result.note_counts.get("encoding", 0) == 0
