@@ -36,6 +36,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
@@ -116,6 +117,15 @@ class _Compiled:
             if lid is not None and lid not in self.layer_nodes:
                 self.layer_nodes[lid] = n
         self.path_cache: OrderedDict = OrderedDict()
+        self.route_cache: dict = {}
+        self._csr = None
+        # per edge: its coordinates without the first point (so routes concatenate without repeats)
+        self.tail_coords = []
+        for i, geom in enumerate(self.geometry):
+            if geom is not None:
+                self.tail_coords.append(np.asarray(geom.coords, dtype=float)[1:, :2])
+            else:
+                self.tail_coords.append(self.xy[[self.v[i]]])
 
     def reduce(self, weight: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per pair: the weight and edge index of the cheapest allowed parallel edge (inf if none)."""
@@ -127,12 +137,12 @@ class _Compiled:
         return w[best_edge], best_edge
 
     def matrix(self, pair_weight: np.ndarray) -> csr_matrix:
-        finite = np.isfinite(pair_weight)
-        data = np.where(finite, np.maximum(pair_weight, _EPS), 0.0)
-        mat = csr_matrix((data, self.pair_v.copy(), self.indptr), shape=(self.n, self.n))
-        if not finite.all():
-            mat.eliminate_zeros()
-        return mat
+        """The pair graph with these weights (inf = no edge); reuses one CSR structure."""
+        if self._csr is None:
+            self._csr = csr_matrix((np.ones(len(self.pair_ids)), self.pair_v.copy(), self.indptr),
+                                   shape=(self.n, self.n))
+        self._csr.data = np.maximum(pair_weight, _EPS)
+        return self._csr
 
 
 def _num(data: dict, name: str, edge) -> float:
@@ -431,12 +441,12 @@ def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int
 
     # resolve endpoints, group by (mode preference, origin) to share Dijkstra runs
     resolved = []
-    for i, row in demand.iterrows():
-        pref = str(row["mode_preference"])
+    for i, (orig, dest, pref) in enumerate(zip(demand["origin"], demand["destination"],
+                                                demand["mode_preference"].astype(str))):
         if pref not in mode_sets:
             raise ValueError(f"demand row {i}: mode_preference {pref!r} not one of {sorted(mode_sets)}")
-        o = _resolve_endpoint(comp, G, row["origin"], i, "origin")
-        d = _resolve_endpoint(comp, G, row["destination"], i, "destination")
+        o = _resolve_endpoint(comp, G, orig, i, "origin")
+        d = _resolve_endpoint(comp, G, dest, i, "destination")
         resolved.append((i, pref, comp.index[o], comp.index[d]))
 
     routes_for: dict[tuple, list[tuple]] = {}
@@ -467,26 +477,26 @@ def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int
                     routes += [r for r in comp.path_cache[key] if r not in routes]
             routes_for[(pref, o, d)] = (routes, len(base_routes))
 
+    origins = demand["origin"].tolist()
+    destinations = demand["destination"].tolist()
+    volumes = demand["migrants_per_year"].to_numpy(dtype=float)
+    case_types = demand["case_type"].tolist()
+    geo_coords: list[np.ndarray] = []
     for i, pref, o, d in resolved:
-        row = demand.loc[i]
-        volume = float(row["migrants_per_year"])
+        volume = float(volumes[i])
         routes, n_base = routes_for[(pref, o, d)]
         if not routes:
-            unrouted.append({"row": i, "origin": row["origin"], "destination": row["destination"],
+            unrouted.append({"row": i, "origin": origins[i], "destination": destinations[i],
                              "mode_preference": pref, "migrants_per_year": volume,
                              "reason": "no route with the allowed modes"})
             continue
-        allowed = np.isin(comp.mode, mode_sets[pref])
-        choice_w = np.where(allowed, (ck_w if has_cps else base_w), np.inf)
+        base_red, ck_red = reductions[pref]
+        best_edge = (ck_red if has_cps else base_red)[1]
         evaluated = []
         for j, r in enumerate(routes):
-            edges = _route_edges(comp, r, choice_w)
-            p_list = _route_checkpoints(comp, r, edges, edge_p, node_p)
-            p_route = 1.0 - float(np.prod([1 - p for _, p in p_list])) if p_list else 0.0
-            tt = float(comp.travel_time[edges].sum())
-            money = float(comp.cost_pkr[edges].sum())
-            evaluated.append((vot * tt + money + loss * p_route, vot * tt + money, j < n_base,
-                              r, edges, p_route, tt, money))
+            ev = _evaluate_route(comp, r, best_edge, edge_p, node_p, (pref, cp_key, param_key[3], loss, r))
+            edges, tt, money, length, p_route, main, coords = ev
+            evaluated.append((vot * tt + money + loss * p_route, vot * tt + money, j < n_base, r, ev))
         informed_cost = np.array([e[0] for e in evaluated])
         base_cost = np.array([e[1] for e in evaluated])
         is_base = np.array([e[2] for e in evaluated])
@@ -501,33 +511,40 @@ def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int
             vols = rng.multinomial(int(round(volume)), shares).astype(float)
         else:
             vols = shares * volume
-        for (cost, _, _, r, edges, p_route, tt, money), share, vol in zip(evaluated, shares, vols):
+        for (cost, _, _, r, ev), share, vol in zip(evaluated, shares, vols):
+            edges, tt, money, length, p_route, main, coords = ev
             np.add.at(edge_volume, edges, vol)
-            remaining = vol
-            for kind, idx, site, p in _ordered_sites(comp, r, edges, edge_sites, node_sites):
-                site_volume[site] = site_volume.get(site, 0.0) + remaining
-                caught = remaining * p
-                site_caught[site] = site_caught.get(site, 0.0) + caught
-                if kind == "edge":
-                    edge_caught[idx] += caught
-                remaining -= caught
-            modes = set(comp.mode[edges].tolist())
-            main = "sea" if "sea" in modes else "air" if "air" in modes else "land"
+            if p_route > 0:
+                remaining = vol
+                for kind, idx, site, p in _ordered_sites(comp, r, edges, edge_sites, node_sites):
+                    site_volume[site] = site_volume.get(site, 0.0) + remaining
+                    caught = remaining * p
+                    site_caught[site] = site_caught.get(site, 0.0) + caught
+                    if kind == "edge":
+                        edge_caught[idx] += caught
+                    remaining -= caught
             rows.append({
-                "path_id": path_id, "origin": row["origin"], "destination": row["destination"],
-                "mode": main, "mode_preference": pref, "case_type": row["case_type"], "volume": float(vol),
+                "path_id": path_id, "origin": origins[i], "destination": destinations[i],
+                "mode": main, "mode_preference": pref, "case_type": case_types[i], "volume": float(vol),
                 "share": float(share), "nodes": [comp.nodes[j] for j in r],
-                "edges": [comp.edges[j] for j in edges], "travel_time": tt, "length": float(comp.length[edges].sum()),
+                "edges": [comp.edges[j] for j in edges], "travel_time": tt, "length": length,
                 "cost_pkr": money, "cost": float(cost), "p_intercept": p_route,
                 "intercepted": float(vol * p_route), "demand_row": i,
-                "geometry": _route_geometry(comp, r, edges),
             })
+            geo_coords.append(coords)
             path_id += 1
 
+    if geo_coords:
+        counts = np.array([len(c) for c in geo_coords])
+        geometry = shapely.linestrings(np.vstack(geo_coords), indices=np.repeat(np.arange(len(counts)), counts))
+    else:
+        geometry = np.array([], dtype=object)
     columns = ["path_id", "origin", "destination", "mode", "mode_preference", "case_type", "volume", "share",
                "nodes", "edges", "travel_time", "length", "cost_pkr", "cost", "p_intercept", "intercepted",
                "demand_row", "geometry"]
-    paths = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry", crs=G.graph.get("crs", "EPSG:4326"))
+    frame = pd.DataFrame(rows, columns=[c for c in columns if c != "geometry"])
+    paths = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, index=frame.index),
+                             crs=G.graph.get("crs", "EPSG:4326"))
     edge_flows = pd.DataFrame({"volume": edge_volume, "intercepted": edge_caught,
                                "mode": comp.mode.astype(str)},
                               index=pd.MultiIndex.from_tuples(comp.edges, names=["u", "v", "key"]))
@@ -581,26 +598,29 @@ def _touches(comp, route, edge_p, node_p) -> bool:
     return bool(np.isin(comp.pair_of_edge[edge_p > 0], pos).any())
 
 
-def _route_edges(comp, route, weight) -> np.ndarray:
-    """Edge indices of a node route, taking the cheapest parallel edge under ``weight``."""
+def _evaluate_route(comp, route, best_edge, edge_p, node_p, key):
+    """Edges (cheapest parallel edge per hop), totals, p_intercept, main mode and coordinates of a route."""
+    hit = comp.route_cache.get(key)
+    if hit is not None:
+        return hit
     if len(route) < 2:
-        return np.zeros(0, dtype=np.int64)
-    out = np.empty(len(route) - 1, dtype=np.int64)
-    pos = _pair_positions(comp, route)
-    for j, pair in enumerate(pos):
-        cands = _pair_members(comp)[pair]
-        out[j] = cands[np.argmin(weight[cands])]
-    return out
-
-
-def _pair_members(comp) -> list[np.ndarray]:
-    members = getattr(comp, "_pair_members", None)
-    if members is None:
-        order = np.argsort(comp.pair_of_edge, kind="stable")
-        bounds = np.searchsorted(comp.pair_of_edge[order], np.arange(len(comp.pair_ids) + 1))
-        members = [order[bounds[i]:bounds[i + 1]] for i in range(len(comp.pair_ids))]
-        comp._pair_members = members
-    return members
+        edges = np.zeros(0, dtype=np.int64)
+    else:
+        edges = best_edge[_pair_positions(comp, route)]
+    p_list = _route_checkpoints(comp, route, edges, edge_p, node_p)
+    p_route = 1.0 - float(np.prod([1 - p for _, p in p_list])) if p_list else 0.0
+    modes = set(comp.mode[edges].tolist())
+    main = "sea" if "sea" in modes else "air" if "air" in modes else "land"
+    if len(edges):
+        coords = np.vstack([comp.xy[[route[0]]]] + [comp.tail_coords[e] for e in edges])
+    else:
+        coords = comp.xy[[route[0], route[0]]]
+    ev = (edges, float(comp.travel_time[edges].sum()), float(comp.cost_pkr[edges].sum()),
+          float(comp.length[edges].sum()), p_route, main, coords)
+    if len(comp.route_cache) > _CACHE_LIMIT:
+        comp.route_cache.clear()
+    comp.route_cache[key] = ev
+    return ev
 
 
 def _route_checkpoints(comp, route, edges, edge_p, node_p) -> list[tuple[str, float]]:
@@ -621,17 +641,3 @@ def _ordered_sites(comp, route, edges, edge_sites, node_sites):
         if sites:
             for site, p in sites:
                 yield kind, idx, site, p
-
-
-def _route_geometry(comp, route, edges) -> LineString | None:
-    if len(route) < 2:
-        return None
-    parts = []
-    for e in edges:
-        geom = comp.geometry[e]
-        if geom is not None:
-            coords = np.asarray(geom.coords)
-        else:
-            coords = comp.xy[[comp.u[e], comp.v[e]]]
-        parts.append(coords if not parts else coords[1:])
-    return LineString(np.vstack(parts))
