@@ -37,22 +37,22 @@ def border_segments(borders: gpd.GeoDataFrame | None = None, *, length_km: float
     metric = borders.to_crs(METRIC_CRS)
     rows = []
     for (_, b), geom in zip(borders.iterrows(), metric.geometry):
-        parts = list(geom.geoms) if isinstance(geom, MultiLineString) else [geom]
-        n = 0
-        offset = 0.0
-        for part in parts:
-            if part is None or part.is_empty or part.length == 0:
-                continue
-            start = 0.0
-            while start < part.length - 1e-6:
-                end = min(start + step, part.length)
-                rows.append({"segment_id": f"{b['id']}:{n:03d}", "border_id": b["id"],
-                             "border": b.get("name", b["id"]), "neighbour": b.get("neighbour", ""),
-                             "km_from": (offset + start) / 1000.0, "km_to": (offset + end) / 1000.0,
-                             "length_km": (end - start) / 1000.0, "geometry": substring(part, start, end)})
-                n += 1
-                start = end
-            offset += part.length
+        # a border drawn in several pieces (gaps at rivers, disputed stretches) is measured along its
+        # pieces in order; a segment spanning a gap is a MultiLineString of the pieces it covers
+        parts = [p for p in (geom.geoms if isinstance(geom, MultiLineString) else [geom])
+                 if p is not None and not p.is_empty and p.length > 0]
+        starts = np.cumsum([0.0] + [p.length for p in parts])
+        total = starts[-1]
+        n_seg = int(np.ceil(total / step - 1e-9))
+        for n in range(n_seg):
+            lo, hi = n * step, min((n + 1) * step, total)
+            pieces = [substring(p, max(lo - a, 0.0), min(hi - a, p.length))
+                      for p, a in zip(parts, starts[:-1]) if a < hi and a + p.length > lo]
+            pieces = [q for q in pieces if q.geom_type == "LineString" and q.length > 0]
+            rows.append({"segment_id": f"{b['id']}:{n:03d}", "border_id": b["id"],
+                         "border": b.get("name", b["id"]), "neighbour": b.get("neighbour", ""),
+                         "km_from": lo / 1000.0, "km_to": hi / 1000.0, "length_km": (hi - lo) / 1000.0,
+                         "geometry": pieces[0] if len(pieces) == 1 else MultiLineString(pieces)})
     cols = ["segment_id", "border_id", "border", "neighbour", "km_from", "km_to", "length_km", "geometry"]
     out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs=METRIC_CRS)
     return out.to_crs(STORAGE_CRS)

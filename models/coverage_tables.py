@@ -113,8 +113,10 @@ def aggregate(pairs: pd.DataFrame, paths: pd.DataFrame) -> tuple[pd.DataFrame, p
     """Sum flow / intercepted / met per key, and per key x case_type x mode."""
     cols = ["flow", "intercepted", "met"]
     if pairs.empty:
-        empty = pd.DataFrame(columns=["key", *cols])
-        return empty, pd.DataFrame(columns=["key", "case_type", "mode", *cols])
+        empty = pd.DataFrame({"key": pd.Series(dtype=object), **{c: pd.Series(dtype=float) for c in cols}})
+        split = pd.DataFrame({"key": pd.Series(dtype=object), "case_type": pd.Series(dtype=object),
+                              "mode": pd.Series(dtype=object), **{c: pd.Series(dtype=float) for c in cols}})
+        return empty, split
     hit = pairs.merge(paths[["row", "volume", "intercepted", "met", "case_type", "mode"]], on="row")
     hit = hit.rename(columns={"volume": "flow"})
     main = hit.groupby("key", sort=False)[cols].sum().reset_index()
