@@ -123,7 +123,9 @@ def _sites_frame(plan: Plan) -> gpd.GeoDataFrame:
              "capacity": s.capacity, "lon": s.lon, "lat": s.lat} for s in plan.sites]
     frame = pd.DataFrame(rows, columns=["site_id", "node", "edge", "detection", "capacity", "lon", "lat"])
     frame["node"] = frame["node"].astype("Int64")
-    geometry = gpd.points_from_xy(frame["lon"].astype(float), frame["lat"].astype(float), crs="EPSG:4326")
+    frame[["capacity", "lon", "lat"]] = frame[["capacity", "lon", "lat"]].astype(float)
+    geometry = gpd.GeoSeries(gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+    geometry[frame["lon"].isna() | frame["lat"].isna()] = None   # a site known only by its edge
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 

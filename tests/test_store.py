@@ -304,13 +304,19 @@ def test_plans_save_load_and_versions(engine):
     assert loaded.sites["node"].iloc[0] == 6_000_000_001        # OSM-sized ids survive
     assert loaded.sites["edge"].iloc[1] == (12, 13, 0)
     assert loaded.sites.geometry.iloc[0].x == pytest.approx(61.595)
+    assert loaded.sites.geometry.iloc[1] is None                  # edge-only site: no made-up point
+    # what load_plan returns can be saved again unchanged (copy / rename in the app)
+    assert plans.save_plan("Makran copy", loaded.sites, author="amina", engine=engine) == 1
+    copied = plans.load_plan("Makran copy", engine=engine).sites
+    pd.testing.assert_frame_equal(pd.DataFrame(copied.drop(columns="geometry")),
+                                  pd.DataFrame(loaded.sites.drop(columns="geometry")))
     assert plans.save_plan("Makran", SITES[:1], author="bilal", expected_version=1, engine=engine) == 2
     assert len(plans.load_plan("Makran", engine=engine).sites) == 1
     assert len(plans.load_plan("Makran", version=1, engine=engine).sites) == 2
     listing = plans.list_plans(engine=engine)
     assert list(listing[["name", "version", "author", "sites"]].itertuples(index=False, name=None)) == \
-        [("Makran", 2, "bilal", 1)]
-    assert len(plans.list_plans(all_versions=True, engine=engine)) == 2
+        [("Makran", 2, "bilal", 1), ("Makran copy", 1, "amina", 2)]
+    assert len(plans.list_plans(all_versions=True, engine=engine)) == 3
 
 
 def test_stale_save_is_refused(engine):
