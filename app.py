@@ -1,28 +1,62 @@
 """Checkpost — route mapping and checkpoint planning against migrant smuggling and human trafficking.
 
-    streamlit run app.py
+    streamlit run app.py                      # sign in (first run asks for the first admin)
+    CHECKPOST_DEMO=1 streamlit run app.py     # demo mode: sample accounts of each role
+
+Only the pages the signed-in role may use are registered in st.navigation (ui/auth.py PAGE_ROLES);
+each page checks the role again.
 """
+import sys
 from pathlib import Path
 
 import streamlit as st
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
 
-# (file, title, icon) in menu order; a page appears once its module exists.
-PAGES = [
-    ("pages/overview.py", "Route map", ":material/map:"),
-    ("pages/hotspots.py", "Hotspots", ":material/local_fire_department:"),
-    ("pages/planner.py", "Planner", ":material/add_location_alt:"),
-    ("pages/coverage.py", "Coverage", ":material/shield:"),
-    ("pages/data.py", "Data", ":material/upload_file:"),
-]
+from ui import auth  # noqa: E402
+
+# file -> (title, icon); a page appears once its module exists and the role may use it.
+PAGES = {
+    "pages/overview.py": ("Route map", ":material/map:"),
+    "pages/hotspots.py": ("Hotspots", ":material/local_fire_department:"),
+    "pages/planner.py": ("Optimiser", ":material/auto_awesome:"),
+    "pages/propose.py": ("Propose checkpoints", ":material/add_location_alt:"),
+    "pages/plans.py": ("Saved plans", ":material/folder_open:"),
+    "pages/coverage.py": ("Coverage", ":material/shield:"),
+    "pages/data.py": ("Data", ":material/upload_file:"),
+    "pages/admin.py": ("Users", ":material/manage_accounts:"),
+}
 
 st.set_page_config(page_title="Checkpost", page_icon=":material/shield:", layout="wide")
 
 
-def available_pages():
-    return [st.Page(str(HERE / path), title=title, icon=icon, url_path=Path(path).stem)
-            for path, title, icon in PAGES if (HERE / path).is_file()]
+def available_pages(role: str | None) -> list:
+    return [st.Page(str(HERE / path), title=PAGES[path][0], icon=PAGES[path][1], url_path=Path(path).stem)
+            for path in auth.pages_for(role) if path in PAGES and (HERE / path).is_file()]
 
 
-st.navigation(available_pages()).run()
+def signed_out_page():
+    auth.demo_banner()
+    if not auth.demo_mode() and not auth.has_users():
+        auth.first_admin_form()
+    else:
+        auth.sign_in_form()
+
+
+user = auth.current_user()
+if user is None:
+    st.navigation([st.Page(signed_out_page, title="Sign in", icon=":material/login:", url_path="sign_in")],
+                  position="hidden").run()
+else:
+    auth.demo_banner()
+    auth.user_box(user)
+    if user.get("role") in ("planner", "commander"):
+        from ui.scenario import warm_up
+        warm_up()  # the route network builds in the background while the user looks around
+    pages = available_pages(user.get("role"))
+    if not pages:
+        st.error(f"No page is available to the role '{user.get('role')}'.")
+    else:
+        st.navigation(pages).run()

@@ -1,39 +1,92 @@
-"""Map page: the shipped layers of borders, crossings, launch points, hubs, sources and destinations."""
+"""Route map: the shipped layers (borders, crossings, launch points, hubs, sources, destinations) and,
+for planners and commanders, the intercept records (a commander sees their own region only).
+Donors see the shipped layers and aggregate counts; no record reaches their browser.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
 import streamlit as st
-from streamlit_folium import st_folium
 
-import geodata
-from geodata.gazetteer import find, suggestions
-from ui.basemap import base_map
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
 
-st.title("Route map")
-st.caption("Borders, crossings, coastal launch points, transit hubs, source districts and destinations "
-           "of irregular migration through Pakistan. Offline vector basemap; every feature says its source.")
+import geodata  # noqa: E402
+from ui.auth import require_role  # noqa: E402
+from ui.layers import records_layer  # noqa: E402
+from ui.mapview import show_map, sidebar_controls  # noqa: E402
 
-with st.sidebar:
-    online = st.toggle("Online basemap (needs internet)", value=False,
-                       help="Adds OpenStreetMap web tiles. Off by default: the map works without internet.")
-    query = st.text_input("Find a place", placeholder="e.g. Gwadar, Taftan, Mand")
+RECORD_ROLES = ("planner", "commander")
+CASE_TYPES = ("smuggling", "trafficking", "unknown")
 
-view = st.session_state.setdefault("map_view", {"center": (29.5, 67.5), "zoom": 5})
-if query:
-    try:
-        place = find(query)
-        view = st.session_state["map_view"] = {"center": (place.lat, place.lon), "zoom": 9}
-        st.sidebar.success(f"{place.name} — {place.lat:.4f}, {place.lon:.4f} ({place.source})")
-    except LookupError as err:
-        st.sidebar.warning(str(err))
-        close = suggestions(query)
-        if close:
-            st.sidebar.caption("Close matches: " + ", ".join(close))
 
-m = base_map(online_tiles=online)
-st_folium(m, key="overview_map", height=620, use_container_width=True,
-          center=view["center"], zoom=view["zoom"], returned_objects=[])
+def record_scope(user: dict) -> dict:
+    """Query arguments limiting the records a user may see; PermissionError for roles that see none."""
+    if user.get("role") == "planner":
+        return {}
+    if user.get("role") == "commander":
+        if not user.get("region"):
+            raise PermissionError("This commander account has no assigned region; ask an administrator to set one.")
+        return {"province": user["region"]}
+    raise PermissionError(f"The {user.get('role')} role sees aggregates only, not intercept records.")
 
-with st.expander("Layers and their sources"):
-    for name, text in geodata.describe().items():
-        gdf = geodata.layer(name)
-        st.markdown(f"**{name}** — {text}: {len(gdf)} feature(s)")
-    b = geodata.layer("borders")[["name", "status", "length_km", "source"]]
-    st.dataframe(b, hide_index=True, use_container_width=True)
+
+def _batches_stamp() -> int:
+    from store.records import list_batches
+    return len(list_batches())
+
+
+@st.cache_data(show_spinner="Loading intercept records…", max_entries=8)
+def record_points(province: str | None, case_types: tuple[str, ...], stamp: int):
+    """(lat, lon, persons by case type, any synthetic) of the records in scope: positions only."""
+    from store.records import query_intercepts
+    records = query_intercepts(case_type=list(case_types) or None, province=province)
+    counts = records.groupby("case_type")["persons"].agg(["count", "sum"]) if len(records) else None
+    return (records.geometry.y.to_numpy(np.float64), records.geometry.x.to_numpy(np.float64), counts,
+            bool(records["synthetic"].any()) if len(records) else False)
+
+
+def aggregate_counts():
+    """Counts by case type: the only view of records a donor gets."""
+    from store.records import count_intercepts
+    return count_intercepts(by=("case_type",))
+
+
+def render() -> None:
+    user = require_role("planner", "commander", "donor")
+    st.title("Route map")
+    st.caption("Borders, crossings, coastal launch points, transit hubs, source districts and destinations "
+               "of irregular migration through Pakistan. Offline vector basemap; every feature says its source.")
+    online = sidebar_controls("overview_search")
+    layers = []
+    if user["role"] in RECORD_ROLES:
+        scope = record_scope(user)
+        with st.sidebar:
+            show = st.multiselect("Intercept records", CASE_TYPES, default=list(CASE_TYPES), key="overview_case_types")
+            style = st.radio("Show records as", ["cluster", "heat"], horizontal=True, key="overview_style")
+        lat, lon, counts, synthetic = record_points(scope.get("province"), tuple(show), _batches_stamp())
+        if len(lat):
+            layers.append(records_layer(lat, lon, style=style,
+                                        name=f"Intercept records ({len(lat):,})"))
+        where = f" in {scope['province']}" if scope else ""
+        label = " — includes SYNTHETIC records from the scenario simulator" if synthetic else ""
+        st.caption(f"{len(lat):,} intercept records{where} on the map{label}.")
+        if counts is not None:
+            st.dataframe(counts.rename(columns={"count": "records", "sum": "persons"}), key="overview_counts")
+    show_map("overview_map", layers, online=online, height=620)
+    if user["role"] == "donor":
+        st.subheader("Intercepts by case type (aggregates)")
+        st.dataframe(aggregate_counts(), hide_index=True, key="overview_aggregates")
+
+    with st.expander("Layers and their sources"):
+        for name, text in geodata.describe().items():
+            gdf = geodata.layer(name)
+            st.markdown(f"**{name}** — {text}: {len(gdf)} feature(s)")
+        b = geodata.layer("borders")[["name", "status", "length_km", "source"]]
+        st.dataframe(b, hide_index=True, width="stretch")
+
+
+render()

@@ -17,6 +17,7 @@ from branca.element import Element
 
 import geodata
 from ui import offline  # noqa: F401  (rewires folium to the vendored assets on import)
+from ui.layers import PluginAssets
 
 PAKISTAN_VIEW = {"location": (29.5, 67.5), "zoom_start": 5}
 SEA_COLOUR = "#cfe3ef"
@@ -39,13 +40,28 @@ TOOLTIP_FIELDS = {
 }
 
 
+# Display simplification of the big polygon layers (metres, in METRIC_CRS): the map is a backdrop at
+# national scale, and the full outlines made every page send 2.4 MB to the browser on each rerun.
+DISPLAY_TOLERANCE_M = {"neighbours": 2_000.0, "pakistan": 1_000.0, "borders": 200.0, "coastline": 200.0}
+DISPLAY_GRID_DEG = 1e-4  # coordinates rounded to about 11 m for display
+
+
 @lru_cache(maxsize=None)
 def _geojson(name: str) -> str:
-    """Layer as GeoJSON text (cached: the shipped layers never change while the app runs)."""
+    """Layer as GeoJSON text for display (cached: the shipped layers never change while the app runs)."""
+    import shapely
+
+    from geodata.crs import METRIC_CRS
+
     gdf = geodata.layer(name)
     for col in gdf.columns:
         if col != "geometry" and str(gdf[col].dtype) not in ("object", "string", "str", "float64", "int64", "bool"):
             gdf[col] = gdf[col].astype(object).where(gdf[col].notna(), None)
+    tolerance = DISPLAY_TOLERANCE_M.get(name)
+    if tolerance:
+        metric = gdf.geometry.to_crs(METRIC_CRS).simplify(tolerance, preserve_topology=False)
+        gdf = gdf.set_geometry(metric.to_crs(gdf.crs))
+    gdf = gdf.set_geometry(shapely.set_precision(gdf.geometry.values, DISPLAY_GRID_DEG, mode="pointwise"))
     return gdf.to_json(drop_id=True)
 
 
@@ -114,6 +130,7 @@ def base_map(*, online_tiles: bool = False, points: tuple[str, ...] = tuple(POIN
                                  num_digits=4).add_to(m)
     folium.plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
                                   secondary_length_unit="meters", primary_area_unit="sqkilometers").add_to(m)
+    PluginAssets().add_to(m)  # cluster/heat scripts for layers added later through feature_group_to_add
     folium.LayerControl(collapsed=True).add_to(m)
     m.get_root().html.add_child(Element(legend_html(
         [(c, label) for name, (c, _r, label) in POINT_STYLES.items() if name in points]

@@ -1,0 +1,193 @@
+"""Propose checkpoints: click the map, see what each site would catch, save the plan.
+
+A click snaps to the nearest road, track, crossing or launch point (ui.catch.Snapper) and the table
+shows, for every site, the flow passing it and what it catches with flows kept on their routes
+(static) and after smugglers re-route around the plan.  Planners and commanders; a commander's
+clicks must fall inside their assigned province.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from store.plans import StaleVersionError, latest_version, save_plan  # noqa: E402
+from ui import proposal as P  # noqa: E402
+from ui.auth import require_role  # noqa: E402
+from ui.catch import plan_catch  # noqa: E402
+from ui.layers import flows_layer, sites_layer  # noqa: E402
+from ui.mapview import show_map, sidebar_controls  # noqa: E402
+from ui.scenario import network_and_demand, snapper  # noqa: E402
+
+STATE_KEY = "proposal"
+LAST_CLICK_KEY = "propose_last_click"
+ROLES = ("planner", "commander")
+
+
+def proposal_state() -> dict:
+    return st.session_state.setdefault(STATE_KEY, P.new_proposal())
+
+
+def region_bbox(user: dict):
+    """(lon_min, lat_min, lon_max, lat_max) a commander may place sites in; None for planners."""
+    if user.get("role") != "commander":
+        return None
+    if not user.get("region"):
+        raise PermissionError("This commander account has no assigned region; ask an administrator to set one.")
+    from store.records import province_bbox
+    return province_bbox(user["region"])[0]
+
+
+def inside(bbox, lon: float, lat: float) -> bool:
+    return bbox is None or (bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3])
+
+
+def handle_click(state: dict, user: dict, lon: float, lat: float, *, mode: str, selected: str | None,
+                 detection: float, G) -> tuple[str, str]:
+    """Apply one map click to the proposal; returns (level, message) for the page to show."""
+    bbox = region_bbox(user)
+    if not inside(bbox, lon, lat):
+        return "warning", f"({lat:.3f}, {lon:.3f}) is outside your region {user.get('region')}: not placed."
+    site = snapper(G).snap(lon, lat, detection=detection)
+    if not inside(bbox, site["lon"], site["lat"]):
+        return "warning", f"The nearest link to your click lies outside your region {user.get('region')}: not placed."
+    where = f"{site['site_type'].replace('_', ' ')} {site['ref'] or site['name']} near {site['nearest_place']}"
+    if mode == "move" and selected:
+        if P.move_site(state, selected, site):
+            return "success", f"Moved {selected} to the {where}."
+        return "info", f"A checkpoint already stands at the {where}."
+    if P.add_site(state, site):
+        return "success", f"Added {site['site_id']}: {where}."
+    return "info", f"{P.find_same_place(state, site)} already stands at the {where}."
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _catch_cached(sites_key: tuple, _G, _demand, graph_id: int):
+    sites = [{"site_id": s, "detection": d, "node": n, "edge": e} for s, d, n, e in sites_key]
+    return plan_catch(_G, _demand, sites)
+
+
+def catch_for(state: dict, G, demand):
+    key = tuple((s["site_id"], float(s["detection"]), s.get("node"), tuple(s["edge"]) if s.get("edge") else None)
+                for s in state["sites"])
+    return _catch_cached(key, G, demand, id(G))
+
+
+def site_table(state: dict, catch) -> pd.DataFrame:
+    sites = pd.DataFrame(state["sites"])
+    table = sites[["site_id", "site_type", "ref", "name", "nearest_place", "detection"]].merge(
+        catch.sites, on="site_id", how="left")
+    for column in ("passing", "caught_static", "caught_rerouted", "detoured"):
+        table[column] = table[column].round(0)
+    return table.rename(columns={"site_type": "type", "ref": "road", "nearest_place": "near",
+                                 "passing": "passing /yr", "caught_static": "caught, static /yr",
+                                 "caught_rerouted": "caught after re-routing /yr", "detoured": "detour around /yr"})
+
+
+def save(state: dict, user: dict, name: str, note: str) -> tuple[str, str]:
+    name = name.strip()
+    if not name:
+        return "error", "Give the plan a name before saving."
+    if not state["sites"]:
+        return "error", "The plan has no checkpoints yet."
+    expected = state["version"] if name == state["name"] else 0
+    if expected == 0 and latest_version(name) > 0:
+        return "error", (f"A plan named '{name}' already exists (version {latest_version(name)}). "
+                         "Open it from Saved plans to change it, or choose another name.")
+    sites = [{k: s.get(k) for k in ("site_id", "detection", "node", "edge", "lon", "lat")} for s in state["sites"]]
+    try:
+        version = save_plan(name, sites, author=user["username"], note=note.strip() or None, expected_version=expected)
+    except StaleVersionError as error:
+        return "error", f"Not saved: {error}."
+    state.update(name=name, version=version, note=note)
+    return "success", f"Saved '{name}' as version {version}."
+
+
+def render() -> None:
+    user = require_role(*ROLES)
+    state = proposal_state()
+    st.title("Propose checkpoints")
+    title = f"Editing **{state['name']}** (version {state['version']})" if state["name"] else "New plan"
+    st.caption(f"{title}. Click the map to place a checkpoint: it snaps to the nearest road, track, crossing "
+               "or launch point. Flows are the scenario's (synthetic, from the UNODC 2011 situational analysis).")
+    online = sidebar_controls("propose_search")
+    try:
+        bbox = region_bbox(user)
+    except PermissionError as error:
+        st.error(str(error))
+        st.stop()
+    if bbox is not None:
+        st.info(f"Your region: {user['region']}. Sites outside it are refused.")
+    G, demand = network_and_demand()
+
+    with st.sidebar:
+        mode = st.radio("A click on the map…", ["add", "move"], key="propose_mode",
+                        format_func=lambda m: {"add": "adds a checkpoint", "move": "moves the selected checkpoint"}[m])
+        ids = [s["site_id"] for s in state["sites"]]
+        selected = st.selectbox("Selected checkpoint", ids, index=len(ids) - 1 if ids else None,
+                                key="propose_selected") if ids else None
+        detection = st.slider("Detection probability of new checkpoints", 0.05, 1.0, 0.5, 0.05, key="propose_detection")
+
+    baseline = _baseline(G, demand, id(G))
+    layers = [flows_layer(G, baseline), sites_layer(state["sites"], selected=selected)]
+    out = show_map("propose_map", layers, online=online, clicks=True, height=560)
+    click = out.get("last_clicked")
+    if click and (click["lat"], click["lng"]) != st.session_state.get(LAST_CLICK_KEY):
+        st.session_state[LAST_CLICK_KEY] = (click["lat"], click["lng"])
+        level, message = handle_click(state, user, float(click["lng"]), float(click["lat"]), mode=mode,
+                                      selected=selected, detection=detection, G=G)
+        st.session_state["propose_message"] = (level, message)
+        st.rerun()
+    if "propose_message" in st.session_state:
+        level, message = st.session_state["propose_message"]
+        getattr(st, level)(message)
+
+    left, mid, right = st.columns([1, 1, 2])
+    if left.button("Undo", disabled=not state["history"], icon=":material/undo:"):
+        P.undo(state)
+        st.session_state.pop("propose_message", None)
+        st.rerun()
+    if mid.button("Delete selected", disabled=not selected, icon=":material/delete:"):
+        P.delete_sites(state, [selected])
+        st.session_state.pop("propose_message", None)
+        st.rerun()
+    if right.button("Start a new plan", icon=":material/note_add:"):
+        st.session_state[STATE_KEY] = P.new_proposal()
+        st.session_state.pop("propose_message", None)
+        st.rerun()
+
+    if state["sites"]:
+        catch = catch_for(state, G, demand)
+        a, b, c = st.columns(3)
+        a.metric("Checkpoints", len(state["sites"]))
+        b.metric("Caught per year, static", f"{catch.caught_static:,.0f}", help=f"{catch.share_static:.1%} of all migrants")
+        c.metric("Caught per year after re-routing", f"{catch.caught_rerouted:,.0f}",
+                 help=f"{catch.share_rerouted:.1%} of all migrants")
+        st.dataframe(site_table(state, catch), hide_index=True, width="stretch", key="propose_table")
+        st.caption("Static: flows keep their routes. After re-routing: the scenario's share of informed smugglers "
+                   "detours around the plan (routes.flows.assign). Migrants per year, synthetic scenario.")
+    else:
+        st.info("No checkpoints yet: click the map.")
+
+    with st.form("save_plan"):
+        name = st.text_input("Plan name", value=state["name"])
+        note = st.text_area("Note", value=state["note"], height=70)
+        submitted = st.form_submit_button("Save plan", type="primary")
+    if submitted:
+        level, message = save(state, user, name, note)
+        getattr(st, level)(message)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _baseline(_G, _demand, graph_id: int):
+    from routes.flows import assign
+    return assign(_G, _demand).edge_flows
+
+
+render()
