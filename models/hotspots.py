@@ -189,7 +189,7 @@ class HotspotModel:
     ----------
     eps_m : neighbourhood radius in metres: records closer than this can belong to one hotspot.
     density_factor : a hotspot's neighbourhood must hold this many times the persons of an
-        ordinary stretch of route (the median neighbourhood).  Used when `min_persons` is None.
+        ordinary stretch of route (a median neighbourhood in which each dense patch counts once).  Used when `min_persons` is None.
     min_persons : fixed persons threshold for a core cell instead of `density_factor`.
     min_records : a hotspot needs at least this many records near its core (one large group
         caught once is not a hotspot).
@@ -202,7 +202,7 @@ class HotspotModel:
         None loads the shipped layers where available.
     """
 
-    def __init__(self, eps_m: float = 3000.0, density_factor: float = 6.0, min_persons: float | None = None,
+    def __init__(self, eps_m: float = 4000.0, density_factor: float = 6.0, min_persons: float | None = None,
                  min_records: int = 10, outline_mass: float = 0.9, resolution: int | None = None,
                  case_type=SEPARATE, mode=None, date_from=None, date_to=None, trend_period: str | None = "M",
                  layers: dict | None = None):
@@ -462,7 +462,7 @@ def main(argv=None) -> int:
         cmd.add_argument("--date-from", default=None)
         cmd.add_argument("--date-to", default=None)
         if name == "fit":
-            cmd.add_argument("--eps-km", type=float, default=3.0)
+            cmd.add_argument("--eps-km", type=float, default=4.0)
             cmd.add_argument("--density-factor", type=float, default=6.0)
             cmd.add_argument("--save", default=None, help="also save the fitted model (joblib)")
         else:

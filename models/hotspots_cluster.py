@@ -5,8 +5,8 @@
 3. DBSCAN on the cells with the persons as sample weights (sklearn's semantics, done as connected
    components on the neighbourhood graph already built): a cell is a core cell when its
    neighbourhood holds at least `min_persons`.  By default `min_persons` is `density_factor` times
-   the median neighbourhood mass of occupied cells, i.e. "this many times busier than ordinary
-   route traffic" -- the background along routes sets the bar, not a fixed count.
+   the typical neighbourhood mass of ordinary route traffic (a median in which each dense patch
+   counts about once, see `_background_level`): the background sets the bar, not a fixed count.
 4. Refinement: within a cluster, persons above the background level are ranked by cell; the
    densest cells holding `outline_mass` of that excess form the outline (a concave hull of their
    centres in the metric CRS, buffered by one cell radius).  The outline so tracks the cluster's
@@ -68,7 +68,7 @@ def cluster_cells(record_cells: np.ndarray, persons: np.ndarray, *, resolution: 
     adjacency.data[:] = 1.0
     neighbourhood_mass = adjacency @ mass
     neighbourhood_records = adjacency @ n_records
-    background = float(np.median(neighbourhood_mass))
+    background = _background_level(neighbourhood_mass, np.asarray(adjacency.sum(axis=1)).ravel())
     threshold = float(min_persons) if min_persons is not None else max(density_factor * background, 1.0)
     labels = _weighted_dbscan(distances, mass, neighbourhood_records, threshold, min_records, eps_rad)
     cell_background = float(np.median(mass))
@@ -80,6 +80,20 @@ def cluster_cells(record_cells: np.ndarray, persons: np.ndarray, *, resolution: 
         members = np.flatnonzero(grown == label)
         outlines.append(_outline(x[members], y[members], mass[members] - cell_background, outline_mass, radius))
     return CellClusters(cells, mass, neighbourhood_mass, labels, outlines, threshold, cell_background)
+
+
+def _background_level(neighbourhood_mass: np.ndarray, neighbourhood_cells: np.ndarray) -> float:
+    """Typical neighbourhood mass of ordinary route traffic.
+
+    A weighted median over occupied cells, each weighted by 1 / (occupied cells in its
+    neighbourhood): a dense hotspot of many cells then counts about as much as one isolated
+    stretch of route, so hotspots cannot raise the bar they are measured against even when they
+    hold most of the records.
+    """
+    order = np.argsort(neighbourhood_mass, kind="stable")
+    weights = 1.0 / np.maximum(neighbourhood_cells[order], 1.0)
+    cumulative = np.cumsum(weights)
+    return float(neighbourhood_mass[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
 
 
 def _weighted_dbscan(distances, mass, neighbourhood_records, threshold, min_records, eps_rad) -> np.ndarray:

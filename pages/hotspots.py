@@ -167,7 +167,7 @@ def _sidebar():
                                   help="Smuggling and trafficking are different crimes: by default each is analysed "
                                        "on its own.")
         modes = st.multiselect("Mode", ["land", "sea", "air"], default=[])
-        eps_km = st.slider("Neighbourhood radius (km)", 1.0, 15.0, 3.0, 0.5,
+        eps_km = st.slider("Neighbourhood radius (km)", 1.0, 15.0, 4.0, 0.5,
                            help="Intercepts closer than this can belong to one hotspot. Larger values join "
                                 "nearby places into wider hotspots.")
         factor = st.slider("How much busier than ordinary route traffic", 2.0, 20.0, 6.0, 0.5,
