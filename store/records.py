@@ -50,6 +50,10 @@ _PROVINCE_ALIASES = {
 }
 
 
+class FileNotImportable(ValueError):
+    """The file could not be read completely; nothing was stored."""
+
+
 @dataclass
 class BatchSummary:
     batch_id: int
@@ -178,6 +182,9 @@ def _import(parts: Iterable, file_name: str, user: str, session: Session | None,
         seen: set[str] = set()
         by_case = {case: 0 for case in CASE_TYPES}
         for part in parts:
+            if getattr(part, "file_errors", None):
+                # An unreadable (or partly unreadable) file is not imported at all.
+                raise FileNotImportable(f"{file_name} was not imported: {'; '.join(part.file_errors)}")
             rows = rows_from_frame(part.accepted)
             inserted, present = _store_rows(active, batch, rows, seen)
             batch.n_accepted += len(rows)
@@ -197,6 +204,8 @@ def _import(parts: Iterable, file_name: str, user: str, session: Session | None,
 def import_batch(result, file_name: str, user: str, *, session: Session | None = None,
                  engine: Engine | None = None) -> BatchSummary:
     """Store the accepted records of an IngestResult as one import batch, in one transaction.
+
+    Raises FileNotImportable when the result carries file errors (nothing is stored).
 
     Records whose content is already stored (same content hash) are not added again,
     so importing the same file twice adds nothing.  Any failure rolls everything
@@ -395,5 +404,5 @@ def batch_detail(batch_id: int, *, session: Session | None = None, engine: Engin
         return {c.name: as_utc(getattr(batch, c.name)) for c in ImportBatch.__table__.columns}
 
 
-__all__ = ["import_batch", "import_records", "import_file", "query_intercepts", "count_intercepts", "list_batches",
+__all__ = ["FileNotImportable", "import_batch", "import_records", "import_file", "query_intercepts", "count_intercepts", "list_batches",
            "batch_detail", "province_bbox", "content_hash", "BatchSummary", "PROVINCE_BBOXES"]

@@ -151,6 +151,21 @@ def test_fixed_rejected_rows_are_added_by_a_second_import(engine):
     assert summary.inserted == 1 and count(engine, Intercept) == 4
 
 
+def test_unreadable_files_are_not_imported(engine, monkeypatch):
+    with pytest.raises(records.FileNotImportable, match="truncated.xlsx was not imported: truncated.xlsx is a "
+                                                         "damaged or incomplete Excel workbook"):
+        records.import_file(CORPUS / "truncated.xlsx", "amina", engine=engine)
+    # A file that turns out damaged after its first chunk: the chunk already stored is rolled back.
+    import geodata.ingest
+
+    good = read_intercepts(CORPUS / "clean.csv")
+    damaged = read_intercepts(CORPUS / "truncated.xlsx")
+    monkeypatch.setattr(geodata.ingest, "iter_intercepts", lambda source, **options: iter([good, damaged]))
+    with pytest.raises(records.FileNotImportable, match="damaged or incomplete"):
+        records.import_file("ledger.xlsx", "amina", engine=engine)
+    assert count(engine, Intercept) == 0 and count(engine, ImportBatch) == 0
+
+
 def test_import_file_streams_chunks_in_one_batch(engine):
     summary = records.import_file(CORPUS / "bad_values.csv", "amina", engine=engine, chunksize=3,
                                   today=dt.date(2026, 11, 1))
