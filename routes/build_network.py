@@ -36,7 +36,6 @@ from shapely.geometry import LineString, Point
 from shapely.ops import nearest_points
 
 from geodata.crs import METRIC_CRS, geodesic_m
-from routes import params as scenario
 
 HERE = Path(__file__).resolve().parent
 CORRIDORS = HERE / "data" / "corridors.yaml"
@@ -107,7 +106,7 @@ class _Graph:
 
 def _inputs_hash(layer_paths: list[Path]) -> str:
     h = hashlib.sha256()
-    for p in [CORRIDORS, scenario.DEFAULT_SCENARIO, Path(__file__)] + sorted(layer_paths):
+    for p in [CORRIDORS, Path(__file__)] + sorted(layer_paths):
         if p.exists():
             h.update(p.name.encode())
             h.update(p.read_bytes())
