@@ -16,7 +16,7 @@ from typing import Iterable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, func, insert, select
+from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
 from store.audit import log as audit_log

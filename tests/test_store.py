@@ -124,7 +124,7 @@ def test_killed_import_leaves_nothing(engine, monkeypatch):
         calls.append(len(rows))
         if len(calls) == 2:
             raise RuntimeError("power cut")
-        session.execute(records.insert(Intercept), rows)
+        session.connection().execute(Intercept.__table__.insert(), rows)
 
     monkeypatch.setattr(records, "INSERT_CHUNK", 2)
     monkeypatch.setattr(records, "_insert_chunk", failing_insert)
