@@ -196,3 +196,24 @@ def test_utf8_sample_cut_inside_a_character_is_still_utf8():
     result = read_intercepts(data, file_name="urdu.csv")
     assert result.encoding == "utf-8"
     assert set(result.accepted["place_name"]) == {"کراچی"} and result.note_counts.get("encoding", 0) == 0
+
+
+def test_geojson_with_a_line_a_point_and_no_geometry():
+    import json
+
+    def feature(geometry, record_id, place):
+        return {"type": "Feature", "geometry": geometry,
+                "properties": {"id": record_id, "date": "2011-03-14", "persons": 2, "case_type": "smuggling",
+                               "mode": "land", "place_name": place}}
+
+    collection = {"type": "FeatureCollection", "features": [
+        feature({"type": "Point", "coordinates": [67.0011, 24.8607]}, "G-1", "Karachi"),
+        feature({"type": "LineString", "coordinates": [[67.0, 24.8], [67.1, 24.9]]}, "G-2", "N-25"),
+        feature(None, "G-3", "Xyzabad Khurd"),
+    ]}
+    result = read_intercepts(json.dumps(collection).encode(), file_name="mixed.geojson")
+    assert list(result.accepted["id"]) == ["G-1"]
+    reasons = dict(zip(result.rejected["row"], result.rejected["reason"]))
+    assert reasons[2] == "geometry is a LineString; an intercept must be a single point"
+    assert "Xyzabad Khurd" in reasons[3]          # no geometry: the place name is tried, and fails
+    assert list(result.rejected.columns[-2:]) == ["longitude", "latitude"]   # kept for the download
