@@ -11,62 +11,14 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from store.plans import StaleVersionError, latest_version, list_plans, load_plan, save_plan  # noqa: E402
+from store.plans import StaleVersionError, list_plans, load_plan  # noqa: E402
 from ui import plan_io  # noqa: E402
-from ui import proposal as P  # noqa: E402
+from ui.plan_actions import duplicate, enrich, import_plan, stored_sites_as_proposal  # noqa: E402
 from ui.auth import require_role  # noqa: E402
 from ui.layers import sites_layer  # noqa: E402
 from ui.mapview import show_map  # noqa: E402
 
 ROLES = ("planner", "commander")
-
-
-def stored_sites_as_proposal(stored) -> dict:
-    """A stored plan as the Propose page's editing state (site details re-derived from the network)."""
-    sites = []
-    for row in stored.sites.to_dict("records"):
-        node = None if pd.isna(row["node"]) else int(row["node"])
-        edge = tuple(int(p) for p in row["edge"]) if row["edge"] is not None and not (
-            isinstance(row["edge"], float)) else None
-        sites.append({"site_id": row["site_id"], "node": node, "edge": edge, "detection": float(row["detection"]),
-                      "lon": row["lon"], "lat": row["lat"], "site_type": "node" if node is not None else "link",
-                      "ref": "", "name": "", "nearest_place": "", "place_distance_km": None, "snap_distance_km": None})
-    return P.new_proposal(stored.name, stored.version, stored.note or "", sites)
-
-
-def enrich(state: dict, G) -> None:
-    """Fill site type, road and nearest place of opened sites from the network they stand on."""
-    from ui.catch import nearest_place
-    for site in state["sites"]:
-        if site["node"] is not None and site["node"] in G:
-            data = G.nodes[site["node"]]
-            site.update(site_type=data.get("kind", "junction"), name=data.get("name") or "")
-        elif site["edge"] is not None and G.has_edge(*site["edge"]):
-            data = G.edges[site["edge"]]
-            site.update(site_type=data.get("mode", "road"), ref=str(data.get("ref") or ""), name=str(data.get("name") or ""))
-        if site.get("lon") is not None:
-            site["nearest_place"] = nearest_place(site["lon"], site["lat"])[0]
-
-
-def duplicate(name: str, new_name: str, user: dict) -> int:
-    new_name = new_name.strip()
-    if not new_name:
-        raise ValueError("duplicate: the new plan needs a name")
-    if latest_version(new_name) > 0:
-        raise ValueError(f"duplicate: a plan named '{new_name}' already exists")
-    stored = load_plan(name)
-    return save_plan(new_name, stored.sites, author=user["username"],
-                     note=f"copy of '{stored.name}' version {stored.version}", expected_version=0)
-
-
-def import_plan(data: bytes, file_name: str, name: str, user: dict, note: str = "") -> int:
-    """Save an imported file as a new plan (or a new version of ``name`` when it exists: expected latest)."""
-    sites = plan_io.read_sites(data, file_name)
-    name = name.strip()
-    if not name:
-        raise ValueError("import: give the imported plan a name")
-    return save_plan(name, sites, author=user["username"], note=note or f"imported from {file_name}",
-                     expected_version=latest_version(name))
 
 
 def render() -> None:

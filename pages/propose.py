@@ -17,13 +17,13 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from store.plans import StaleVersionError, latest_version, save_plan  # noqa: E402
 from ui import proposal as P  # noqa: E402
 from ui.auth import require_role  # noqa: E402
 from ui.catch import plan_catch  # noqa: E402
 from ui.layers import flows_layer, sites_layer  # noqa: E402
 from ui.mapview import show_map, sidebar_controls  # noqa: E402
-from ui.scenario import network_and_demand, snapper  # noqa: E402
+from ui.plan_actions import handle_click, region_bbox, save_proposal  # noqa: E402
+from ui.scenario import network_and_demand  # noqa: E402
 
 STATE_KEY = "proposal"
 LAST_CLICK_KEY = "propose_last_click"
@@ -32,39 +32,6 @@ ROLES = ("planner", "commander")
 
 def proposal_state() -> dict:
     return st.session_state.setdefault(STATE_KEY, P.new_proposal())
-
-
-def region_bbox(user: dict):
-    """(lon_min, lat_min, lon_max, lat_max) a commander may place sites in; None for planners."""
-    if user.get("role") != "commander":
-        return None
-    if not user.get("region"):
-        raise PermissionError("This commander account has no assigned region; ask an administrator to set one.")
-    from store.records import province_bbox
-    return province_bbox(user["region"])[0]
-
-
-def inside(bbox, lon: float, lat: float) -> bool:
-    return bbox is None or (bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3])
-
-
-def handle_click(state: dict, user: dict, lon: float, lat: float, *, mode: str, selected: str | None,
-                 detection: float, G) -> tuple[str, str]:
-    """Apply one map click to the proposal; returns (level, message) for the page to show."""
-    bbox = region_bbox(user)
-    if not inside(bbox, lon, lat):
-        return "warning", f"({lat:.3f}, {lon:.3f}) is outside your region {user.get('region')}: not placed."
-    site = snapper(G).snap(lon, lat, detection=detection)
-    if not inside(bbox, site["lon"], site["lat"]):
-        return "warning", f"The nearest link to your click lies outside your region {user.get('region')}: not placed."
-    where = f"{site['site_type'].replace('_', ' ')} {site['ref'] or site['name']} near {site['nearest_place']}"
-    if mode == "move" and selected:
-        if P.move_site(state, selected, site):
-            return "success", f"Moved {selected} to the {where}."
-        return "info", f"A checkpoint already stands at the {where}."
-    if P.add_site(state, site):
-        return "success", f"Added {site['site_id']}: {where}."
-    return "info", f"{P.find_same_place(state, site)} already stands at the {where}."
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -88,25 +55,6 @@ def site_table(state: dict, catch) -> pd.DataFrame:
     return table.rename(columns={"site_type": "type", "ref": "road", "nearest_place": "near",
                                  "passing": "passing /yr", "caught_static": "caught, static /yr",
                                  "caught_rerouted": "caught after re-routing /yr", "detoured": "detour around /yr"})
-
-
-def save(state: dict, user: dict, name: str, note: str) -> tuple[str, str]:
-    name = name.strip()
-    if not name:
-        return "error", "Give the plan a name before saving."
-    if not state["sites"]:
-        return "error", "The plan has no checkpoints yet."
-    expected = state["version"] if name == state["name"] else 0
-    if expected == 0 and latest_version(name) > 0:
-        return "error", (f"A plan named '{name}' already exists (version {latest_version(name)}). "
-                         "Open it from Saved plans to change it, or choose another name.")
-    sites = [{k: s.get(k) for k in ("site_id", "detection", "node", "edge", "lon", "lat")} for s in state["sites"]]
-    try:
-        version = save_plan(name, sites, author=user["username"], note=note.strip() or None, expected_version=expected)
-    except StaleVersionError as error:
-        return "error", f"Not saved: {error}."
-    state.update(name=name, version=version, note=note)
-    return "success", f"Saved '{name}' as version {version}."
 
 
 def render() -> None:
@@ -180,7 +128,7 @@ def render() -> None:
         note = st.text_area("Note", value=state["note"], height=70)
         submitted = st.form_submit_button("Save plan", type="primary")
     if submitted:
-        level, message = save(state, user, name, note)
+        level, message = save_proposal(state, user, name, note)
         getattr(st, level)(message)
 
 

@@ -61,8 +61,14 @@ def to_kml(stored) -> bytes:
     frame = frame.assign(Name=frame["site_id"])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "plan.kml"
-        frame.to_file(path, driver="KML", engine="pyogrio", layer=stored.name or "plan")
+        frame.to_file(path, driver="KML", engine="pyogrio", layer=_xml_name(stored.name))
         return path.read_bytes()
+
+
+def _xml_name(name: str) -> str:
+    """A KML folder/schema name that is a valid XML name (GDAL would rename it with a warning)."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(name or "plan"))
+    return cleaned if cleaned[:1].isalpha() or cleaned[:1] == "_" else f"plan_{cleaned}"
 
 
 # ------------------------------------------------------------------------------------ import

@@ -1,0 +1,111 @@
+"""Saved plans: export and import round trips, comparison, duplicates, version conflicts, audit entries."""
+import json
+
+import pandas as pd
+import pytest
+
+from app_fixtures import fresh_database
+from store.plans import StoredPlan, load_plan, save_plan
+from ui import plan_io
+
+SITES = pd.DataFrame([
+    {"site_id": "taftan", "node": 171, "edge": None, "detection": 0.5, "capacity": None, "lon": 61.5695, "lat": 28.9401},
+    {"site_id": "n40-km120", "node": None, "edge": (36, 32, 0), "detection": 0.7, "capacity": 250.0,
+     "lon": 66.4825, "lat": 29.6912},
+])
+PLAN = StoredPlan("Makran coast", 3, "amina", None, "test", SITES)
+
+
+@pytest.fixture
+def db(monkeypatch, tmp_path):
+    return fresh_database(monkeypatch, tmp_path)
+
+
+@pytest.mark.parametrize("writer,file_name", [(plan_io.to_geojson, "p.geojson"), (plan_io.to_csv, "p.csv"),
+                                              (plan_io.to_kml, "p.kml")])
+def test_export_then_import_gives_the_same_sites(writer, file_name):
+    data = writer(PLAN)
+    back = plan_io.read_sites(data if isinstance(data, bytes) else data.encode(), file_name)
+    assert back["site_id"].tolist() == ["taftan", "n40-km120"]
+    assert back["node"].tolist()[0] == 171 and pd.isna(back["node"].tolist()[1])
+    assert back["edge"].tolist() == [None, (36, 32, 0)]
+    assert back["detection"].tolist() == [0.5, 0.7]
+    assert back["capacity"].tolist()[1] == 250.0
+    assert back["lon"].tolist() == pytest.approx([61.5695, 66.4825], abs=1e-6)
+
+
+def test_geojson_export_is_points_in_lon_lat_with_plan_metadata():
+    doc = json.loads(plan_io.to_geojson(PLAN))
+    feature = doc["features"][0]
+    assert feature["geometry"]["coordinates"] == pytest.approx([61.5695, 28.9401])
+    assert feature["properties"]["plan"] == "Makran coast" and feature["properties"]["version"] == 3
+
+
+def test_kml_export_is_kml_with_a_placemark_per_site():
+    text = plan_io.to_kml(PLAN).decode()
+    assert text.count("<Placemark") == 2 and "<kml" in text and "taftan" in text
+
+
+@pytest.mark.parametrize("csv,message", [
+    ("site_id,detection,node,edge\na,0.5,,\n", "row 1, site 'a': give exactly one of 'node' or 'edge'"),
+    ("site_id,detection,node,edge\na,1.5,3,\n", "row 1, field 'detection': 1.5 is not a probability"),
+    ("site_id,detection,node,edge\na,0.5,3,\nb,x,4,\n", "row 2, field 'detection': 'x' is not a number"),
+    ("site_id,detection,node,edge\na,0.5,,1-2\n", "row 1, field 'edge': '1-2' is not 'u,v,key'"),
+    ("site_id,node\na,3\n", "column 'detection' is missing"),
+    ("site_id,detection,node,edge\na,0.5,3,\na,0.5,4,\n", "site_id 'a' appears more than once"),
+])
+def test_bad_plan_files_are_rejected_naming_row_and_field(csv, message):
+    with pytest.raises(ValueError) as err:
+        plan_io.read_sites(csv.encode(), "plan.csv")
+    assert "plan.csv" in str(err.value) and message in str(err.value)
+
+
+def test_unknown_format_is_refused():
+    with pytest.raises(ValueError, match="not '.xlsx'"):
+        plan_io.read_sites(b"x", "plan.xlsx")
+
+
+def test_compare_matches_link_sites_in_either_direction():
+    other = pd.DataFrame([
+        {"site_id": "x", "node": None, "edge": (32, 36, 0), "detection": 0.6},   # same link as n40-km120
+        {"site_id": "gwadar", "node": 208, "edge": None, "detection": 0.5},
+    ])
+    diff = plan_io.compare(SITES, other).set_index("location")
+    assert diff.loc["link 32-36", "status"] == "both"
+    assert diff.loc["link 32-36", "detection_a"] == 0.7 and diff.loc["link 32-36", "detection_b"] == 0.6
+    assert diff.loc["node 171", "status"] == "only A" and diff.loc["node 208", "status"] == "only B"
+    assert len(diff) == 3
+
+
+def test_duplicate_and_import_save_new_plans_with_audit(db):
+    from store.audit import entries
+    from ui import plan_actions as plans
+
+    user = {"username": "amina", "role": "planner"}
+    save_plan("Makran coast", SITES, author="amina")
+    assert plans.duplicate("Makran coast", "Makran B", user) == 1
+    copy = load_plan("Makran B")
+    assert copy.sites["site_id"].tolist() == ["taftan", "n40-km120"] and "copy of 'Makran coast'" in copy.note
+    with pytest.raises(ValueError, match="already exists"):
+        plans.duplicate("Makran coast", "Makran B", user)
+    version = plans.import_plan(plan_io.to_csv(load_plan("Makran coast")).encode(), "m.csv", "Makran coast", user)
+    assert version == 2  # imported on top of the latest version
+    actions = entries(action="save_plan")
+    assert len(actions) == 3 and set(actions["actor"]) == {"amina"}
+
+
+def test_two_editors_cannot_overwrite_each_other(db):
+    from ui.plan_actions import save_proposal
+    from ui.proposal import new_proposal
+
+    sites = [{"site_id": "taftan", "node": 171, "edge": None, "detection": 0.5, "lon": 61.57, "lat": 28.94}]
+    amina = new_proposal(sites=sites)
+    assert save_proposal(amina, {"username": "amina"}, "Chagai", "") == ("success", "Saved 'Chagai' as version 1.")
+    # Bilal opens version 1, Amina saves version 2, then Bilal saves: refused with a reload message.
+    bilal = new_proposal("Chagai", 1, "", sites)
+    assert save_proposal(amina, {"username": "amina"}, "Chagai", "more")[0] == "success"
+    level, message = save_proposal(bilal, {"username": "bilal"}, "Chagai", "")
+    assert level == "error" and "version 2 by amina" in message and "reload" in message
+    # A new plan may not take an existing name silently either.
+    level, message = save_proposal(new_proposal(sites=sites), {"username": "c"}, "Chagai", "")
+    assert level == "error" and "already exists" in message
