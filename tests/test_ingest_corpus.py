@@ -66,6 +66,8 @@ def test_shapefile_truncated_field_name_is_matched():
     result = read("clean_shp.zip")
     assert list(result.accepted["case_type"]) == ["trafficking", "unknown", "unknown"]
     assert list(result.accepted["mode"]) == ["land", "land", "air"]
+    assert result.columns["nationality"] == "nationalit"
+    assert list(result.accepted["nationality"]) == ["Pakistani", "Afghan", "Pakistani"]
 
 
 def test_dms_and_ddm_coordinates():
