@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import random
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -91,9 +92,11 @@ def main() -> None:
     geo_frame(CLEAN[:3], "EPSG:32642").to_file(gpkg, layer="intercepts", driver="GPKG")
     shp_dir = OUT / "_shp"
     shp_dir.mkdir(exist_ok=True)
-    # Shapefile field names stop at 10 characters: "nationality" arrives as "nationalit".
-    geo_frame(CLEAN[3:]).assign(nationality=["Pakistani", "Afghan", "Pakistani"]).to_file(
-        shp_dir / "intercepts.shp")
+    # Shapefile field names stop at 10 characters: "nationality" arrives as "nationalit" (on purpose).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        geo_frame(CLEAN[3:]).assign(nationality=["Pakistani", "Afghan", "Pakistani"]).to_file(
+            shp_dir / "intercepts.shp")
     with zipfile.ZipFile(OUT / "clean_shp.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         for part in sorted(shp_dir.iterdir()):
             archive.write(part, part.name)
