@@ -26,6 +26,7 @@ the expected number caught, each checkpoint catching a share ``p`` of those who 
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 import weakref
 from collections import OrderedDict
@@ -119,6 +120,7 @@ class _Compiled:
         self.path_cache: OrderedDict = OrderedDict()
         self.route_cache: dict = {}
         self._csr = None
+        self.lock = threading.Lock()
         # per edge: its coordinates without the first point (so routes concatenate without repeats)
         self.tail_coords = []
         for i, geom in enumerate(self.geometry):
@@ -449,90 +451,93 @@ def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int
         d = _resolve_endpoint(comp, G, dest, i, "destination")
         resolved.append((i, pref, comp.index[o], comp.index[d]))
 
-    routes_for: dict[tuple, list[tuple]] = {}
-    groups: dict[tuple, set] = {}
-    for _, pref, o, d in resolved:
-        groups.setdefault((pref, o), set()).add(d)
-    reductions: dict = {}
-    for (pref, o), dests in groups.items():
-        allowed = np.isin(comp.mode, mode_sets[pref])
-        if pref not in reductions:
-            reductions[pref] = (comp.reduce(base_w, allowed),
-                                comp.reduce(ck_w, allowed) if has_cps else None)
-        (pw, _), ck_red = reductions[pref]
-        todo = [d for d in dests if (param_key, pref, o, d, None) not in comp.path_cache]
-        if todo:
-            for d, found in _search(comp, pw, o, todo, k, prm["penalty"], method).items():
-                _cache_put(comp, (param_key, pref, o, d, None), found)
-        for d in dests:
-            base_routes = comp.path_cache[(param_key, pref, o, d, None)]
-            routes = list(base_routes)
-            if has_cps and base_routes:
-                touched = any(_touches(comp, r, edge_p, node_p) for r in base_routes)
-                if touched:
-                    key = (param_key, pref, o, d, cp_key)
-                    if key not in comp.path_cache:
-                        found = _search(comp, ck_red[0], o, [d], k, prm["penalty"], method)[d]
-                        _cache_put(comp, key, found)
-                    routes += [r for r in comp.path_cache[key] if r not in routes]
-            routes_for[(pref, o, d)] = (routes, len(base_routes))
+    # the compiled graph's caches and CSR buffer are shared: one search at a time per graph (the app
+    # serves several sessions from one cached network in threads)
+    with comp.lock:
+        routes_for: dict[tuple, list[tuple]] = {}
+        groups: dict[tuple, set] = {}
+        for _, pref, o, d in resolved:
+            groups.setdefault((pref, o), set()).add(d)
+        reductions: dict = {}
+        for (pref, o), dests in groups.items():
+            allowed = np.isin(comp.mode, mode_sets[pref])
+            if pref not in reductions:
+                reductions[pref] = (comp.reduce(base_w, allowed),
+                                    comp.reduce(ck_w, allowed) if has_cps else None)
+            (pw, _), ck_red = reductions[pref]
+            todo = [d for d in dests if (param_key, pref, o, d, None) not in comp.path_cache]
+            if todo:
+                for d, found in _search(comp, pw, o, todo, k, prm["penalty"], method).items():
+                    _cache_put(comp, (param_key, pref, o, d, None), found)
+            for d in dests:
+                base_routes = comp.path_cache[(param_key, pref, o, d, None)]
+                routes = list(base_routes)
+                if has_cps and base_routes:
+                    touched = any(_touches(comp, r, edge_p, node_p) for r in base_routes)
+                    if touched:
+                        key = (param_key, pref, o, d, cp_key)
+                        if key not in comp.path_cache:
+                            found = _search(comp, ck_red[0], o, [d], k, prm["penalty"], method)[d]
+                            _cache_put(comp, key, found)
+                        routes += [r for r in comp.path_cache[key] if r not in routes]
+                routes_for[(pref, o, d)] = (routes, len(base_routes))
 
-    origins = demand["origin"].tolist()
-    destinations = demand["destination"].tolist()
-    volumes = demand["migrants_per_year"].to_numpy(dtype=float)
-    case_types = demand["case_type"].tolist()
-    geo_coords: list[np.ndarray] = []
-    for i, pref, o, d in resolved:
-        volume = float(volumes[i])
-        routes, n_base = routes_for[(pref, o, d)]
-        if not routes:
-            unrouted.append({"row": i, "origin": origins[i], "destination": destinations[i],
-                             "mode_preference": pref, "migrants_per_year": volume,
-                             "reason": "no route with the allowed modes"})
-            continue
-        base_red, ck_red = reductions[pref]
-        best_edge = (ck_red if has_cps else base_red)[1]
-        evaluated = []
-        for j, r in enumerate(routes):
-            ev = _evaluate_route(comp, r, best_edge, edge_p, node_p, (pref, cp_key, param_key[3], loss, r))
-            edges, tt, money, length, p_route, main, coords = ev
-            evaluated.append((vot * tt + money + loss * p_route, vot * tt + money, j < n_base, r, ev))
-        informed_cost = np.array([e[0] for e in evaluated])
-        base_cost = np.array([e[1] for e in evaluated])
-        is_base = np.array([e[2] for e in evaluated])
-        shares = _logit(informed_cost, np.ones(len(evaluated), bool), k, prm["logit_scale_pkr"])
-        if has_cps and informed < 1.0:
-            # travellers whose smugglers do not know the plan choose as if there were no checkpoints
-            shares = informed * shares + (1 - informed) * _logit(base_cost, is_base, k, prm["logit_scale_pkr"])
-        keep = shares > 0
-        evaluated = [e for e, kept in zip(evaluated, keep) if kept]
-        shares = shares[keep]
-        if sample:
-            vols = rng.multinomial(int(round(volume)), shares).astype(float)
-        else:
-            vols = shares * volume
-        for (cost, _, _, r, ev), share, vol in zip(evaluated, shares, vols):
-            edges, tt, money, length, p_route, main, coords = ev
-            np.add.at(edge_volume, edges, vol)
-            if p_route > 0:
-                remaining = vol
-                for kind, idx, site, p in _ordered_sites(comp, r, edges, edge_sites, node_sites):
-                    site_volume[site] = site_volume.get(site, 0.0) + remaining
-                    caught = remaining * p
-                    site_caught[site] = site_caught.get(site, 0.0) + caught
-                    if kind == "edge":
-                        edge_caught[idx] += caught
-                    remaining -= caught
-            rows.append({
-                "path_id": path_id, "origin": origins[i], "destination": destinations[i],
-                "mode": main, "mode_preference": pref, "case_type": case_types[i], "volume": float(vol),
-                "share": float(share), "nodes": [comp.nodes[j] for j in r],
-                "edges": [comp.edges[j] for j in edges], "travel_time": tt, "length": length,
-                "cost_pkr": money, "cost": float(cost), "p_intercept": p_route,
-                "intercepted": float(vol * p_route), "demand_row": i,
-            })
-            geo_coords.append(coords)
-            path_id += 1
+        origins = demand["origin"].tolist()
+        destinations = demand["destination"].tolist()
+        volumes = demand["migrants_per_year"].to_numpy(dtype=float)
+        case_types = demand["case_type"].tolist()
+        geo_coords: list[np.ndarray] = []
+        for i, pref, o, d in resolved:
+            volume = float(volumes[i])
+            routes, n_base = routes_for[(pref, o, d)]
+            if not routes:
+                unrouted.append({"row": i, "origin": origins[i], "destination": destinations[i],
+                                 "mode_preference": pref, "migrants_per_year": volume,
+                                 "reason": "no route with the allowed modes"})
+                continue
+            base_red, ck_red = reductions[pref]
+            best_edge = (ck_red if has_cps else base_red)[1]
+            evaluated = []
+            for j, r in enumerate(routes):
+                ev = _evaluate_route(comp, r, best_edge, edge_p, node_p, (pref, cp_key, param_key[3], loss, r))
+                edges, tt, money, length, p_route, main, coords = ev
+                evaluated.append((vot * tt + money + loss * p_route, vot * tt + money, j < n_base, r, ev))
+            informed_cost = np.array([e[0] for e in evaluated])
+            base_cost = np.array([e[1] for e in evaluated])
+            is_base = np.array([e[2] for e in evaluated])
+            shares = _logit(informed_cost, np.ones(len(evaluated), bool), k, prm["logit_scale_pkr"])
+            if has_cps and informed < 1.0:
+                # travellers whose smugglers do not know the plan choose as if there were no checkpoints
+                shares = informed * shares + (1 - informed) * _logit(base_cost, is_base, k, prm["logit_scale_pkr"])
+            keep = shares > 0
+            evaluated = [e for e, kept in zip(evaluated, keep) if kept]
+            shares = shares[keep]
+            if sample:
+                vols = rng.multinomial(int(round(volume)), shares).astype(float)
+            else:
+                vols = shares * volume
+            for (cost, _, _, r, ev), share, vol in zip(evaluated, shares, vols):
+                edges, tt, money, length, p_route, main, coords = ev
+                np.add.at(edge_volume, edges, vol)
+                if p_route > 0:
+                    remaining = vol
+                    for kind, idx, site, p in _ordered_sites(comp, r, edges, edge_sites, node_sites):
+                        site_volume[site] = site_volume.get(site, 0.0) + remaining
+                        caught = remaining * p
+                        site_caught[site] = site_caught.get(site, 0.0) + caught
+                        if kind == "edge":
+                            edge_caught[idx] += caught
+                        remaining -= caught
+                rows.append({
+                    "path_id": path_id, "origin": origins[i], "destination": destinations[i],
+                    "mode": main, "mode_preference": pref, "case_type": case_types[i], "volume": float(vol),
+                    "share": float(share), "nodes": [comp.nodes[j] for j in r],
+                    "edges": [comp.edges[j] for j in edges], "travel_time": tt, "length": length,
+                    "cost_pkr": money, "cost": float(cost), "p_intercept": p_route,
+                    "intercepted": float(vol * p_route), "demand_row": i,
+                })
+                geo_coords.append(coords)
+                path_id += 1
 
     if geo_coords:
         counts = np.array([len(c) for c in geo_coords])
