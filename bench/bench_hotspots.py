@@ -16,6 +16,11 @@ Methods
 * gi_star: models.hotspots.gi_star (999 permutations), whole pipeline from records
 * gi_star_core / esda: the Gi* step alone vs esda.G_Local(star=True, transform="B", permutations=999)
   on the same H3 grid and weights (esda's numba compilation is timed apart, by a warm-up call).
+Quality (--quality N): recall and precision over N seeds of routes.simulate (default network and
+demand, no checkpoints: patrol background plus planted hotspots) and of the test fixture, for the
+model (case types pooled and apart) and the two HDBSCAN references, plus how often the model's
+growth trend equals the planted one.
+
 Reference clusterings are scored like the model: a cluster's outline is the convex hull of its
 points (metric CRS) buffered by 500 m.
 """
@@ -89,6 +94,79 @@ def _grid_inputs(records):
     return grid.sum_by_cell(study, cells, points.persons), grid.ring_adjacency(study, 1)
 
 
+def _reference_labels(method: str, records, n: int):
+    import numpy as np
+
+    coords = np.radians(np.column_stack([records.geometry.y, records.geometry.x]))
+    # the best of a small sweep at 10k (min_cluster_size n/100..n/50, min_samples None/10, eom/leaf)
+    settings = {"min_cluster_size": max(20, n // 200), "min_samples": 10, "cluster_selection_method": "leaf"}
+    if method == "sklearn_hdbscan":
+        from sklearn.cluster import HDBSCAN
+
+        return HDBSCAN(metric="haversine", copy=True, **settings).fit_predict(coords), settings
+    import hdbscan
+
+    return hdbscan.HDBSCAN(metric="haversine", core_dist_n_jobs=2, **settings).fit_predict(coords), settings
+
+
+def quality(seeds: int) -> list[dict]:
+    """Recall/precision over `seeds` simulated scenarios and fixture scenarios (see the docstring)."""
+    import warnings
+
+    import numpy as np
+
+    from hotspots_planted import planted_intercepts
+    from models.hotspots import HotspotModel
+    from models.hotspots_eval import match
+    from routes.demand import default_demand
+    from routes.flows import assign
+    from routes.network import default_network
+    from routes.simulate import intercepts
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        flows = assign(default_network(), default_demand())
+    data = {"routes.simulate": [(lambda s=s: (lambda sim: (sim.records, sim.hotspots))(intercepts(flows, seed=s)))
+                                for s in range(seeds)],
+            "fixture": [(lambda s=s: planted_intercepts(s)) for s in range(seeds)]}
+    rows = []
+    for name, makers in data.items():
+        scores: dict = {}
+        trend_hits = trend_total = 0
+        records_seen = []
+        for make in makers:
+            records, planted = make()
+            records_seen.append(len(records))
+            for method in ("model pooled", "model apart", "hdbscan", "sklearn_hdbscan"):
+                start = time.perf_counter()
+                if method.startswith("model"):
+                    model = HotspotModel(layers={}, case_type="all" if method == "model pooled" else "separate")
+                    found = model.fit(records).hotspots_
+                else:
+                    labels, _ = _reference_labels(method, records, len(records))
+                    found = _reference_outlines(records, labels)
+                seconds = time.perf_counter() - start
+                score = match(found, planted)
+                entry = scores.setdefault(method, {"recall": [], "precision": [], "seconds": []})
+                entry["recall"].append(score["recall"])
+                entry["precision"].append(score["precision"] if score["n_found"] else 1.0)
+                entry["seconds"].append(seconds)
+                if method == "model pooled" and "trend" in found.columns:
+                    for i, j, _ in score["pairs"]:
+                        trend_total += 1
+                        trend_hits += planted.iloc[i]["trend"] == found.iloc[j]["trend"]
+        for method, entry in scores.items():
+            rows.append({"data": name, "method": method, "seeds": seeds,
+                         "records_mean": float(np.mean(records_seen)),
+                         "recall_mean": float(np.mean(entry["recall"])), "recall_min": float(np.min(entry["recall"])),
+                         "precision_mean": float(np.mean(entry["precision"])),
+                         "precision_min": float(np.min(entry["precision"])),
+                         "seconds_mean": float(np.mean(entry["seconds"]))})
+        rows.append({"data": name, "method": "model pooled", "trend_agreement": trend_hits / max(trend_total, 1),
+                     "matched": trend_total})
+    return rows
+
+
 def run_one(method: str, n: int) -> dict:
     import numpy as np
 
@@ -106,24 +184,12 @@ def run_one(method: str, n: int) -> dict:
         score = match(model.hotspots_, planted)
         out.update(recall=score["recall"], precision=score["precision"], found=score["n_found"])
     elif method in ("sklearn_hdbscan", "hdbscan"):
-        coords = np.radians(np.column_stack([records.geometry.y, records.geometry.x]))
-        # the best of a small sweep at 10k (min_cluster_size n/100..n/50, min_samples None/10, eom/leaf)
-        min_size = max(20, n // 200)
-        settings = {"min_cluster_size": min_size, "min_samples": 10, "cluster_selection_method": "leaf"}
-        if method == "sklearn_hdbscan":
-            from sklearn.cluster import HDBSCAN
-
-            clusterer = HDBSCAN(metric="haversine", **settings)
-        else:
-            import hdbscan
-
-            clusterer = hdbscan.HDBSCAN(metric="haversine", core_dist_n_jobs=2, **settings)
         start = time.perf_counter()
-        labels = clusterer.fit_predict(coords)
+        labels, settings = _reference_labels(method, records, n)
         out["seconds"] = time.perf_counter() - start
         score = match(_reference_outlines(records, labels), planted)
         out.update(recall=score["recall"], precision=score["precision"], found=score["n_found"],
-                   min_cluster_size=min_size)
+                   min_cluster_size=settings["min_cluster_size"])
     elif method == "gi_star":
         from models.hotspots import gi_star
 
@@ -178,7 +244,16 @@ def main(argv=None) -> int:
     parser.add_argument("--hdbscan-max", type=int, default=100_000, help="largest n for the HDBSCAN references")
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--json", default=None, help="also write the results here")
+    parser.add_argument("--quality", type=int, default=0, metavar="SEEDS",
+                        help="only the recall/precision study over this many seeds")
     args = parser.parse_args(argv)
+    if args.quality:
+        rows = quality(args.quality)
+        for row in rows:
+            print(json.dumps(row), flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=1))
+        return 0
     if args.one:
         print(json.dumps(run_one(args.one[0], int(args.one[1]))))
         return 0

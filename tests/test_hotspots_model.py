@@ -193,3 +193,21 @@ def test_match_scores_by_hand():
     score = match(found, planted)
     assert score["recall"] == 0.5 and score["precision"] == 0.5
     assert score["pairs"][0][:2] == (0, 0) and score["pairs"][0][2] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_command_line_fit_gi_star_emerging(tmp_path, capsys):
+    from models.hotspots import main
+
+    records, planted = planted_intercepts(0, case_type="smuggling")
+    source = tmp_path / "records.gpkg"
+    records.to_file(source, driver="GPKG")
+    assert main(["fit", str(source), "--out", str(tmp_path / "hotspots.geojson"), "--save",
+                 str(tmp_path / "model.joblib")]) == 0
+    found = gpd.read_file(tmp_path / "hotspots.geojson")
+    assert match(found, planted)["recall"] == 1.0
+    assert load(tmp_path / "model.joblib").fitted_on(records)
+    assert main(["gi-star", str(source), "--out", str(tmp_path / "cells.csv"), "--permutations", "99"]) == 0
+    cells = pd.read_csv(tmp_path / "cells.csv")
+    assert {"z", "p_fdr", "class"} <= set(cells.columns) and "geometry" not in cells.columns
+    assert main(["emerging", str(source), "--out", str(tmp_path / "trend.csv"), "--resolution", "6"]) == 0
+    assert "rows written" in capsys.readouterr().out
