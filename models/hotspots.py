@@ -288,7 +288,7 @@ class HotspotModel:
         report(0.8, "describing hotspots")
         self.resolution_ = resolution
         self.labels_ = np.full(len(intercepts), -1, dtype=int)
-        self.labels_[intercepts.index.get_indexer(points.index)] = labels
+        self.labels_[points.index] = labels
         self.hotspots_ = self._hotspot_table(rows, outlines)
         self.monthly_ = (pd.concat(monthly, ignore_index=True) if monthly
                          else pd.DataFrame(columns=["hotspot_id", "month", "case_type", "persons"]))

@@ -31,7 +31,7 @@ class Points:
     case_type: np.ndarray
     mode: np.ndarray
     date: np.ndarray  # datetime64[ns]; NaT when only a range is known
-    index: pd.Index  # positions in the caller's frame, to map labels back
+    index: np.ndarray  # row positions in the caller's frame, to map labels back
 
     def __len__(self) -> int:
         return len(self.lon)
@@ -142,7 +142,7 @@ def select(intercepts, *, case_type=SEPARATE, mode=None, date_from=None, date_to
         case_type=frame["case_type"].astype(str).to_numpy(),
         mode=frame["mode"].astype(str).to_numpy(),
         date=dates[keep].to_numpy(dtype="datetime64[ns]"),
-        index=frame.index,
+        index=np.flatnonzero(keep),
     )
 
 

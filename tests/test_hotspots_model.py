@@ -211,3 +211,10 @@ def test_command_line_fit_gi_star_emerging(tmp_path, capsys):
     assert {"z", "p_fdr", "class"} <= set(cells.columns) and "geometry" not in cells.columns
     assert main(["emerging", str(source), "--out", str(tmp_path / "trend.csv"), "--resolution", "6"]) == 0
     assert "rows written" in capsys.readouterr().out
+
+
+def test_labels_follow_row_positions_whatever_the_index(scenario, fitted):
+    records, _ = scenario
+    shuffled_index = records.set_axis(np.zeros(len(records), dtype=int))  # duplicate index labels
+    model = HotspotModel(layers=NO_LAYERS, case_type="all", trend_period=None).fit(shuffled_index)
+    np.testing.assert_array_equal(model.labels_, fitted.labels_)
