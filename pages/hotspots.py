@@ -77,6 +77,17 @@ def fit_model(records, params: dict, progress=None) -> HotspotModel:
     return cache[key]
 
 
+def significance_cells(records, params: dict):
+    """Gi* hexagons for the map (199 permutations keep the page quick), reused within the session."""
+    filters = {k: params[k] for k in ("case_type", "mode", "date_from", "date_to")}
+    key = (data_version(records), json.dumps(filters, sort_keys=True, default=str))
+    cache = st.session_state.setdefault("hotspot_cells", {})
+    if key not in cache:
+        cache.clear()
+        cache[key] = gi_star(records, resolution=7, permutations=199, seed=0, **filters)
+    return cache[key]
+
+
 def hotspot_table(model: HotspotModel) -> pd.DataFrame:
     """The downloadable table: aggregate columns only, km and dates as planners read them."""
     table = model.hotspots_
@@ -227,8 +238,7 @@ def render() -> None:
     bar = st.progress(0.0, text="Finding hotspots")
     try:
         model = fit_model(records, params, progress=lambda share, text: bar.progress(min(share, 1.0), text=text))
-        cells = gi_star(records, resolution=7, permutations=199, seed=0, case_type=params["case_type"],
-                        mode=params["mode"], date_from=params["date_from"], date_to=params["date_to"]) if show_cells else None
+        cells = significance_cells(records, params) if show_cells else None
     except ValueError as err:
         bar.empty()
         st.warning(str(err))
