@@ -65,9 +65,12 @@ def suppress(frame: pd.DataFrame, counts: list[str], *, min_count: float = MIN_C
         pooled_idx = list(sub.index[small])
         visible = sub[~small].sort_values(order_by, kind="stable")
         pooled = sub.loc[pooled_idx, counts].sum()
-        while _small(pooled.to_frame().T, counts, min_count)[0] and len(visible):
-            pooled_idx.append(visible.index[0])
-            visible = visible.iloc[1:]
+        while _small(pooled.to_frame().T, counts, min_count)[0]:
+            helpful = visible.index[(visible[counts].to_numpy(float) > 0).any(axis=1)]  # an all-zero row adds nothing
+            if not len(helpful):
+                break
+            pooled_idx.append(helpful[0])
+            visible = visible.drop(index=helpful[0])
             pooled = sub.loc[pooled_idx, counts].sum()
         row = {c: np.nan for c in sub.columns}
         row.update({c: pooled[c] for c in counts})

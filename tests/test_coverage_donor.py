@@ -1,0 +1,145 @@
+"""Donor-safe tables: no record ids, no free text, no point finer than the aggregate, no small cell."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point
+
+from coverage_fixtures import TEST_BORDER, checkpoint_at_crossing, hand_flows
+from geodata.schema import RECORD_LEVEL_FIELDS
+from models import coverage as C
+from models.coverage_donor import SUPPRESSED, district_seats, suppress
+
+MIN = 5
+SEGMENTS = C.border_segments()
+SEATS = district_seats()
+COUNT_COLS = ("flow", "intercepted", "uncovered", "met", "persons")
+
+
+def _cells_ok(frame: pd.DataFrame, min_count=MIN):
+    for c in COUNT_COLS:
+        if c in frame.columns:
+            v = frame[c].to_numpy(float)
+            ok = np.isnan(v) | (np.abs(v) < 1e-9) | (v >= min_count - 1e-9)
+            assert ok.all(), f"{c}: small cell(s) {v[~ok]}"
+
+
+def _no_record_fields(frame: pd.DataFrame, records: pd.DataFrame):
+    assert not [c for c in frame.columns if c in RECORD_LEVEL_FIELDS and c != "geometry"]
+    assert not {"lon", "lat", "x", "y", "date"} & set(frame.columns)
+    secret = set()
+    for col in ("id", "notes", "place_name", "nationality"):
+        secret |= {str(v) for v in records[col].dropna()}
+    for c in frame.columns:
+        if c == "geometry":
+            continue
+        shown = {str(v) for v in frame[c].dropna()}
+        assert not (shown & secret), f"column {c} shows record text {sorted(shown & secret)[:3]}"
+
+
+# Random intercept records near Pakistan's western borders and towns, with identifying free text.
+_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzXQZ", min_size=6, max_size=12)
+_record = st.fixed_dictionaries({
+    "lon": st.floats(60.8, 75.0), "lat": st.floats(24.5, 36.0),
+    "persons": st.integers(1, 12),
+    "case_type": st.sampled_from(["smuggling", "trafficking", "unknown", "Smuggling", None]),
+    "mode": st.sampled_from(["land", "sea", "air", None]),
+    "day": st.integers(0, 700), "notes": _word, "place_name": _word, "nationality": _word,
+})
+
+
+def _records(rows) -> gpd.GeoDataFrame:
+    df = pd.DataFrame(rows)
+    df["id"] = [f"REC-{i:05d}-{r['notes'][:3]}" for i, r in enumerate(rows)]
+    df["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(df["day"], unit="D")
+    df["notes"] = "note " + df["notes"]
+    df["synthetic"] = True
+    return gpd.GeoDataFrame(df.drop(columns=["lon", "lat", "day"]), geometry=gpd.points_from_xy(df["lon"], df["lat"]),
+                            crs="EPSG:4326")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_record, min_size=1, max_size=60))
+def test_donor_record_tables_property(rows):
+    records = _records(rows)
+    tables = C.donor_record_tables(records, segments=SEGMENTS, seats=SEATS, border_km=60)
+    total = float(records["persons"].sum())
+    assert set(tables) == {"by_month", "by_segment", "by_district"}
+    # every record lands in exactly one month cell and one district: totals conserved when not blanked
+    for name in ("by_month", "by_district"):
+        frame = tables[name]
+        if not frame["persons"].isna().any():
+            assert frame["persons"].sum() == pytest.approx(total)
+        else:
+            assert total < MIN or frame["persons"].dropna().sum() <= total
+    for name, frame in tables.items():
+        _cells_ok(frame)
+        _no_record_fields(frame, records)
+        if isinstance(frame, gpd.GeoDataFrame):
+            allowed = SEGMENTS.geometry if name == "by_segment" else SEATS.geometry
+            allowed_wkb = {g.wkb for g in allowed}
+            for g in frame.geometry:
+                assert g is None or g.wkb in allowed_wkb, f"{name}: geometry is not an aggregate's own shape"
+        # a pooled row pools at least two source rows (no single small row in disguise) or is blanked
+        if len(frame) and (frame.iloc[:, 0] == SUPPRESSED).any():
+            pooled = frame[frame.iloc[:, 0] == SUPPRESSED]
+            assert ((pooled["pooled_rows"] >= 2) | pooled["persons"].isna()).all()
+
+
+def test_records_aggregated_to_the_right_units():
+    # 7 persons at Taftan (by the Iran border) in March, 3 more there in April; 6 in Karachi in March, 5 in May
+    rows = [(61.57, 28.94, 4, "2024-03-02"), (61.57, 28.95, 3, "2024-03-20"), (61.58, 28.94, 3, "2024-04-01"),
+            (67.01, 24.86, 6, "2024-03-05"), (67.02, 24.86, 5, "2024-05-05")]
+    recs = gpd.GeoDataFrame({"id": ["a", "b", "c", "d", "e"], "persons": [r[2] for r in rows],
+                             "case_type": "smuggling", "mode": "land", "date": pd.to_datetime([r[3] for r in rows]),
+                             "notes": "x", "place_name": "y", "nationality": "z"},
+                            geometry=[Point(r[0], r[1]) for r in rows], crs="EPSG:4326")
+    t = C.donor_record_tables(recs, segments=SEGMENTS, seats=SEATS)
+    month = t["by_month"].set_index("month")["persons"]
+    assert month["2024-03"] == 13.0                      # 4 + 3 + 6
+    assert month[SUPPRESSED] == 8.0 and "2024-04" not in month.index and "2024-05" not in month.index
+    assert month.sum() == 21.0                           # April's 3 pooled with the next smallest, May's 5
+    seg = t["by_segment"]
+    assert seg["persons"].sum() == 10.0 and seg["segment_id"].str.startswith("border-irn").all()
+    dist = t["by_district"].set_index("name")["persons"]
+    assert dist["Taftan"] == 10.0 and dist["Karachi"] == 11.0
+
+
+def test_suppress_pools_small_cells_and_conserves():
+    frame = pd.DataFrame({"k": list("abcde"), "flow": [100.0, 3.0, 1.0, 40.0, 0.0]})
+    out = suppress(frame, ["flow"], label_col="k")
+    assert out["flow"].sum() == pytest.approx(144.0)
+    pooled = out[out["k"] == SUPPRESSED].iloc[0]
+    assert pooled["flow"] == pytest.approx(44.0) and pooled["pooled_rows"] == 3   # 3 + 1 too small: 40 joins
+    assert {"b", "c"}.isdisjoint(out["k"])
+    assert 0.0 in set(out["flow"])          # zeros are not small: "none intercepted" stays visible
+
+
+def test_coverage_donor_tables_hide_paths_and_small_cells():
+    flows = hand_flows()
+    flows.paths.loc[1, "volume"] = 3.0     # 3 trafficked persons: a small cell everywhere they appear
+    rep = C.gaps(checkpoint_at_crossing(0.6), flows, adaptive=False, borders=TEST_BORDER)
+    tables = C.donor_tables(rep)
+    assert "paths" not in tables and "checkpoints" not in tables
+    for name, frame in tables.items():
+        _cells_ok(frame)
+        assert not {"nodes", "edges", "origin", "destination", "key", "row"} & set(frame.columns), name
+    seg = tables["segments"]
+    assert seg["flow"].sum() == pytest.approx(rep.segments["flow"].sum())
+    split = tables["segments_by_case_mode"]
+    s0 = split[split["segment_id"] == "b1:000"]
+    assert "trafficking" not in set(s0["case_type"])      # 3 persons pooled with smuggling's 600
+    assert s0["flow"].sum() == pytest.approx(603.0)
+    by = tables["by_case_mode"]
+    assert by["flow"].sum() == pytest.approx(903.0)
+
+
+def test_donor_records_bad_input():
+    with pytest.raises(ValueError, match="missing column 'persons'"):
+        C.donor_record_tables(pd.DataFrame({"id": ["a"]}))
+    with pytest.raises(ValueError, match="records row 0: persons"):
+        C.donor_record_tables(pd.DataFrame({"persons": [-2]}))
