@@ -114,13 +114,13 @@ def _inputs_hash(layer_paths: list[Path]) -> str:
 
 
 def _layer_paths() -> list[Path]:
+    """The layer files the build reads (the gazetteer's places table included)."""
     try:
         import geodata
-
-        base = Path(geodata.__file__).resolve().parent / "layers"
     except ImportError:
         return []
-    return [p for p in base.glob("*") if p.suffix in (".geojson", ".csv")]
+    base = Path(geodata.__file__).resolve().parent / "layers"
+    return [base / f"{name}.geojson" for name in LAYERS_USED] + [base / "places.csv"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -199,7 +199,8 @@ def intercepts(flows, checkpoints=None, *, n_months: int = 24, seed: int = 0, st
         flows = assign(G, flows.demand, checkpoints, k=prm.get("k"), method=prm.get("method", "penalty"),
                        value_of_time_pkr_per_hour=prm.get("value_of_time_pkr_per_hour"),
                        logit_scale_pkr=prm.get("logit_scale_pkr"), loss_if_caught_pkr=prm.get("loss_if_caught_pkr"),
-                       penalty=prm.get("penalty"), detection=prm.get("default_detection"))
+                       penalty=prm.get("penalty"), detection=prm.get("default_detection"),
+                       informed_share=prm.get("informed_share"), mode_sets=prm.get("mode_sets"))
     months = _month_starts(start, n_months)
     growth = (1 + growth_per_year) ** (np.arange(n_months) / 12.0)
     days_in = np.array([(months[i + 1] - months[i]).days for i in range(n_months)])
