@@ -43,15 +43,20 @@ def test_page_shows_hotspots_card_table_and_downloads(scenario):
     assert not {"id", "notes", "place_name", "nationality"} & set(table.columns)
     labels = [m.label for m in app.metric]
     assert labels[:4] == ["persons", "records", "area", "trend"]
-    # the sidebar's main parameter changes the fit: a stricter density bar leaves fewer hotspots
+    # the sidebar's main parameter reaches the model: the bar a hotspot must clear goes up
+    def fitted():
+        return list(app.session_state["hotspot_models"].values())[0]
+
     def hotspot_count():
         return [int(m.value.split("**")[1].split()[0]) for m in app.markdown if " hotspots**" in m.value][0]
 
-    before = hotspot_count()
-    assert before == len(table)
+    assert hotspot_count() == len(table)
+    before = dict(fitted().thresholds_)
     app.sidebar.slider[1].set_value(20.0).run()
     assert not app.exception
-    assert hotspot_count() < before
+    assert fitted().density_factor == 20.0
+    assert all(fitted().thresholds_[group] > before[group] for group in before)
+    assert hotspot_count() == len(fitted().hotspots_)
 
 
 def test_page_without_records_says_what_to_do():
