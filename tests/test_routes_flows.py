@@ -231,3 +231,31 @@ def test_bad_demand_is_rejected_with_the_field_named(bad, message):
 def test_bad_checkpoints_are_rejected(cps, message):
     with pytest.raises(ValueError, match=message):
         flows.assign(diamond(), od(), cps)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.floats(0.05, 0.95), informed=st.floats(0.0, 1.0),
+       k=st.integers(1, 4), method=st.sampled_from(["penalty", "exact"]))
+def test_a_checkpoint_never_draws_flow_and_demand_is_conserved(seed, p, informed, k, method):
+    G = _random_graph(seed, n=9, p=0.4)
+    rng = np.random.default_rng(seed)
+    pairs = [(o, d) for o in range(3) for d in range(6, 9) if nx.has_path(G, o, d)]
+    if not pairs:
+        return
+    demand = pd.DataFrame({"origin": [o for o, _ in pairs], "destination": [d for _, d in pairs],
+                           "migrants_per_year": rng.uniform(1, 100, len(pairs))})
+    edges = list(G.edges(keys=True))
+    edge = edges[int(rng.integers(len(edges)))]
+    kw = dict(k=k, method=method, informed_share=informed)
+    before = flows.assign(G, demand, **kw)
+    after = flows.assign(G, demand, {edge: p}, **kw)
+    assert after.total_volume == pytest.approx(demand["migrants_per_year"].sum())
+    per_od = after.paths.groupby("demand_row")["volume"].sum()
+    assert np.allclose(per_od.sort_index().to_numpy(), demand["migrants_per_year"].to_numpy())
+    reverse = (edge[1], edge[0], edge[2])
+    through = lambda r: r.edge_flows.loc[edge, "volume"] + r.edge_flows.loc[reverse, "volume"]  # noqa: E731
+    assert through(after) <= through(before) + 1e-6
+    assert after.intercepted_volume == pytest.approx(p * through(after))
