@@ -225,8 +225,10 @@ class _Validator:
                 entry = {"row": number,
                          "field": ", ".join(dict.fromkeys(f for f, _ in reject.problems)),
                          "reason": "; ".join(reason for _, reason in reject.problems)}
-                entry.update({header: value for header, value in zip(self.headers, values)
-                              if not header.startswith("__")})
+                for header, value in zip(self.headers, values):
+                    if header.startswith("__") or self._own_column(header):
+                        continue  # geometry helpers; our previous reason/source_row are replaced
+                    entry[f"{header} (original)" if header in entry else header] = value
                 for position, value in enumerate(overflow, 1):
                     entry[f"extra_{position}"] = value
                 if "__lon" in self.headers:
@@ -236,6 +238,13 @@ class _Validator:
             finally:
                 self.pending = None
         return accepted, rejected
+
+    @staticmethod
+    def _own_column(header: str) -> bool:
+        """Columns our rejected-rows export adds (reason, source_row): regenerated, never copied."""
+        from geodata.ingest_columns import SYNONYMS, normalise_header
+
+        return normalise_header(header) in {normalise_header(name) for name in SYNONYMS["_ignore"]}
 
     # ------------------------------------------------------------ one row
 

@@ -99,7 +99,8 @@ def test_rejected_rows_xlsx_download_reimports_as_the_same_rows():
     assert list(second.accepted["notes"]) == ["id reused"]
     expected = [r for r in first.rejected["reason"] if "already used" not in r]
     assert list(second.rejected["reason"]) == expected
-    assert list(second.rejected["source_row"]) == [str(r) for r in first.rejected["row"][:-1]]
+    assert list(second.rejected["row"]) == list(range(2, 13))   # rows of the downloaded file now
+    assert "source_row" not in second.rejected                   # regenerated on the next download
 
 
 @pytest.mark.parametrize("maker, name", [(template_csv, "template.csv"), (template_xlsx, "template.xlsx")])
@@ -217,3 +218,17 @@ def test_geojson_with_a_line_a_point_and_no_geometry():
     assert reasons[2] == "geometry is a LineString; an intercept must be a single point"
     assert "Xyzabad Khurd" in reasons[3]          # no geometry: the place name is tried, and fails
     assert list(result.rejected.columns[-2:]) == ["longitude", "latitude"]   # kept for the download
+
+
+def test_a_row_still_wrong_after_fixing_gets_its_new_reason_not_the_old_one():
+    first = read_intercepts(CORPUS / "bad_values.csv", today=dt.date(2026, 11, 1))
+    frame = pd.read_csv(io.BytesIO(first.rejected_file()), dtype=str, keep_default_na=False,
+                        encoding="utf-8-sig")
+    frame.loc[frame["id"] == "B-4", ["case_type", "persons"]] = ["smuggling", "x"]   # fixed one, broke another
+    again = read_intercepts(frame.to_csv(index=False).encode(), file_name="again.csv", today=dt.date(2026, 11, 1))
+    row = again.rejected.set_index("id").loc["B-4"]
+    assert row["reason"] == "persons 'x' is not a whole number" and row["field"] == "persons"
+    assert list(again.rejected.columns).count("reason") == 1
+    exported = pd.read_csv(io.BytesIO(again.rejected_file()), dtype=str, keep_default_na=False,
+                           encoding="utf-8-sig")
+    assert list(exported.columns[-2:]) == ["reason", "source_row"] and "reason (original)" not in exported
