@@ -53,8 +53,9 @@ else:
     auth.demo_banner()
     auth.user_box(user)
     if user.get("role") in ("planner", "commander"):
-        from ui.scenario import warm_up
-        warm_up()  # the route network builds in the background while the user looks around
+        from ui.scenario import NETWORK_KEY, warm_up
+        if st.session_state.get(NETWORK_KEY) is None:
+            warm_up()  # the route network builds in the background while the user looks around
     pages = available_pages(user.get("role"))
     if not pages:
         st.error(f"No page is available to the role '{user.get('role')}'.")

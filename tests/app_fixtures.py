@@ -57,10 +57,10 @@ def fresh_database(monkeypatch, tmp_path):
 # Planted intercept records: distinctive ids, notes and positions that must never reach a donor.
 PLANTED = [
     # id, lon, lat, case_type, province (by position)
-    ("REC-SECRET-SINDH-1", 67.123457, 24.876543, "smuggling"),     # Karachi, Sindh
-    ("REC-SECRET-SINDH-2", 68.371111, 25.392222, "trafficking"),   # Hyderabad, Sindh
-    ("REC-SECRET-PUNJAB-1", 74.345678, 31.558765, "trafficking"),  # Lahore, Punjab
-    ("REC-SECRET-BALO-1", 66.987654, 30.183333, "smuggling"),      # Quetta, Balochistan
+    ("REC-SECRET-SINDH-1", 67.12346, 24.87654, "smuggling"),     # Karachi, Sindh
+    ("REC-SECRET-SINDH-2", 68.37111, 25.39222, "trafficking"),   # Hyderabad, Sindh
+    ("REC-SECRET-PUNJAB-1", 74.34568, 31.55876, "trafficking"),  # Lahore, Punjab
+    ("REC-SECRET-BALO-1", 66.98765, 30.18333, "smuggling"),      # Quetta, Balochistan
 ]
 
 
