@@ -230,6 +230,7 @@ def run_one(method: str, n: int) -> dict:
                 out["mean_abs_p_sim_difference"] = float(np.abs(result.p_sim - own_p).mean())
     else:
         raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
+    out["load_1min"] = os.getloadavg()[0]  # the machine is shared: record how busy it was
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["extra_mb"] = out["peak_mb"] - before
     return out
