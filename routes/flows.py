@@ -300,28 +300,32 @@ def _pair_positions(comp: _Compiled, node_path: tuple[int, ...]) -> np.ndarray:
 
 
 def _penalty_routes(comp, pair_w, origin, dests, k, penalty, first_pred) -> dict[int, list[tuple]]:
-    """Up to k distinct node paths per destination by the link-penalty method."""
+    """Up to k distinct node paths per destination by the link-penalty method.
+
+    The destinations of one origin share each penalised search: the links of every destination's
+    latest route are penalised together, so one Dijkstra serves them all.
+    """
     out: dict[int, list[tuple]] = {}
+    misses: dict[int, int] = {}
     for d in dests:
         first = _path_from_pred(first_pred, origin, d)
-        if first is None:
-            out[d] = []
-            continue
-        found = [first]
-        w = pair_w.copy()
-        misses = 0
-        while len(found) < k and misses < 2:
-            for path in found[-1:] if misses == 0 else found:
-                pos = _pair_positions(comp, path)
-                w[pos] *= 1 + penalty
-            _, pred = dijkstra(comp.matrix(w), directed=True, indices=origin, return_predecessors=True)
+        out[d] = [first] if first is not None else []
+        misses[d] = 0
+    w = pair_w.copy()
+    active = [d for d in dests if out[d] and len(out[d]) < k]
+    while active:
+        for d in active:
+            for path in (out[d][-1:] if misses[d] == 0 else out[d]):
+                w[_pair_positions(comp, path)] *= 1 + penalty
+        _, pred = dijkstra(comp.matrix(w), directed=True, indices=origin, return_predecessors=True)
+        for d in active:
             path = _path_from_pred(pred, origin, d)
-            if path is None or path in found:
-                misses += 1
-                continue
-            misses = 0
-            found.append(path)
-        out[d] = found
+            if path is None or path in out[d]:
+                misses[d] += 1
+            else:
+                misses[d] = 0
+                out[d].append(path)
+        active = [d for d in active if len(out[d]) < k and misses[d] < 2]
     return out
 
 
@@ -460,8 +464,9 @@ def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int
             groups.setdefault((pref, o), set()).add(d)
         reductions: dict = {}
         for (pref, o), dests in groups.items():
-            allowed = np.isin(comp.mode, mode_sets[pref])
+            dests = sorted(dests)
             if pref not in reductions:
+                allowed = np.isin(comp.mode, mode_sets[pref])
                 reductions[pref] = (comp.reduce(base_w, allowed),
                                     comp.reduce(ck_w, allowed) if has_cps else None)
             (pw, _), ck_red = reductions[pref]
@@ -469,17 +474,20 @@ def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int
             if todo:
                 for d, found in _search(comp, pw, o, todo, k, prm["penalty"], method).items():
                     _cache_put(comp, (param_key, pref, o, d, None), found)
+            touched = []
+            if has_cps:
+                # destinations whose usual routes meet a checkpoint also get checkpoint-aware routes
+                touched = [d for d in dests
+                           if any(_touches(comp, r, edge_p, node_p) for r in comp.path_cache[(param_key, pref, o, d, None)])]
+                todo = [d for d in touched if (param_key, pref, o, d, cp_key) not in comp.path_cache]
+                if todo:
+                    for d, found in _search(comp, ck_red[0], o, todo, k, prm["penalty"], method).items():
+                        _cache_put(comp, (param_key, pref, o, d, cp_key), found)
             for d in dests:
                 base_routes = comp.path_cache[(param_key, pref, o, d, None)]
                 routes = list(base_routes)
-                if has_cps and base_routes:
-                    touched = any(_touches(comp, r, edge_p, node_p) for r in base_routes)
-                    if touched:
-                        key = (param_key, pref, o, d, cp_key)
-                        if key not in comp.path_cache:
-                            found = _search(comp, ck_red[0], o, [d], k, prm["penalty"], method)[d]
-                            _cache_put(comp, key, found)
-                        routes += [r for r in comp.path_cache[key] if r not in routes]
+                if d in touched:
+                    routes += [r for r in comp.path_cache[(param_key, pref, o, d, cp_key)] if r not in routes]
                 routes_for[(pref, o, d)] = (routes, len(base_routes))
 
         origins = demand["origin"].tolist()
