@@ -40,6 +40,8 @@ DONOR_COLUMNS = {
 }
 SPLIT_KEYS = {"segments": "segment_id", "corridors": "corridor", "crossings": "id", "launch_points": "id",
               "districts": "district_id"}
+# "id" is a record-level field name: a place's layer id is renamed so no donor column is called "id"
+RENAME = {"crossings": {"id": "crossing_id"}, "launch_points": {"id": "launch_point_id"}}
 COUNTS = ("flow", "intercepted", "uncovered", "met", "persons")
 
 
@@ -54,8 +56,18 @@ def suppress(frame: pd.DataFrame, counts: list[str], *, min_count: float = MIN_C
     if frame.empty:
         return frame.copy()
     order_by = order_by or counts[0]
-    parts = []
-    groups = [(None, frame)] if group is None else list(frame.groupby(group, sort=False))
+    small_all = _small(frame, counts, min_count)
+    if not small_all.any():
+        out = frame.copy()
+        out["pooled_rows"] = 1
+        return out
+    if group is None:
+        groups = [(None, frame)]
+        parts = []
+    else:  # only groups holding a small cell need work
+        touched = frame[group].isin(set(frame.loc[small_all, group]))
+        parts = [frame[~touched].assign(pooled_rows=1)]
+        groups = list(frame[touched].groupby(group, sort=False))
     for key, sub in groups:
         sub = sub.copy()
         small = _small(sub, counts, min_count)
@@ -113,7 +125,7 @@ def donor_tables(coverage, *, min_count: float = MIN_COUNT) -> dict[str, pd.Data
         label = cols[0]
         if isinstance(src, gpd.GeoDataFrame):
             frame["geometry"] = src.geometry.to_numpy()
-        safe = suppress(frame, counts, min_count=min_count, label_col=label)
+        safe = suppress(frame, counts, min_count=min_count, label_col=label).rename(columns=RENAME.get(name, {}))
         if "geometry" in safe.columns:
             geom = safe.pop("geometry")
             geom = [None if g is None or isinstance(g, float) else g for g in geom]
@@ -129,7 +141,7 @@ def donor_tables(coverage, *, min_count: float = MIN_COUNT) -> dict[str, pd.Data
         safe = suppress(frame, ["flow", "intercepted", "uncovered"], min_count=min_count, label_col="combination",
                         group=key)
         safe.loc[safe["combination"] == SUPPRESSED, ["case_type", "mode"]] = SUPPRESSED
-        out[f"{name}_by_case_mode"] = safe.drop(columns=["combination"])
+        out[f"{name}_by_case_mode"] = safe.drop(columns=["combination"]).rename(columns=RENAME.get(name, {}))
     return out
 
 

@@ -114,24 +114,27 @@ def draw_gap_map(coverage, tables: dict | None = None, ax=None, n_labels: int = 
     norm = Normalize(0, 1)
     cmap = plt.get_cmap(CMAP)
     cor = tables.get("corridors")
-    if cor is not None and len(cor):
-        cor = cor[cor.geometry.notna() & (cor["flow"].fillna(0) > 0)]
+    if cor is not None and len(cor):  # air legs drawn straight across the map would hide the ground
+        keep = [g is not None and not g.is_empty for g in cor.geometry]
+        cor = cor[np.asarray(keep, dtype=bool) & (cor["flow"].fillna(0) > 0).to_numpy() & (cor["mode"] != "air").to_numpy()]
         if len(cor):
-            width = 0.6 + 3.0 * np.sqrt(cor["flow"] / cor["flow"].max())
+            width = 0.5 + 2.5 * np.sqrt(cor["flow"] / cor["flow"].max())
             cor.plot(ax=ax, color=[cmap(norm(s)) for s in cor["share_intercepted"].fillna(0)], linewidth=width,
-                     alpha=0.7, zorder=3)
+                     alpha=0.8, zorder=3)
     seg = tables.get("segments")
     if seg is not None and len(seg):
-        seg = seg[seg.geometry.notna()]
+        seg = seg[np.asarray([g is not None and not g.is_empty for g in seg.geometry], dtype=bool)]
         quiet = seg[seg["flow"].fillna(0) <= 0]
         busy = seg[seg["flow"].fillna(0) > 0]
         if len(quiet):
             quiet.plot(ax=ax, color="#7f7f7f", linewidth=1.0, zorder=4)
         if len(busy):
-            busy.plot(ax=ax, color=[cmap(norm(s)) for s in busy["share_intercepted"].fillna(0)], linewidth=4.5, zorder=5)
             gaps = busy[busy["gap"].fillna(False).astype(bool)]
             if len(gaps):
-                gaps.plot(ax=ax, color=GAP_COLOUR, linewidth=8, alpha=0.35, zorder=4)
+                gaps.plot(ax=ax, color=GAP_COLOUR, linewidth=14, alpha=0.35, zorder=5)
+            busy.plot(ax=ax, color="#111111", linewidth=7.5, zorder=5)
+            busy.plot(ax=ax, color=[cmap(norm(s)) for s in busy["share_intercepted"].fillna(0)], linewidth=5.5,
+                      zorder=6)
     cps = coverage.checkpoints
     if len(cps):
         ax.scatter(cps.geometry.x, cps.geometry.y, marker="^", s=46, color="#111111", edgecolor="white",
@@ -157,12 +160,13 @@ def draw_gap_map(coverage, tables: dict | None = None, ax=None, n_labels: int = 
     cb.set_label("share of the flow intercepted")
     cb.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     from matplotlib.lines import Line2D
-    handles = [Line2D([], [], color=cmap(0.05), lw=4, label="border segment with flow (colour = share)"),
-               Line2D([], [], color=GAP_COLOUR, lw=7, alpha=0.35, label="gap"),
+    handles = [Line2D([], [], color=cmap(0.05), lw=5, label="border segment with flow (colour = share)"),
+               Line2D([], [], color=GAP_COLOUR, lw=9, alpha=0.35, label="gap (much flow, little intercepted)"),
                Line2D([], [], color="#7f7f7f", lw=1, label="border segment, no modelled flow"),
                Line2D([], [], marker="^", color="#111111", lw=0, label="checkpoint"),
                Line2D([], [], marker="o", color=GAP_COLOUR, lw=0, label="numbered: five biggest gaps")]
-    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.9)
+    handles.insert(1, Line2D([], [], color=cmap(0.5), lw=2, label="corridor: road, track, sea lane (width = flow)"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=7, frameon=False)
     ax.set_title("Coverage gaps: border segments and corridors by share intercepted", fontsize=11)
     return ax
 
@@ -344,7 +348,7 @@ def _text_page(pdf, title, lines, meta=None):
 
 
 def _table_pages(pdf, label, frame: pd.DataFrame, rows_per_page=32):
-    frame = frame.astype(str)
+    frame = frame.astype(object).where(frame.notna(), "").astype(str)
     for start in range(0, max(len(frame), 1), rows_per_page):
         chunk = frame.iloc[start:start + rows_per_page]
         fig, ax = plt.subplots(figsize=(11.69, 8.27))
@@ -352,11 +356,13 @@ def _table_pages(pdf, label, frame: pd.DataFrame, rows_per_page=32):
         ax.set_title(label + (f" (rows {start + 1}-{start + len(chunk)})" if len(frame) > rows_per_page else ""),
                      fontsize=12, loc="left")
         if len(chunk):
-            cells = [[textwrap.shorten(v, 42, placeholder="…") for v in row] for row in chunk.to_numpy()]
-            t = ax.table(cellText=cells, colLabels=list(chunk.columns), loc="upper left", cellLoc="right")
+            cells = [[textwrap.shorten(str(v), 42, placeholder="…") for v in row] for row in chunk.to_numpy()]
+            chars = np.array([max([len(str(c))] + [len(r[j]) for r in cells]) for j, c in enumerate(chunk.columns)])
+            widths = (chars + 2) / max(float((chars + 2).sum()), 1.0)   # measured in characters: fast, no renderer
+            t = ax.table(cellText=cells, colLabels=list(chunk.columns), loc="upper left", cellLoc="right",
+                         colWidths=list(widths))
             t.auto_set_font_size(False)
             t.set_fontsize(7)
-            t.auto_set_column_width(list(range(len(chunk.columns))))
         else:
             ax.text(0, 0.9, "no rows", fontsize=10)
         pdf.savefig(fig)

@@ -128,6 +128,7 @@ def test_coverage_donor_tables_hide_paths_and_small_cells():
     for name, frame in tables.items():
         _cells_ok(frame)
         assert not {"nodes", "edges", "origin", "destination", "key", "row"} & set(frame.columns), name
+        assert not [c for c in frame.columns if c in RECORD_LEVEL_FIELDS and c != "geometry"], name
     seg = tables["segments"]
     assert seg["flow"].sum() == pytest.approx(rep.segments["flow"].sum())
     split = tables["segments_by_case_mode"]
