@@ -28,7 +28,7 @@ PACKAGES: dict[str, list[str]] = {
                                     "dist/MarkerCluster.Default.css", "MIT-LICENCE.txt"],
     "leaflet.heat@0.2.0": ["dist/leaflet-heat.js", "LICENSE"],
     "leaflet-draw@1.0.2": ["dist/leaflet.draw.js", "dist/leaflet.draw.css", "dist/images/*"],  # MIT per package.json; LICENSE.md by hand
-    "leaflet-measure@2.1.7": ["dist/leaflet-measure.js", "dist/leaflet-measure.css", "dist/assets/*", "LICENSE"],
+    "leaflet-measure@2.1.7": ["dist/leaflet-measure.js", "dist/leaflet-measure.css", "dist/images/*", "LICENSE"],
     "leaflet.fullscreen@3.0.0": ["Control.FullScreen.js", "Control.FullScreen.css", "icon-fullscreen.svg", "LICENSE"],
     "leaflet-mouse-position@1.2.0": ["src/L.Control.MousePosition.js", "src/L.Control.MousePosition.css"],  # MIT per package.json; LICENSE.md written by hand
 }
