@@ -58,7 +58,8 @@ def _biggest_gaps(tables: dict, n: int = 5) -> pd.DataFrame:
 def summary_lines(coverage, tables: dict) -> list[str]:
     """The summary in plain words."""
     lines = [f"On the modelled routes an estimated {coverage.total_volume:,.0f} migrants a year leave or cross "
-             f"Pakistan irregularly. The checkpoints in this plan ({len(coverage.checkpoints)} sites) would "
+             f"Pakistan irregularly. The checkpoints in this plan ({len(coverage.checkpoints)} site"
+             f"{'' if len(coverage.checkpoints) == 1 else 's'}) would "
              f"intercept about {coverage.intercepted_volume:,.0f} of them a year ({coverage.share:.0%}); "
              f"{coverage.uncovered_volume:,.0f} a year pass no checkpoint that stops them."]
     if coverage.adaptive:
@@ -73,7 +74,7 @@ def summary_lines(coverage, tables: dict) -> list[str]:
     if len(gaps):
         lines.append(f"The {len(gaps)} biggest gaps (most migrants passing without being stopped):")
         for i, g in gaps.iterrows():
-            lines.append(f"{i + 1}. {g['where']} ({g['element']}): {g['uncovered']:,.0f} a year uncovered of "
+            lines.append(f"{i + 1}. {g['where']}, {g['element']}: {g['uncovered']:,.0f} a year uncovered of "
                          f"{g['flow']:,.0f} - {g['why']}.")
     else:
         lines.append("No element carries a gap under the thresholds used (see assumptions).")
