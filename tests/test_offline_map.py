@@ -53,3 +53,15 @@ def test_unvendored_asset_is_refused():
 
     with pytest.raises(KeyError, match="not vendored"):
         offline.local_url("https://cdn.example.org/some-plugin.js")
+
+
+def test_every_file_a_vendored_stylesheet_refers_to_is_vendored():
+    import re
+
+    for css in offline.STATIC_DIR.rglob("*.css"):
+        for ref in re.findall(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)", css.read_text(errors="ignore")):
+            if ref.startswith(("data:", "#")):
+                continue
+            assert not ref.startswith(("http:", "https:", "//")), f"{css.name} loads {ref} from outside"
+            target = (css.parent / ref.split("?")[0].split("#")[0]).resolve()
+            assert target.is_file(), f"{css.relative_to(offline.STATIC_DIR)} refers to missing {ref}"
