@@ -97,7 +97,7 @@ def test_every_parameter_has_a_source():
 def test_transit_flows_are_optional(table):
     t = demand.default_demand(include_transit=True)
     extra = t.iloc[len(table):]
-    assert set(extra["origin"]) == {"crossing-torkham", "crossing-chaman", "hub-karachi"}
+    assert set(extra["origin"]) == {"hub-peshawar", "hub-quetta", "hub-karachi"}
 
 
 def test_unknown_destination_in_sources_is_named():

@@ -169,3 +169,16 @@ def test_artifact_matches_a_fresh_build(G):
     assert fresh.number_of_edges() == G.number_of_edges()
     total = lambda H: sum(d["length"] for *_, d in H.edges(data=True))  # noqa: E731
     assert total(fresh) == pytest.approx(total(G), rel=1e-6)
+
+
+def test_transit_flows_route_through_pakistan_to_iran(G):
+    table = demand.default_demand(include_transit=True)
+    result = flows.assign(G, table)
+    assert result.unrouted.empty
+    afghan = result.paths[result.paths["origin"] == "hub-peshawar"]
+    assert afghan["volume"].sum() == pytest.approx(6000)
+    # nearly all cross Pakistan and leave it into Iran over a Balochistan crossing (not back via Afghanistan)
+    exits = {"crossing-taftan", "crossing-mand-balo", "crossing-mashkel", "crossing-gabd", "Nok Kundi border tracks"}
+    via_balochistan = [bool(({G.nodes[n].get("layer_id") for n in nodes} | {G.nodes[n]["name"] for n in nodes}) & exits)
+                       for nodes in afghan["nodes"]]
+    assert afghan.loc[via_balochistan, "volume"].sum() > 0.99 * 6000
