@@ -115,26 +115,26 @@ def solve_p_median(weights: np.ndarray, dist: np.ndarray, k: int, time_limit: fl
     col_lo = np.zeros(n_c + n_x)
     col_hi = np.r_[np.ones(n_c), reach.ravel().astype(float)]
     integrality = np.r_[np.ones(n_c, dtype=np.int32), np.zeros(n_x, dtype=np.int32)]
-    starts, index, value, lo, hi = [0], [], [], [], []
-    for i in range(n_a):  # every arrival goes somewhere
-        index += list(n_c + i * n_c + np.arange(n_c))
-        value += [1.0] * n_c
-        starts.append(len(index)); lo.append(1.0); hi.append(1.0)
-    for i, j in itertools.product(range(n_a), range(n_c)):  # only to an open centre
-        if reach[i, j]:
-            index += [j, n_c + i * n_c + j]
-            value += [-1.0, 1.0]
-            starts.append(len(index)); lo.append(-np.inf); hi.append(0.0)
-    index += list(range(n_c))
-    value += [1.0] * n_c
-    starts.append(len(index)); lo.append(float(k)); hi.append(float(k))
+    x = n_c + np.arange(n_x).reshape(n_a, n_c)          # column of x_ij
+    # rows 0..n_a-1: sum_j x_ij = 1 (every arrival goes somewhere)
+    assign_idx = x.ravel()
+    assign_starts = np.arange(n_a) * n_c
+    # then one row per reachable (i, j): x_ij - y_j <= 0 (only to an open centre)
+    ii, jj = np.nonzero(reach)
+    link_idx = np.column_stack([jj, x[ii, jj]]).ravel()
+    link_starts = n_x + 2 * np.arange(len(ii))
+    # last row: sum_j y_j = k
+    index = np.concatenate([assign_idx, link_idx, np.arange(n_c)]).astype(np.int32)
+    value = np.concatenate([np.ones(n_x), np.tile([-1.0, 1.0], len(ii)), np.ones(n_c)])
+    starts = np.concatenate([assign_starts, link_starts, [n_x + 2 * len(ii)], [len(index)]]).astype(np.int32)
+    lo = np.concatenate([np.ones(n_a), np.full(len(ii), -np.inf), [float(k)]])
+    hi = np.concatenate([np.ones(n_a), np.zeros(len(ii)), [float(k)]])
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", 0.0)
-    h.passModel(int(n_c + n_x), len(lo), len(index), 2, 1, 0.0, cost, col_lo, col_hi, np.array(lo), np.array(hi),
-                np.array(starts, dtype=np.int32), np.array(index, dtype=np.int32),
-                np.array(value), integrality)
+    h.passModel(int(n_c + n_x), len(lo), len(index), 2, 1, 0.0, cost, col_lo, col_hi, lo, hi, starts, index,
+                value, integrality)
     h.run()
     status = h.modelStatusToString(h.getModelStatus())
     sol = np.asarray(h.getSolution().col_value)
