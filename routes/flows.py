@@ -330,9 +330,10 @@ def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int
     if has_cps:
         cp_key = (tuple(np.flatnonzero(edge_p).tolist()), tuple(np.round(edge_p[edge_p > 0], 9).tolist()),
                   tuple(np.flatnonzero(node_p).tolist()), tuple(np.round(node_p[node_p > 0], 9).tolist()))
-    param_key = (k, method, prm["penalty"], prm["value_of_time_pkr_per_hour"])
-
     mode_sets = {p: tuple(m) for p, m in prm["mode_sets"].items()}
+    # everything the cached route sets depend on besides the graph, the OD pair and the plan
+    param_key = (k, method, prm["penalty"], prm["value_of_time_pkr_per_hour"], loss, tuple(sorted(mode_sets.items())))
+
     rows = []
     unrouted = []
     path_id = 0
@@ -404,7 +405,7 @@ def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int
             best_edge = (ck_red if has_cps else base_red)[1]
             evaluated = []
             for j, r in enumerate(routes):
-                ev = _evaluate_route(comp, r, best_edge, edge_p, node_p, (pref, cp_key, param_key[3], loss, r))
+                ev = _evaluate_route(comp, r, best_edge, edge_p, node_p, (param_key, pref, cp_key, r))
                 edges, tt, money, length, p_route, main, coords = ev
                 evaluated.append((vot * tt + money + loss * p_route, vot * tt + money, j < n_base, r, ev))
             informed_cost = np.array([e[0] for e in evaluated])

@@ -259,3 +259,19 @@ def test_a_checkpoint_never_draws_flow_and_demand_is_conserved(seed, p, informed
     through = lambda r: r.edge_flows.loc[edge, "volume"] + r.edge_flows.loc[reverse, "volume"]  # noqa: E731
     assert through(after) <= through(before) + 1e-6
     assert after.intercepted_volume == pytest.approx(p * through(after))
+
+
+def test_cached_routes_follow_changed_parameters():
+    G = diamond()
+    sea_only = {"land": ("sea",), "sea": ("sea",), "air": ("air",), "any": ("road", "sea")}
+    land = flows.assign(G, od(), **EASY)
+    assert set(land.paths["mode"]) == {"land"}
+    # same preference name, other modes: the cached land routes must not be reused
+    sea = flows.assign(G, od(), mode_sets=sea_only, **EASY)
+    assert list(sea.paths["mode"]) == ["sea"]
+    # a larger loss makes the informed avoid the checkpoint more
+    low = flows.assign(G, od(), {2: 0.5}, **{**EASY, "loss_if_caught_pkr": 1000})
+    high = flows.assign(G, od(), {2: 0.5}, **{**EASY, "loss_if_caught_pkr": 10000})
+    via2 = lambda r: r.edge_flows.loc[(1, 2, 0), "volume"]  # noqa: E731
+    assert via2(high) < via2(low)
+    assert via2(low) == pytest.approx(100 * math.exp(-0.5) / (math.exp(-0.5) + math.exp(-1)))
