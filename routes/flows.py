@@ -478,7 +478,8 @@ def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int
                       parameters={**prm, "method": method, "sample": sample, "seed": seed})
 
 
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 200_000  # route sets (node tuples) kept per compiled graph
+_ROUTE_CACHE_LIMIT = 40_000  # evaluated routes (with coordinates): a few dozen checkpoint plans
 
 
 def _logit(cost: np.ndarray, eligible: np.ndarray, k: int, scale: float) -> np.ndarray:
@@ -528,7 +529,7 @@ def _evaluate_route(comp, route, best_edge, edge_p, node_p, key):
         coords = comp.xy[[route[0], route[0]]]
     ev = (edges, float(comp.travel_time[edges].sum()), float(comp.cost_pkr[edges].sum()),
           float(comp.length[edges].sum()), p_route, main, coords)
-    if len(comp.route_cache) > _CACHE_LIMIT:
+    if len(comp.route_cache) > _ROUTE_CACHE_LIMIT:
         comp.route_cache.clear()
     comp.route_cache[key] = ev
     return ev
