@@ -44,6 +44,7 @@ LAYERS_USED = ("pakistan", "neighbours", "borders", "crossings", "launch_points"
 ISO3_TO_ISO2 = {"PAK": "PK", "AFG": "AF", "IRN": "IR", "IND": "IN", "CHN": "CN", "OMN": "OM", "ARE": "AE"}
 FEATURE_KINDS = {"crossings": "crossing", "launch_points": "launch_point", "hubs": "hub", "sources": "source",
                  "destinations": "destination"}
+MAX_PLACE_OUTSIDE_M = 20_000.0  # a Pakistani place farther than this outside the territory is a bad match
 MAX_FEATURE_LINK_M = 60_000.0  # a layer feature farther than this from every place is an input error
 EDGE_FLOAT_ATTRS = ("length", "travel_time", "cost_pkr", "speed_kph")
 
@@ -138,6 +139,8 @@ def build(layer=None, lookup=None, spec: dict | None = None) -> nx.MultiDiGraph:
         with open(CORRIDORS, encoding="utf-8") as fh:
             spec = yaml.safe_load(fh)
     layers = {name: layer(name) for name in LAYERS_USED}
+    pakistan_m = shapely.union_all(layers["pakistan"].to_crs(METRIC_CRS).geometry.values)
+    shapely.prepare(pakistan_m)
     g = _Graph()
     classes = {name: {k: _val(v) for k, v in c.items()} for name, c in spec["classes"].items()}
 
@@ -153,6 +156,12 @@ def build(layer=None, lookup=None, spec: dict | None = None) -> nx.MultiDiGraph:
         # geodata.gazetteer.find gives a Place with provenance; a plain lookup gives (lon, lat)
         lon, lat = (found.lon, found.lat) if hasattr(found, "lon") else found
         source = getattr(found, "source", None) or f"gazetteer:{name}@{cc}"
+        if cc == "PK":
+            # a tolerant gazetteer match must still land in Pakistan
+            off = pakistan_m.distance(Point(_TO_METRIC.transform(lon, lat)))
+            if off > MAX_PLACE_OUTSIDE_M:
+                raise ValueError(f"{CORRIDORS.name}: place {ref!r} resolved to ({lon:.3f}, {lat:.3f}), "
+                                 f"{off / 1000:.0f} km outside Pakistan; check the spelling")
         return g.node(key, lon, lat, name=name, kind="town", country=cc, source=source)
 
     def road(u, v, cls, *, name, ref, source, factor=None):

@@ -182,3 +182,13 @@ def test_transit_flows_route_through_pakistan_to_iran(G):
     via_balochistan = [bool(({G.nodes[n].get("layer_id") for n in nodes} | {G.nodes[n]["name"] for n in nodes}) & exits)
                        for nodes in afghan["nodes"]]
     assert afghan.loc[via_balochistan, "volume"].sum() > 0.99 * 6000
+
+
+def test_a_pakistani_place_matched_abroad_is_rejected():
+    from geodata import gazetteer
+
+    def wrong(name, country="PK"):
+        return (55.3, 25.2) if name == "Dalbandin" else gazetteer.find(name, country)
+
+    with pytest.raises(ValueError, match="'Dalbandin' resolved to .* outside Pakistan"):
+        build_network.build(geodata.layer, wrong)
