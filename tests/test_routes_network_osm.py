@@ -44,3 +44,18 @@ def test_osm_graph_works_with_osmnx_and_assign():
 def test_missing_file_is_named():
     with pytest.raises(FileNotFoundError, match="nowhere.osm"):
         network.from_osm_xml("nowhere.osm")
+
+
+def test_from_place_finishes_the_downloaded_graph_like_an_extract(monkeypatch):
+    # offline: stand in for the download with the fixture, check the same post-processing applies
+    asked = {}
+
+    def fake_graph_from_place(name, network_type):
+        asked["args"] = (name, network_type)
+        return ox.graph_from_xml(FIXTURE, retain_all=True)
+
+    monkeypatch.setattr(network.ox, "graph_from_place", fake_graph_from_place)
+    G = network.from_place("Quetta, Pakistan")
+    assert asked["args"] == ("Quetta, Pakistan", "drive")
+    assert G.graph["crs"] == "EPSG:4326" and G.graph["source"] == "osm-place:Quetta, Pakistan"
+    assert all(d["mode"] == "road" and d["travel_time"] > 0 for *_, d in G.edges(data=True))
