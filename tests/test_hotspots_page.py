@@ -1,8 +1,8 @@
 """The Streamlit "Hotspots" page (pages/hotspots.py), driven headless with AppTest, and its helpers."""
 from __future__ import annotations
 
+import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,8 +14,10 @@ from models.hotspots import HotspotModel
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "hotspots.py")
-sys.path.insert(0, str(ROOT / "pages"))
-import hotspots as page  # noqa: E402  (the page module; its render() only runs as a script)
+# the page module by file (not via sys.path: pages/ holds names like coverage.py that shadow libraries)
+_spec = importlib.util.spec_from_file_location("hotspots_page", ROOT / "pages" / "hotspots.py")
+page = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(page)  # render() only runs when the file is run as a script
 
 
 @pytest.fixture(scope="module")
