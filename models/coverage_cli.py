@@ -21,8 +21,8 @@ def _scenario(args):
     flows = assign(G, demand)
     plan = P.plan(flows, args.k, existing=args.existing or ())
     rep = C.gaps(plan, flows, adaptive=not args.static, rerouting=args.rerouting, segment_km=args.segment_km)
-    if getattr(args, "marginal", 0):
-        rep.marginal = C.marginal_value(G, demand, existing=args.existing or (), k_max=args.marginal, flows=flows,
+    if getattr(args, "marginal", 0):  # what further checkpoints would buy on top of this plan
+        rep.marginal = C.marginal_value(G, demand, existing=plan.site_ids, k_max=args.marginal, flows=flows,
                                         robust=not args.static)
     return G, rep
 
@@ -42,7 +42,8 @@ def main(argv=None) -> int:
         p.add_argument("--out", required=True, help="output file")
         if name == "report":
             p.add_argument("--fmt", choices=["html", "pdf"], default=None, help="default: from --out's suffix")
-            p.add_argument("--marginal", type=int, default=0, help="add the marginal-value curve up to this k")
+            p.add_argument("--marginal", type=int, default=0,
+                           help="add the curve of what up to this many more checkpoints (on top of the plan) buy")
     p = sub.add_parser("holding")
     p.add_argument("--k", type=int, default=2, help="holding centres to place")
     args = parser.parse_args(argv)

@@ -80,10 +80,12 @@ def summary_lines(coverage, tables: dict) -> list[str]:
         lines.append("No element carries a gap under the thresholds used (see assumptions).")
     marg = coverage.marginal
     if marg is not None and len(marg) > 1:
-        last = marg.iloc[-1]
-        lines.append(f"Adding checkpoints: with {int(last['k'])} more sites the static share rises to "
-                     f"{last['share']:.0%}" + (f", and {last['share_after']:.0%} once smugglers re-route"
-                                              if "share_after" in marg.columns else "") + " (chart below).")
+        first, last = marg.iloc[0], marg.iloc[-1]
+        text = (f"What more checkpoints would buy (chart below): from {first['share']:.0%} with none added to "
+                f"{last['share']:.0%} with {int(last['k'])} more on fixed routes")
+        if "share_after" in marg.columns:
+            text += f"; from {first['share_after']:.0%} to {last['share_after']:.0%} once smugglers re-route"
+        lines.append(text + ".")
     return lines
 
 

@@ -37,6 +37,7 @@ def test_html_is_self_contained_and_says_it_plainly(rep):
     assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
     assert "estimated 903 migrants a year" in page and "(1 site)" in page
     assert "Testland border, km 25-50" in page     # one of the biggest gaps, by name
+    assert "from 0% with none added to 70% with 2 more on fixed routes; from 0% to 65% once smugglers" in page
     for section in ("Summary", "Gap map", "What more checkpoints would buy", "Border segments", "Corridors",
                     "Source districts", "Sources and assumptions"):
         assert f"<h2>{section}</h2>" in page or f"<h2>{section}" in page, section
