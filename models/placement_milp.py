@@ -147,18 +147,28 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
     coverage = capacity_year is None and bool(np.all(p[np.unique(A.indices)] >= 1.0)) if A.nnz else True
     rows = _Rows()
 
-    # columns: x (n) | y (n_routes) | chain s, w (nnz each) | eta (groups)
+    # columns: x (n) | y (n_routes) | chain s, w (nnz each) or oa L (n_routes) | eta (groups)
     x0, y0 = 0, n
     nnz = A.nnz
-    chain = not coverage
+    chain = not coverage and capacity_year is not None
+    oa = not coverage and not chain
     s0 = y0 + n_routes
     w0 = s0 + (nnz if chain else 0)
-    e0 = w0 + (nnz if chain else 0)
+    e0 = w0 + (nnz if chain else 0) + (n_routes if oa else 0)
     n_groups = groups.shape[0] if groups is not None else 0
     n_cols = e0 + n_groups
+    has_site = np.diff(A.indptr) > 0
+    a_site = np.minimum(-np.log1p(-np.minimum(p, 1.0 - 1e-300)), SURE_CATCH_LOG)
 
     route_of = np.repeat(np.arange(n_routes), np.diff(A.indptr))
-    if coverage:
+    if oa:
+        # L_r = sum_j log(1 - p_j) x_j : log-survival of route r, linear in x
+        has = np.flatnonzero(has_site)
+        rows.add(np.concatenate([np.searchsorted(has, route_of), np.arange(len(has))]),
+                 np.concatenate([x0 + A.indices, s0 + has]),
+                 np.concatenate([a_site[A.indices], np.ones(len(has))]), len(has), 0.0, 0.0)
+        _tangent_rows(rows, y0, s0, has, np.repeat(OA_LEVELS[None, :], len(has), axis=0))
+    elif coverage:
         # y_r - sum x_j <= 0
         rows.add(np.concatenate([np.arange(n_routes), route_of]),
                  np.concatenate([y0 + np.arange(n_routes), x0 + A.indices]),
@@ -228,7 +238,10 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
     col_lo[x0 + fixed_on] = 1.0
     col_lo[x0 + required] = 1.0
     col_hi[x0 + forbidden] = 0.0
-    col_hi[y0 + np.flatnonzero(np.diff(A.indptr) == 0)] = 0.0  # a route meeting no site is never caught
+    col_hi[y0 + np.flatnonzero(~has_site)] = 0.0  # a route meeting no site is never caught
+    if oa:  # L_r in [-(sum of the route's weights), 0]
+        col_lo[s0:s0 + n_routes] = -np.bincount(route_of, weights=a_site[A.indices], minlength=n_routes)
+        col_hi[s0:s0 + n_routes] = 0.0
     cost = np.zeros(n_cols)
     if groups is None:
         cost[y0:y0 + n_routes] = weight
@@ -269,6 +282,10 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
     xs[np.concatenate([fixed_on, start]).astype(int)] = 1.0
     h.setSolution(n, np.arange(n, dtype=np.int32), xs)
     h.run()
+    if oa:
+        return _refine_oa(h, A, p, weight, groups, n, y0, s0, a_site, g_sites, g_obj, fixed_on, time_limit,
+                          mip_rel_gap, {**stats_pre, "rows": int(matrix.shape[0]), "cols": int(n_cols),
+                                        "nonzeros": int(matrix.nnz), "formulation": "outer approximation"})
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
     stats = {**stats_pre, "rows": int(matrix.shape[0]), "cols": int(n_cols), "nonzeros": int(matrix.nnz),
@@ -289,6 +306,73 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
     gap = max(0.0, (bound - obj) / max(abs(obj), 1e-12)) if np.isfinite(bound) else float("nan")
     catch = np.clip(col[y0:y0 + n_routes], 0.0, 1.0) if capacity_year is not None else None
     return SolveResult(chosen, obj, bound, gap, status.lower(), g_obj, route_catch=catch, stats=stats)
+
+
+OA_LEVELS = np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.42, 0.35, 0.28, 0.22, 0.17, 0.13, 0.1, 0.07, 0.05, 0.03,
+                      0.015, 0.005])  # survival levels of the first tangents: dense, so few refinements
+SURE_CATCH_LOG = 40.0  # -log(1 - p) used for p = 1
+
+
+def _tangent_rows(rows: _Rows, y0: int, L0: int, routes: np.ndarray, levels: np.ndarray) -> None:
+    """Tangents of catch = 1 - exp(L) at survival s: y_r + s L_r <= 1 - s (1 - log s).
+
+    1 - exp(L) is concave in L, so every tangent lies above it: the rows only
+    over-estimate the catch, and are exact at the tangent points.
+    """
+    r = np.repeat(routes, levels.shape[1])
+    s = levels.ravel()
+    m = len(r)
+    rows.add(np.concatenate([np.arange(m), np.arange(m)]), np.concatenate([y0 + r, L0 + r]),
+             np.concatenate([np.ones(m), s]), m, -np.inf, 1.0 - s * (1.0 - np.log(s)))
+
+
+def _refine_oa(h, A, p, weight, groups, n, y0, L0, a_site, g_sites, g_obj, fixed_on, time_limit, mip_rel_gap,
+               stats) -> SolveResult:
+    """Outer approximation: re-solve with tangents at the incumbent's true survival until its
+    true value is within the gap of the MILP bound (the tangent model over-estimates, so its
+    bound is valid)."""
+    import time as _time
+    t_end = _time.perf_counter() + time_limit
+    best_x = np.unique(np.concatenate([fixed_on, g_sites])).astype(int)
+    best_val = g_obj
+    bound = np.inf
+    status = ""
+    rounds = 0
+    for rounds in range(1, 31):
+        info = h.getInfo()
+        status = h.modelStatusToString(h.getModelStatus()).lower()
+        if np.isfinite(info.mip_dual_bound):
+            bound = min(bound, float(info.mip_dual_bound))
+        sol = h.getSolution()
+        if info.primal_solution_status != 2:
+            break
+        col = np.asarray(sol.col_value)
+        chosen = np.flatnonzero(col[:n] > 0.5)
+        value = _value(A, p, weight, groups, chosen)
+        if value > best_val + 1e-12 or rounds == 1 and value >= best_val - 1e-12:
+            best_x, best_val = chosen, value
+        if bound - best_val <= mip_rel_gap * max(best_val, 1e-12) or _time.perf_counter() >= t_end:
+            break
+        x = np.zeros(n)
+        x[chosen] = 1.0
+        L_true = -(A @ (a_site * x))
+        over = col[y0:y0 + A.shape[0]] > 1.0 - np.exp(L_true) + 1e-9
+        routes = np.flatnonzero(over & (np.diff(A.indptr) > 0))
+        if not len(routes):
+            break  # the model is exact at its optimum: nothing left to refine
+        cut = _Rows()
+        _tangent_rows(cut, y0, L0, routes, np.maximum(np.exp(L_true[routes]), 1e-12)[:, None])
+        M, lo, hi = cut.csr(h.getNumCol())
+        h.addRows(M.shape[0], lo, hi, M.nnz, M.indptr[:-1].astype(np.int32), M.indices.astype(np.int32),
+                  M.data.astype(float))
+        h.setOptionValue("time_limit", max(1.0, t_end - _time.perf_counter()))
+        h.setSolution(n, np.arange(n, dtype=np.int32), x)
+        h.run()
+    gap = max(0.0, (bound - best_val) / max(best_val, 1e-12)) if np.isfinite(bound) else float("nan")
+    if np.isfinite(bound) and gap <= mip_rel_gap and status.startswith("time"):
+        status = "optimal"
+    return SolveResult(best_x, best_val, bound, gap, status, g_obj,
+                       stats={**stats, "oa_rounds": rounds, "rows_final": int(h.getNumRow())})
 
 
 def _value(A, p, weight, groups, chosen) -> float:

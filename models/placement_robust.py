@@ -177,8 +177,8 @@ def _checkpoints(sites: pd.DataFrame) -> pd.DataFrame:
 
 def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFrame | None = None,
                 existing: Iterable = (), required: Iterable = (), forbidden: Iterable = (), detour: float = 0.5,
-                gap_tol: float = 0.01, max_iter: int = 50, time_limit: float = 60.0,
-                mip_rel_gap: float = milp.MIP_GAP, name: str = "",
+                gap_tol: float = 0.01, max_iter: int = 50, time_limit: float = 10.0,
+                mip_rel_gap: float = 0.005, max_seconds: float = 120.0, name: str = "",
                 progress: Callable[[str, float], None] | None = None):
     """Sites that keep intercepting after smugglers re-route (max-min interdiction by route generation).
 
@@ -186,6 +186,8 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
     least-intercepted known route, then lets each OD find its best evading
     route against the chosen sites and adds it.  Stops when no route evades
     or the gap between the MILP bound and the best evaluated plan is <= gap_tol.
+    Each MILP gets ``time_limit`` seconds and ``mip_rel_gap``; the whole search
+    stops after ``max_seconds`` and reports the gap it reached (``Plan.gap``).
     """
     from models.placement import _check_request, _result, candidates as default_candidates
 
@@ -213,8 +215,9 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
         groups = sp.csr_matrix((np.ones(len(frame)), (frame["od"].to_numpy(), inverse)),
                                shape=(len(ods.keys), R.shape[0]))
         groups.data[:] = 1.0
+        left = max_seconds - (time.perf_counter() - t0)
         res = milp.solve(R, p, ods.volume, k, groups=groups, fixed_on=ex, required=rq, forbidden=fb,
-                         warm_start=warm, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+                         warm_start=warm, time_limit=max(1.0, min(time_limit, left)), mip_rel_gap=mip_rel_gap)
         status = res.status
         chosen = res.chosen
         warm = np.setdiff1d(chosen, ex)
@@ -233,7 +236,7 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
         for r in br.itertuples():
             if r.p_intercept < worst_known[r.od] - 1e-9:
                 added += pool.add(r.od, r.nodes, r.edges, r.cost)
-        if added == 0 or gap <= gap_tol:
+        if added == 0 or gap <= gap_tol or time.perf_counter() - t0 > max_seconds:
             if added == 0 and res.status == "optimal":
                 gap = max(0.0, min(gap, (res.objective - best[0]) / max(res.objective, 1e-12)))
             break

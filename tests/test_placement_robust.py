@@ -100,7 +100,7 @@ def test_robust_on_detour_graph_is_hand_checkable():
 def test_robust_equals_brute_force_max_min():
     G, demand, flows, sites = random_instance(4, n_sites=9, n_od=8)
     k = 2
-    robust = P.plan_robust(G, demand, k, candidates=sites, gap_tol=0.0)
+    robust = P.plan_robust(G, demand, k, candidates=sites, gap_tol=0.0, mip_rel_gap=1e-7)
     best = max(P.evaluate(sites[sites["site_id"].isin(combo)], G, demand, model="best_response").share_after
                for combo in itertools.combinations(sites["site_id"], k))
     assert robust.share == pytest.approx(best, rel=1e-7)
