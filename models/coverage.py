@@ -78,6 +78,45 @@ class CoverageReport:
         out.update({f"{name}_by_case_mode": frame for name, frame in self.splits.items()})
         return out
 
+    def within(self, area, graph=None) -> "CoverageReport":
+        """The report for a commander's area (a lon/lat polygon, GeoSeries or GeoDataFrame): the
+        elements that touch it, and the routes that pass through it (``graph``: the flows' network,
+        needed to place the routes; without it totals stay national)."""
+        from shapely.ops import unary_union
+
+        if isinstance(area, (gpd.GeoDataFrame, gpd.GeoSeries)):
+            area = unary_union(list(area.to_crs("EPSG:4326").geometry if isinstance(area, gpd.GeoDataFrame)
+                                    else area.to_crs("EPSG:4326")))
+        if area is None or not hasattr(area, "intersects") or area.is_empty:
+            raise ValueError("area: expected a non-empty lon/lat polygon (shapely geometry, GeoSeries or GeoDataFrame)")
+
+        def clip(frame):
+            keep = np.array([g is not None and not g.is_empty and g.intersects(area) for g in frame.geometry],
+                            dtype=bool)
+            return frame[keep].reset_index(drop=True)
+
+        tables = {name: clip(getattr(self, name)) for name in ("segments", "corridors", "crossings", "launch_points",
+                                                                 "districts")}
+        keys = {"segments": "segment_id", "corridors": "corridor", "crossings": "id", "launch_points": "id",
+                "districts": "district_id"}
+        splits = {name: split[split[keys[name]].isin(set(tables[name][keys[name]]))].reset_index(drop=True)
+                  for name, split in self.splits.items()}
+        paths, by = self.paths, self.by_case_mode
+        if graph is not None:
+            from shapely.geometry import Point
+            inside = {n for n, d in graph.nodes(data=True) if area.intersects(Point(d["x"], d["y"]))}
+            paths = self.paths[[bool(inside & set(ns)) for ns in self.paths["nodes"]]].reset_index(drop=True)
+            by = paths.groupby(["case_type", "mode"])[["volume", "intercepted", "met"]].sum().reset_index()
+            by = by.rename(columns={"volume": "flow"})
+            by["uncovered"] = by["flow"] - by["intercepted"]
+            by["share_intercepted"] = by["intercepted"] / by["flow"].where(by["flow"] > 0)
+        return CoverageReport(**tables, by_case_mode=by, splits=splits, paths=paths,
+                              checkpoints=self.checkpoints[[g.intersects(area) for g in self.checkpoints.geometry]],
+                              total_volume=float(paths["volume"].sum()),
+                              intercepted_volume=float(paths["intercepted"].sum()), adaptive=self.adaptive,
+                              parameters={**self.parameters, "area": area.wkt[:200]}, sources=self.sources,
+                              data_version=self.data_version, created=self.created, marginal=None, holding=None)
+
     def biggest_gaps(self, n: int = 5) -> pd.DataFrame:
         """The n gap rows (segments, corridors, crossings, launch points) with the most uncovered flow."""
         rows = []

@@ -187,3 +187,23 @@ def test_bad_inputs_rejected():
     empty.paths["volume"] = 0.0
     with pytest.raises(ValueError, match="no path carries any volume"):
         C.gaps(None, empty, adaptive=False, borders=TEST_BORDER)
+
+
+def test_within_a_commanders_area():
+    from shapely.geometry import box
+
+    flows = hand_flows()
+    rep = C.gaps(checkpoint_at_crossing(0.6), flows, adaptive=False, borders=TEST_BORDER)
+    # a box around the detour only (lat 30.15-30.4, lon 66.7-67.3): segments 1-2, the detour roads, crossing 6
+    area = box(66.7, 30.15, 67.3, 30.4)
+    mine = rep.within(area, graph=flows.graph)
+    assert list(mine.segments["segment_id"]) == ["b1:001", "b1:002"]   # km 25-55 lie in the box
+    assert set(mine.corridors["corridor"]) == {"road 2-5", "road 5-6", "road 4-6"}
+    assert list(mine.crossings["id"]) == ["6"] and mine.checkpoints.empty
+    # routes through the area: the 300 on the detour, none intercepted
+    assert mine.total_volume == pytest.approx(300.0) and mine.intercepted_volume == 0.0
+    assert mine.by_case_mode["flow"].sum() == pytest.approx(300.0)
+    assert set(mine.splits["segments"]["segment_id"]) == {"b1:001"}
+    _conserved(mine)
+    with pytest.raises(ValueError, match="area: expected a non-empty lon/lat polygon"):
+        rep.within(None)
