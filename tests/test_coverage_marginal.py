@@ -1,7 +1,6 @@
 """Marginal-value curve and holding centres (p-median): against models.placement and brute force."""
 from __future__ import annotations
 
-import itertools
 
 import geopandas as gpd
 import numpy as np
