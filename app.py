@@ -29,7 +29,8 @@ PAGES = {
     "pages/admin.py": ("Users", ":material/manage_accounts:"),
 }
 
-st.set_page_config(page_title="Checkpost", page_icon=":material/shield:", layout="wide")
+# A local icon: ":material/…" page icons are fetched from a font CDN, which a field office may not reach.
+st.set_page_config(page_title="Checkpost", page_icon=str(HERE / "ui" / "assets" / "checkpost-icon.png"), layout="wide")
 
 
 def available_pages(role: str | None) -> list:

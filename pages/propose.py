@@ -91,6 +91,7 @@ def render() -> None:
         level, message = handle_click(state, user, float(click["lng"]), float(click["lat"]), mode=mode,
                                       selected=selected, detection=detection, G=G)
         st.session_state["propose_message"] = (level, message)
+        st.session_state.pop("propose_save_message", None)
         st.rerun()
     if "propose_message" in st.session_state:
         level, message = st.session_state["propose_message"]
@@ -128,7 +129,9 @@ def render() -> None:
         note = st.text_area("Note", value=state["note"], height=70)
         submitted = st.form_submit_button("Save plan", type="primary")
     if submitted:
-        level, message = save_proposal(state, user, name, note)
+        st.session_state["propose_save_message"] = save_proposal(state, user, name, note)
+    if "propose_save_message" in st.session_state:  # kept across the reruns the map may trigger
+        level, message = st.session_state["propose_save_message"]
         getattr(st, level)(message)
 
 

@@ -115,6 +115,8 @@ def base_map(*, online_tiles: bool = False, points: tuple[str, ...] = tuple(POIN
     """The base map of Pakistan with shipped layers, layer switcher, legend, scale, cursor position, fullscreen."""
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, min_zoom=3, max_zoom=14,
                    **PAKISTAN_VIEW)
+    # Without tiles Leaflet knows no zoom limits; marker clusters refuse a map without maxZoom.
+    m.options.update(maxZoom=14, minZoom=3)
     m.get_root().header.add_child(Element(
         f"<style>.leaflet-container{{background:{SEA_COLOUR};}}</style>"
         f"<script>if (window.L) {{ L.Icon.Default.imagePath = '{offline.LEAFLET_IMAGES}'; }}</script>"))
