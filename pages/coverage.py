@@ -24,6 +24,7 @@ from models import placement as P  # noqa: E402
 from models.coverage_report import downloads_zip, printable  # noqa: E402
 
 REPORT_KEY, MARGINAL_KEY, HOLDING_KEY, FILES_KEY = "coverage_report", "coverage_marginal", "coverage_holding", "coverage_files"
+RECORDS_KEY = "coverage_records"   # intercept records (store.records.query_intercepts, or injected by a test)
 OPTIMAL = "Optimal static plan with k new sites"
 
 
@@ -189,6 +190,28 @@ def render():
         for name, frame in tables.items():
             st.markdown(f"**{name.replace('_', ' ')}**")
             st.dataframe(printable(frame, None), hide_index=True, width="stretch")
+
+    st.subheader("Recorded intercepts (aggregated)")
+    st.caption("Intercept records counted by month, border segment, district seat and corridor; cells under 5 "
+               "persons pooled. No record, place name or note is ever shown here.")
+    if st.button("Count recorded intercepts", key="coverage_records_run"):
+        try:
+            from store.records import query_intercepts
+            st.session_state[RECORDS_KEY] = query_intercepts()
+        except (ImportError, OSError, ValueError) as err:
+            st.error(f"Intercept records unavailable: {err}")
+        except Exception as err:  # noqa: BLE001 - a database error must not take the page down
+            st.error(f"Intercept records unavailable ({type(err).__name__}): {err}")
+    records = st.session_state.get(RECORDS_KEY)
+    if records is not None:
+        if len(records) == 0:
+            st.info("No intercept records in the store yet.")
+        else:
+            if "synthetic" in records.columns and records["synthetic"].fillna(False).astype(bool).any():
+                st.warning("Includes simulated (synthetic) records from the scenario simulator.")
+            for name, frame in C.donor_record_tables(records, network=G).items():
+                st.markdown(f"**{name.replace('_', ' ')}**")
+                st.dataframe(printable(frame, None), hide_index=True, width="stretch")
 
     st.subheader("Holding centres")
     st.caption("Where to hold deportees and offloadees: minimises the person-weighted road distance from where "

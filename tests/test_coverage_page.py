@@ -77,3 +77,23 @@ def test_unknown_role_gets_the_donor_view():
 def test_before_analysis_the_page_explains_what_to_do():
     at = _app("planner")
     assert any("Analyse coverage" in i.value for i in at.info)
+
+
+def test_donor_sees_recorded_intercepts_only_as_aggregates():
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    at = _analyse(_app("donor"))
+    at.session_state["coverage_records"] = gpd.GeoDataFrame(
+        {"id": ["SECRET-1", "SECRET-2", "SECRET-3"], "persons": [4, 3, 2], "case_type": "smuggling", "mode": "land",
+         "date": pd.to_datetime(["2024-03-01", "2024-03-09", "2024-04-02"]), "notes": "name of informant",
+         "place_name": "safe house", "nationality": "x", "synthetic": True},
+        geometry=[Point(66.9, 30.0), Point(66.95, 30.0), Point(66.9, 30.25)], crs="EPSG:4326")
+    at.run()
+    assert not at.exception
+    assert any("synthetic" in w.value for w in at.warning)
+    text = " ".join(t.value.to_csv() for t in at.dataframe)
+    assert "SECRET" not in text and "informant" not in text and "safe house" not in text
+    months = next(t.value for t in at.dataframe if "month" in t.value.columns)
+    assert months["persons"].tolist() == ["9"] and months["month"].tolist() == ["other (suppressed)"]
