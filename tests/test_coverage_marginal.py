@@ -129,3 +129,26 @@ def test_default_arrivals_are_the_named_places():
     arr = C.default_arrivals()
     assert set(arr["arrival_id"]) == {"seaport-karachi", "hub-quetta", "airport-isb", "crossing-taftan"}
     assert (arr["persons"] > 0).all() and arr["source"].str.contains("unodc-2011 §8.1|§3.2").all()
+
+
+def test_marginal_keeps_growing_when_the_robust_solver_stops_short(monkeypatch):
+    """If plan_robust returns a worse k+1 plan (its stopping tolerance), the previous sites plus the
+    best extra one are used: a best-responding smuggler can only lose from an extra checkpoint."""
+    G, demand, flows, sites = random_instance(2, n_sites=8, n_od=10)
+    real = P.plan_robust
+
+    def stops_short(network, demand, k, **kw):
+        if k == 2:   # pretend the solver stopped on the two weakest sites
+            weakest = list(sites.sort_values("detection")["site_id"].iloc[:2])
+            return real(network, demand, 2, **{**kw, "required": weakest})
+        return real(network, demand, k, **kw)
+
+    monkeypatch.setattr(P, "plan_robust", stops_short)
+    curve = C.marginal_value(G, demand, k_max=2, candidates=sites, flows=flows)
+    assert (np.diff(curve["share_after"]) >= -1e-12).all()
+    weakest = set(sites.sort_values("detection")["site_id"].iloc[:2])
+    assert set(curve.loc[2, "sites_after"]) != weakest            # the weak plan (5.5% < 18.4% at k=1) was replaced
+    assert set(curve.loc[1, "sites_after"]) < set(curve.loc[2, "sites_after"])   # by k = 1's sites plus one
+    # whatever was kept at k = 2 is worth what the curve says
+    chosen = sites[sites["site_id"].isin(curve.loc[2, "sites_after"])]
+    assert P.evaluate(chosen, G, demand, model="best_response").share_after == pytest.approx(curve.loc[2, "share_after"])
