@@ -8,6 +8,7 @@ per chain only adds identical columns to the optimiser.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
@@ -109,13 +110,27 @@ def _segments(G: nx.MultiDiGraph, links: dict, site_nodes: set) -> list[list[tup
     return chains
 
 
+JURISDICTION_BUFFER_M = 10_000.0  # border crossings sit on the line: keep sites this close to it
+
+
+@functools.lru_cache(maxsize=4)
+def _territory(name: str):
+    """Polygon of a shipped territory layer, buffered by JURISDICTION_BUFFER_M (metres, metric CRS)."""
+    import geodata
+    shape = geodata.layer(name).to_crs(METRIC_CRS).union_all().buffer(JURISDICTION_BUFFER_M)
+    return gpd.GeoSeries([shape], crs=METRIC_CRS).to_crs(STORAGE_CRS).iloc[0]
+
+
 def candidates(G: nx.MultiDiGraph, *, detection: Mapping[str, float] | None = None,
-               capacity: Mapping[str, float] | None = None) -> gpd.GeoDataFrame:
+               capacity: Mapping[str, float] | None = None, within="pakistan") -> gpd.GeoDataFrame:
     """Default candidate checkpoint sites of a route network.
 
     One site per crossing, launch-point and hub node, and one per road/track/
     crossing segment between junctions (on its longest link, at the midpoint).
-    ``detection``/``capacity`` override the per-type defaults.
+    ``detection``/``capacity`` override the per-type defaults.  ``within``
+    keeps only sites the agencies can staff: a shipped territory layer name
+    (default ``"pakistan"``, with a 10 km margin for border posts), a shapely
+    geometry in lon/lat, or None for every site.
     """
     if not isinstance(G, nx.MultiDiGraph):
         raise TypeError(f"candidates: network must be a networkx.MultiDiGraph, got {type(G).__name__}")
@@ -141,7 +156,11 @@ def candidates(G: nx.MultiDiGraph, *, detection: Mapping[str, float] | None = No
                      "capacity": cap.get(mode, np.nan), "node": None, "edge": tuple(best),
                      "name": str(label), "source": SITE_SOURCE,
                      "geometry": line.interpolate(0.5, normalized=True)})
-    return _frame(rows)
+    out = _frame(rows)
+    if within is not None:
+        area = _territory(within) if isinstance(within, str) else within
+        out = out[out.geometry.within(area)].reset_index(drop=True)
+    return out
 
 
 def _frame(rows) -> gpd.GeoDataFrame:

@@ -41,12 +41,12 @@ def test_candidates_detection_override_and_bad_value():
 def test_add_site_snaps_to_nearest_link():
     G = detour_graph()
     c = P.candidates(G)
-    c2 = P.add_site(c, G, 66.25, 30.01, name="Levies post")
+    c2 = P.add_site(c, G, 66.75, 30.01, name="Levies post")
     new = c2.iloc[-1]
     assert frozenset(new["edge"][:2]) == frozenset((1, 2))
     assert new["source"] == "user" and len(c2) == len(c) + 1
     with pytest.raises(ValueError, match="already exists"):
-        P.add_site(c2, G, 66.25, 30.01, site_id=new["site_id"])
+        P.add_site(c2, G, 66.75, 30.01, site_id=new["site_id"])
 
 
 def test_hand_checked_single_route():
@@ -234,7 +234,7 @@ def test_capacity_takes_checkpoints_in_travel_order():
     vol = 36500.0
     flows = flows_for(G, demand_frame([("src-A", "dst-X", "land", vol, "smuggling")]))
     c = P.candidates(G)
-    c = P.add_site(c[c["site_id"] == "n3"], G, 66.25, 30.0, site_type="road", detection=0.4, site_id="road-SJ")
+    c = P.add_site(c[c["site_id"] == "n3"], G, 66.75, 30.0, site_type="road", detection=0.4, site_id="road-SJ")
     c["capacity"] = np.where(c["site_id"] == "n3", 20.0, np.nan)
     pl = P.plan(flows, 2, candidates=c, capacity=True)
     # road: 0.4 x 36,500 = 14,600; crossing: min(0.6 x 21,900, 7,300) = 7,300
@@ -276,3 +276,15 @@ def test_lp_pruning_keeps_the_optimum(monkeypatch):
         assert pruned.objective == pytest.approx(full.objective, rel=1e-9)
         assert pruned.bound >= full.objective * (1 - 1e-6)
         assert not {0, 1} & set(pruned.chosen)
+
+
+def test_candidates_stay_inside_the_jurisdiction():
+    # a spur into Afghanistan (Kandahar, 65.7E 31.6N) and one into India (Jodhpur, 73.0E 26.3N)
+    from test_placement_fixtures import make_graph
+    nodes = {1: (67.0, 30.2, "town", "quetta"), 2: (66.4, 30.9, "crossing"), 3: (65.7, 31.6, "town", "kandahar"),
+             4: (68.0, 27.5, "town", "sindh"), 5: (73.0, 26.3, "town", "jodhpur")}
+    G = make_graph(nodes, [(1, 2, "road"), (2, 3, "road"), (1, 4, "road"), (4, 5, "road")])
+    inside = P.candidates(G)
+    everywhere = P.candidates(G, within=None)
+    assert len(everywhere) == 5  # crossing node + four road segments
+    assert set(inside["site_id"]) == {"n2", "e1-2-0", "e1-4-0"}

@@ -33,17 +33,17 @@ def make_graph(nodes: dict, links: list) -> nx.MultiDiGraph:
 
 def detour_graph() -> nx.MultiDiGraph:
     """S -> J, then either the main road through crossing C1 or a track through crossing C2 (about 30% dearer)."""
-    nodes = {1: (66.0, 30.0, "source", "src-A"), 2: (66.5, 30.0, "junction"),
-             3: (67.0, 30.0, "crossing"), 4: (67.5, 30.0, "destination", "dst-X"),
-             5: (66.8, 30.25, "junction"), 6: (67.2, 30.25, "crossing")}
+    nodes = {1: (66.5, 30.0, "source", "src-A"), 2: (67.0, 30.0, "junction"),
+             3: (67.5, 30.0, "crossing"), 4: (68.0, 30.0, "destination", "dst-X"),
+             5: (67.3, 30.25, "junction"), 6: (67.7, 30.25, "crossing")}
     links = [(1, 2, "road"), (2, 3, "road"), (3, 4, "road"), (2, 5, "road"), (5, 6, "road"), (6, 4, "road")]
     return make_graph(nodes, links)
 
 
 def chain_graph() -> nx.MultiDiGraph:
     """Only one way through: S - J - C1 - D."""
-    nodes = {1: (66.0, 30.0, "source", "src-A"), 2: (66.5, 30.0, "junction"),
-             3: (67.0, 30.0, "crossing"), 4: (67.5, 30.0, "destination", "dst-X")}
+    nodes = {1: (66.5, 30.0, "source", "src-A"), 2: (67.0, 30.0, "junction"),
+             3: (67.5, 30.0, "crossing"), 4: (68.0, 30.0, "destination", "dst-X")}
     return make_graph(nodes, [(1, 2, "road"), (2, 3, "road"), (3, 4, "road")])
 
 
