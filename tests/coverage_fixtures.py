@@ -2,11 +2,38 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import networkx as nx
 import pandas as pd
 from shapely.geometry import LineString
 
+from geodata.crs import haversine_m
 from models.placement_robust import SimpleFlows
-from test_placement_fixtures import demand_frame, detour_graph
+
+SPEED_MS = {"road": 60 / 3.6, "track": 30 / 3.6, "crossing": 10 / 3.6}
+
+
+def detour_graph() -> nx.MultiDiGraph:
+    """Source 1 -> junction 2, then the main road through crossing 3, or a detour 2-5-6 (crossing 6) -> 4.
+
+    Positions are fixed here (the coverage tests measure against them), two-way links, key 0.
+    """
+    nodes = {1: (66.0, 30.0, "source", "src-A"), 2: (66.5, 30.0, "junction", None),
+             3: (67.0, 30.0, "crossing", None), 4: (67.5, 30.0, "destination", "dst-X"),
+             5: (66.8, 30.25, "junction", None), 6: (67.2, 30.25, "crossing", None)}
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    for n, (lon, lat, kind, layer_id) in nodes.items():
+        G.add_node(n, x=lon, y=lat, kind=kind, name=f"{kind}-{n}", **({"layer_id": layer_id} if layer_id else {}))
+    for u, v in ((1, 2), (2, 3), (3, 4), (2, 5), (5, 6), (6, 4)):
+        length = float(haversine_m(nodes[u][0], nodes[u][1], nodes[v][0], nodes[v][1]))
+        for a, b in ((u, v), (v, u)):
+            G.add_edge(a, b, key=0, length=length, travel_time=length / SPEED_MS["road"], mode="road", cost_pkr=0.0,
+                       name=f"road {min(u, v)}-{max(u, v)}", ref="", source="test")
+    return G
+
+
+def demand_frame(rows) -> pd.DataFrame:
+    return pd.DataFrame([{"origin": o, "destination": d, "mode_preference": m, "migrants_per_year": v,
+                          "case_type": c, "source": "test"} for o, d, m, v, c in rows])
 
 # A north-south "border" at lon 66.9 from lat 29.9 to 30.4 (about 55 km): the main road (lat 30.0)
 # crosses it 11 km from its start, in segment 0 (km 0-25); the detour (lat 30.25) 39 km from its

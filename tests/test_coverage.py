@@ -10,7 +10,8 @@ from coverage_fixtures import TEST_BORDER, checkpoint_at_crossing, hand_flows
 from geodata.crs import METRIC_CRS, geodesic_length_m
 from models import coverage as C
 from models import placement as P
-from test_placement_fixtures import demand_frame, detour_graph, random_instance
+from coverage_fixtures import demand_frame, detour_graph
+from test_placement_fixtures import random_instance
 
 
 def _row(frame, col, val):

@@ -12,7 +12,8 @@ from models import coverage as C
 from models import placement as P
 from models.coverage_holding import brute_force_p_median, distance_matrix, solve_p_median
 from models.placement_robust import own_flows
-from test_placement_fixtures import demand_frame, detour_graph, grid_graph, random_instance
+from coverage_fixtures import demand_frame, detour_graph
+from test_placement_fixtures import grid_graph, random_instance
 
 
 @pytest.mark.parametrize("seed", [0, 3])

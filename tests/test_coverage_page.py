@@ -6,7 +6,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from geodata.schema import RECORD_LEVEL_FIELDS
-from test_placement_fixtures import demand_frame, detour_graph
+from coverage_fixtures import demand_frame, detour_graph
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "coverage.py")
 
