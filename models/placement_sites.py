@@ -236,6 +236,19 @@ def validate_sites(sites: pd.DataFrame) -> pd.DataFrame:
     for col in ("node", "edge"):
         if col not in out.columns:
             out[col] = None
+    out["node"] = out["node"].astype(object)
+    out["edge"] = out["edge"].astype(object)
+    for i, (sid, node, edge) in enumerate(zip(out["site_id"], out["node"], out["edge"])):
+        has_node = node is not None and not (isinstance(node, float) and np.isnan(node))
+        has_edge = isinstance(edge, (tuple, list)) and len(edge) in (2, 3)
+        if has_node == has_edge:
+            raise ValueError(f"candidates: site {sid!r} needs exactly one of node or edge (u, v[, key])")
+        if has_node:
+            out.at[i, "node"] = node
+            out.at[i, "edge"] = None
+        else:
+            out.at[i, "node"] = None
+            out.at[i, "edge"] = tuple(edge) if len(edge) == 3 else (edge[0], edge[1], 0)
     return out
 
 

@@ -288,3 +288,14 @@ def test_candidates_stay_inside_the_jurisdiction():
     everywhere = P.candidates(G, within=None)
     assert len(everywhere) == 5  # crossing node + four road segments
     assert set(inside["site_id"]) == {"n2", "e1-2-0", "e1-4-0"}
+
+
+def test_site_needs_exactly_one_of_node_or_edge():
+    G = detour_graph()
+    flows = flows_for(G, demand_frame(DEMAND_ONE))
+    both = pd.DataFrame({"site_id": ["x"], "detection": [0.5], "node": [3], "edge": [(1, 2, 0)]})
+    with pytest.raises(ValueError, match="site 'x' needs exactly one of node or edge"):
+        P.plan(flows, 1, candidates=both)
+    two = pd.DataFrame({"site_id": ["a", "b"], "detection": [0.5, 0.9], "node": [None, 3], "edge": [(2, 1), None]})
+    pl = P.plan(flows, 2, candidates=two)  # (u, v) without key means key 0, caught both ways
+    assert pl.share == pytest.approx(1 - 0.5 * 0.1)
