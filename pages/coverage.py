@@ -172,11 +172,19 @@ def render():
     c1, c2 = st.columns([1, 3])
     k_max = c1.number_input("Up to k new sites", 1, 20, 3, key="coverage_kmax")
     robust = c1.checkbox("Also after re-routing (slower)", True, key="coverage_robust")
+    on_top = c1.checkbox("On top of the assessed plan's checkpoints", True, key="coverage_on_top")
     if c1.button("Compute curve", key="coverage_curve"):
         with st.spinner("Solving a plan for every k…"):
-            st.session_state[MARGINAL_KEY] = C.marginal_value(G, demand, k_max=int(k_max), robust=robust,
-                                                              flows=_base_flows(G, demand, id(G)))
-            st.session_state.pop(FILES_KEY, None)
+            existing = []
+            if on_top and len(rep.checkpoints):
+                known = set(P.candidates(G)["site_id"])
+                existing = [s for s in rep.checkpoints["site_id"] if s in known]
+            try:
+                st.session_state[MARGINAL_KEY] = C.marginal_value(G, demand, existing=existing, k_max=int(k_max),
+                                                                  robust=robust, flows=_base_flows(G, demand, id(G)))
+                st.session_state.pop(FILES_KEY, None)
+            except ValueError as err:
+                st.error(str(err))
     curve = st.session_state.get(MARGINAL_KEY)
     if curve is not None:
         c2.altair_chart(marginal_chart(curve), width="stretch")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from geodata.schema import RECORD_LEVEL_FIELDS
@@ -97,3 +98,15 @@ def test_donor_sees_recorded_intercepts_only_as_aggregates():
     assert "SECRET" not in text and "informant" not in text and "safe house" not in text
     months = next(t.value for t in at.dataframe if "month" in t.value.columns)
     assert months["persons"].tolist() == ["9"] and months["month"].tolist() == ["other (suppressed)"]
+
+
+def test_marginal_curve_on_top_of_the_plan():
+    at = _analyse(_app("planner"))
+    at.number_input(key="coverage_kmax").set_value(1)
+    at.button(key="coverage_curve").click().run()
+    assert not at.exception
+    curve = at.session_state["coverage_marginal"]
+    plan_sites = list(at.session_state["coverage_report"].checkpoints["site_id"])
+    assert list(curve["k"]) == [0, 1]
+    assert all(s not in plan_sites for s in curve.loc[1, "sites"])        # new sites only
+    assert curve.loc[0, "share"] == pytest.approx(at.session_state["coverage_report"].share)
