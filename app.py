@@ -48,8 +48,11 @@ def signed_out_page():
 
 user = auth.current_user()
 if user is None:
+    # Registering only the sign-in page keeps every other page out of reach; it is rendered directly,
+    # whatever page the browser asked for (a session that just expired may still name one).
     st.navigation([st.Page(signed_out_page, title="Sign in", icon=":material/login:", url_path="sign_in")],
-                  position="hidden").run()
+                  position="hidden")
+    signed_out_page()
 else:
     auth.demo_banner()
     auth.user_box(user)

@@ -67,7 +67,7 @@ def render() -> None:
             with a_col:
                 show_map("plans_map_a", [sites_layer(a.sites, name=f"A: {a.name}")], height=380)
             with b_col:
-                show_map("plans_map_b", [sites_layer(b.sites, name=f"B: {b.name}", colour="#7d3c98")], height=380)
+                show_map("plans_map_b", [sites_layer(b.sites, name=f"B: {b.name}", colour="#ff5722")], height=380)
             diff = plan_io.compare(a.sites, b.sites)
             counts = diff["status"].value_counts()
             st.write(f"Both: {counts.get('both', 0)} · only A: {counts.get('only A', 0)} · "

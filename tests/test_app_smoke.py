@@ -4,17 +4,32 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_fixtures import fresh_database
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def db(monkeypatch, tmp_path):
+    monkeypatch.delenv("CHECKPOST_DEMO", raising=False)
+    return fresh_database(monkeypatch, tmp_path)
+
+
+def signed_in():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["user"] = {"username": "amina", "role": "planner", "region": None}
+    at.session_state["app_network"] = object()  # no background network build in these tests
+    return at
+
+
 def test_app_starts_and_shows_the_route_map():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = signed_in().run()
     assert not at.exception, at.exception
     assert any("Route map" in t.value for t in at.title)
 
 
 def test_place_search_moves_the_view():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = signed_in().run()
     at.sidebar.text_input[0].input("Gwader").run()
     assert not at.exception
     assert at.session_state["map_view"]["zoom"] == 9
@@ -23,7 +38,7 @@ def test_place_search_moves_the_view():
 
 
 def test_unknown_place_warns_with_suggestions():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = signed_in().run()
     at.sidebar.text_input[0].input("Dalbandinn Qqq").run()
     assert not at.exception
     assert any("did you mean" in w.value for w in at.sidebar.warning)

@@ -65,3 +65,19 @@ def test_every_file_a_vendored_stylesheet_refers_to_is_vendored():
             assert not ref.startswith(("http:", "https:", "//")), f"{css.name} loads {ref} from outside"
             target = (css.parent / ref.split("?")[0].split("#")[0]).resolve()
             assert target.is_file(), f"{css.relative_to(offline.STATIC_DIR)} refers to missing {ref}"
+
+
+def test_plugins_for_changing_layers_load_with_the_static_base_map(monkeypatch):
+    """Layers sent through feature_group_to_add need their plugin scripts loaded by the base map."""
+    import numpy as np
+
+    from ui.layers import records_layer
+
+    seen = {}
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: seen.update(kw))
+    streamlit_folium.st_folium(base_map(), key="t", returned_objects=[],
+                               feature_group_to_add=[records_layer(np.array([29.0]), np.array([66.0]))])
+    names = [url.rsplit("/", 1)[-1] for url in seen["js_links"]]
+    assert "leaflet.markercluster.js" in names and "leaflet-heat.js" in names
+    assert all(url.startswith("/app/static/vendor/") for url in seen["js_links"] + seen["css_links"])
+    assert '"maxZoom": 14' in seen["script"]  # marker clusters refuse a map without maxZoom

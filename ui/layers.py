@@ -17,7 +17,7 @@ from branca.element import MacroElement
 
 from ui import offline
 
-SITE_COLOUR = "#117864"
+SITE_COLOUR = "#e91e63"  # proposed checkpoints: a colour no shipped layer uses
 # Built in the browser for each point the cluster shows singly: a small dot, no image, no plugin icons.
 RECORD_MARKER_JS = """function (row) {
     // one shared icon for all points: building 100,000 icons would stall the browser
