@@ -388,6 +388,11 @@ def _pdf(coverage, tables, audience, title) -> bytes:
             draw_marginal(coverage.marginal, ax)
             pdf.savefig(fig, bbox_inches="tight")
             plt.close(fig)
+        if coverage.holding is not None:
+            hp = coverage.holding
+            _table_pages(pdf, f"Holding centres: {hp.k}, person-weighted mean road distance "
+                              f"{hp.mean_distance_km:,.0f} km", printable(hp.centres.drop(columns=["node"],
+                                                                                        errors="ignore"), None))
         for name, label in REPORT_TABLES:
             if name in tables:
                 _table_pages(pdf, label, _report_table(tables, name, audience))

@@ -147,3 +147,27 @@ def test_cli_holding_and_bad_command(capsys):
     with pytest.raises(SystemExit):
         main(["nonsense"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_holding_centres_in_both_reports():
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 reads the PDF's text")
+    from coverage_fixtures import detour_graph
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    G = detour_graph()
+    pts = lambda ns, col: gpd.GeoDataFrame({col: [f"n{n}" for n in ns], "node": ns, "name": [f"town {n}" for n in ns]},
+                                           geometry=[Point(G.nodes[n]["x"], G.nodes[n]["y"]) for n in ns], crs="EPSG:4326")
+    arrivals = pts([1, 4], "arrival_id").assign(persons=[100.0, 50.0])
+    flows = hand_flows()
+    r = C.gaps(checkpoint_at_crossing(0.6), flows, adaptive=False, borders=TEST_BORDER)
+    r.holding = C.holding_centres(arrivals, 1, candidates=pts([1, 2, 4], "candidate_id"), network=G)
+    # links 1-2, 2-3, 3-4 are 48 km each: at 1, 50 x 144 km; at 2, 100 x 48 + 50 x 96; at 4, 100 x 144
+    d14 = sum(G.edges[e]["length"] for e in ((1, 2, 0), (2, 3, 0), (3, 4, 0)))
+    assert list(r.holding.centres["name"]) == ["town 1"]
+    assert r.holding.objective == pytest.approx(50.0 * d14)
+    page = C.report(r, audience="planner", fmt="html").decode("utf-8")
+    assert "<h2>Holding centres</h2>" in page and "town 1" in page
+    pdf = pdfium.PdfDocument(C.report(r, audience="donor", fmt="pdf"))
+    texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    assert any("Holding centres: 1" in t and "town 1" in t for t in texts)
