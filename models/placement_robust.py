@@ -24,6 +24,7 @@ from models.placement_routes import (ODs, RouteFinder, checkpoint_weights, od_ta
 from models.placement_sites import incidence, validate_sites
 
 REROUTING_MODELS = ("best_response", "logit")
+EARLY_MIP_GAP = 0.05
 
 
 @dataclass
@@ -177,7 +178,7 @@ def _checkpoints(sites: pd.DataFrame) -> pd.DataFrame:
 
 def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFrame | None = None,
                 existing: Iterable = (), required: Iterable = (), forbidden: Iterable = (), detour: float = 0.5,
-                gap_tol: float = 0.01, max_iter: int = 50, time_limit: float = 10.0,
+                gap_tol: float = 0.01, max_iter: int = 50, time_limit: float = 5.0,
                 mip_rel_gap: float = 0.005, max_seconds: float = 120.0, name: str = "",
                 progress: Callable[[str, float], None] | None = None):
     """Sites that keep intercepting after smugglers re-route (max-min interdiction by route generation).
@@ -208,6 +209,8 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
     status = ""
     it = 0
     gap = np.inf
+    # early iterations only need a good direction: solve them loosely, tighten when no route evades
+    loose = max(mip_rel_gap, EARLY_MIP_GAP)
     for it in range(1, max_iter + 1):
         say(f"iteration {it}", min(0.9, it / (max_iter + 1)))
         frame, A = pool.matrix()
@@ -217,7 +220,7 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
         groups.data[:] = 1.0
         left = max_seconds - (time.perf_counter() - t0)
         res = milp.solve(R, p, ods.volume, k, groups=groups, fixed_on=ex, required=rq, forbidden=fb,
-                         warm_start=warm, time_limit=max(1.0, min(time_limit, left)), mip_rel_gap=mip_rel_gap)
+                         warm_start=warm, time_limit=max(1.0, min(time_limit, left)), mip_rel_gap=loose)
         status = res.status
         chosen = res.chosen
         warm = np.setdiff1d(chosen, ex)
@@ -236,9 +239,12 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
         for r in br.itertuples():
             if r.p_intercept < worst_known[r.od] - 1e-9:
                 added += pool.add(r.od, r.nodes, r.edges, r.cost)
-        if added == 0 or gap <= gap_tol or time.perf_counter() - t0 > max_seconds:
-            if added == 0 and res.status == "optimal":
-                gap = max(0.0, min(gap, (res.objective - best[0]) / max(res.objective, 1e-12)))
+        if gap <= gap_tol or time.perf_counter() - t0 > max_seconds:
+            break
+        if added == 0:
+            if loose > mip_rel_gap:
+                loose = mip_rel_gap
+                continue
             break
     value, chosen, br = best
     from models.placement import _pad
