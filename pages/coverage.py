@@ -108,6 +108,15 @@ def coverage_map(rep, tables):
     return m
 
 
+def _donor_tables(rep) -> dict:
+    """Donor tables of this report, computed once per analysis (not on every rerun)."""
+    cached = st.session_state.get("coverage_donor_tables")
+    if cached is None or cached[0] is not rep:
+        cached = (rep, C.donor_tables(rep))
+        st.session_state["coverage_donor_tables"] = cached
+    return cached[1]
+
+
 def marginal_chart(curve: pd.DataFrame):
     import altair as alt
 
@@ -154,7 +163,7 @@ def render():
         return
     rep.marginal = st.session_state.get(MARGINAL_KEY)
     rep.holding = st.session_state.get(HOLDING_KEY)
-    tables = C.donor_tables(rep) if donor else rep.tables()
+    tables = _donor_tables(rep) if donor else rep.tables()
     c1, c2, c3 = st.columns(3)
     c1.metric("Migrants a year (model)", f"{rep.total_volume:,.0f}")
     c2.metric("Intercepted a year", f"{rep.intercepted_volume:,.0f}")
