@@ -70,11 +70,12 @@ def baseline_flows(G, demand):
 
 
 def run_plan(G, demand, sites, *, k, method, existing=(), required=(), forbidden=(), detour=0.5, name="",
-             progress=None) -> dict:
+             progress=None, max_seconds=60.0) -> dict:
     """Plan + both evaluations, as one saved record."""
     if method == "robust":
         pl = P.plan_robust(G, demand, k, candidates=sites, existing=existing, required=required,
-                           forbidden=forbidden, detour=detour, name=name, progress=progress)
+                           forbidden=forbidden, detour=detour, name=name, progress=progress,
+                           max_seconds=max_seconds)
     else:
         pl = P.plan(baseline_flows(G, demand), k, candidates=sites, existing=existing, required=required,
                     forbidden=forbidden, name=name, progress=progress)
@@ -186,6 +187,8 @@ def render():
                        key="planner_existing")
         st.multiselect("Required sites", list(labels), format_func=labels.get, key="planner_required")
         st.multiselect("Forbidden sites", list(labels), format_func=labels.get, key="planner_forbidden")
+        budget = st.number_input("Robust search time budget (s)", min_value=5, max_value=1800, value=60, step=5,
+                                 key="planner_budget", help="The robust search stops here and reports its gap.")
         name = st.text_input("Plan name", value=f"plan {len(records) + 1}", key="planner_name")
         run = st.button("Run optimiser", type="primary", key="planner_run")
 
@@ -196,6 +199,7 @@ def render():
                               existing=st.session_state["planner_existing"],
                               required=st.session_state["planner_required"],
                               forbidden=st.session_state["planner_forbidden"], detour=detour, name=name,
+                              max_seconds=float(budget),
                               progress=lambda stage, frac: bar.progress(min(max(frac, 0.0), 1.0), text=stage))
         except ValueError as err:
             bar.empty()
