@@ -208,3 +208,15 @@ def test_within_a_commanders_area():
     _conserved(mine)
     with pytest.raises(ValueError, match="area: expected a non-empty lon/lat polygon"):
         rep.within(None)
+
+
+def test_robust_plan_share_is_what_gaps_reports_after_best_response():
+    from routes.flows import assign
+
+    G = detour_graph()
+    demand = demand_frame([("src-A", "dst-X", "land", 1000.0, "smuggling")])
+    robust = P.plan_robust(G, demand, 1)
+    rep = C.gaps(robust, assign(G, demand), adaptive=True, rerouting="best_response", borders=TEST_BORDER)
+    assert robust.site_ids == ["e1-2-0"]                     # the shared road: nothing avoids it
+    assert rep.share == pytest.approx(robust.share) == pytest.approx(0.4)
+    assert _row(rep.corridors, "corridor", "road 1-2")["intercepted"] == pytest.approx(400.0)
