@@ -57,6 +57,17 @@ def site_table(state: dict, catch) -> pd.DataFrame:
                                  "caught_rerouted": "caught after re-routing /yr", "detoured": "detour around /yr"})
 
 
+def apply_click(state, user, click, mode, selected, detection, G) -> bool:
+    """Apply a map click once (the same click comes back on every run); True when it was new."""
+    if not click or (click["lat"], click["lng"]) == st.session_state.get(LAST_CLICK_KEY):
+        return False
+    st.session_state[LAST_CLICK_KEY] = (click["lat"], click["lng"])
+    st.session_state["propose_message"] = handle_click(state, user, float(click["lng"]), float(click["lat"]),
+                                                       mode=mode, selected=selected, detection=detection, G=G)
+    st.session_state.pop("propose_save_message", None)
+    return True
+
+
 def render() -> None:
     user = require_role(*ROLES)
     state = proposal_state()
@@ -73,6 +84,12 @@ def render() -> None:
     if bbox is not None:
         st.info(f"Your region: {user['region']}. Sites outside it are refused.")
     G, demand = network_and_demand()
+    # st_folium's returned value is in session state before this run starts: apply the click now, so
+    # the map and the table of this very run show the new site (no second run).
+    returned = st.session_state.get(f"propose_map_{'online' if online else 'offline'}")
+    apply_click(state, user, returned.get("last_clicked") if isinstance(returned, dict) else None,
+                st.session_state.get("propose_mode", "add"), st.session_state.get("propose_selected"),
+                st.session_state.get("propose_detection", 0.5), G)
 
     with st.sidebar:
         mode = st.radio("A click on the map…", ["add", "move"], key="propose_mode",
@@ -85,14 +102,8 @@ def render() -> None:
     baseline = _baseline(G, demand, id(G))
     layers = [flows_layer(G, baseline), sites_layer(state["sites"], selected=selected)]
     out = show_map("propose_map", layers, online=online, clicks=True, height=560)
-    click = out.get("last_clicked")
-    if click and (click["lat"], click["lng"]) != st.session_state.get(LAST_CLICK_KEY):
-        st.session_state[LAST_CLICK_KEY] = (click["lat"], click["lng"])
-        level, message = handle_click(state, user, float(click["lng"]), float(click["lat"]), mode=mode,
-                                      selected=selected, detection=detection, G=G)
-        st.session_state["propose_message"] = (level, message)
-        st.session_state.pop("propose_save_message", None)
-        st.rerun()
+    if apply_click(state, user, out.get("last_clicked"), mode, selected, detection, G):
+        st.rerun()  # a click the early check did not see (first render of the map)
     if "propose_message" in st.session_state:
         level, message = st.session_state["propose_message"]
         getattr(st, level)(message)

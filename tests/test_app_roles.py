@@ -156,3 +156,30 @@ def test_demo_mark_on_every_page_in_demo_mode(db, component_calls, monkeypatch):
     monkeypatch.setenv("CHECKPOST_DEMO", "0")
     at = signed_in_app("planner")
     assert not any("DEMO" in w.value for w in at.sidebar.warning)
+
+
+def test_a_map_click_on_the_propose_page_adds_a_site_with_its_catch_and_saves(db, component_calls):
+    """The click st_folium returned (in session state before the run) lands on Taftan; everyone passes it."""
+    from store.plans import load_plan
+
+    at = signed_in_app("planner", "pages/propose.py")
+    at.session_state["propose_map_offline"] = {"last_clicked": {"lat": 28.96, "lng": 61.60}}
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Added node-2: crossing N-40 near Taftan" in s.value for s in at.success), [s.value for s in list(at.success) + list(at.info) + list(at.warning)]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Caught per year, static"] == "500" and metrics["Caught per year after re-routing"] == "500"
+    assert "node-2" in component_calls[-1]  # the new site is on the map of this same run
+    form_name = next(t for t in at.text_input if t.label == "Plan name")
+    form_name.input("Taftan only")
+    next(b for b in at.button if b.label == "Save plan").click().run()
+    assert any("Saved 'Taftan only' as version 1" in s.value for s in at.success)
+    assert load_plan("Taftan only").sites["node"].tolist() == [2]
+
+
+def test_commander_click_outside_the_region_is_refused(db, component_calls):
+    at = signed_in_app("commander", "pages/propose.py")  # commander of Sindh
+    at.session_state["propose_map_offline"] = {"last_clicked": {"lat": 28.96, "lng": 61.60}}  # Taftan
+    at.run()
+    assert any("outside your region Sindh" in w.value for w in at.warning)
+    assert at.session_state["proposal"]["sites"] == []
