@@ -13,7 +13,8 @@ Methods
 * sklearn_hdbscan: sklearn.cluster.HDBSCAN(metric="haversine") on the raw points
   (min_cluster_size n/200, min_samples 10, leaf selection: the best recall of a small sweep at 10k)
 * hdbscan: the standalone hdbscan package, HDBSCAN(metric="haversine")
-* gi_star: models.hotspots.gi_star (999 permutations), whole pipeline from records
+* gi_star: models.hotspots.gi_star (999 permutations), whole pipeline from records; H3 resolution 7,
+  or HOTSPOT_BENCH_GI_RESOLUTION (e.g. 10 for about 100k cells from 1M records)
 * gi_star_core / esda: the Gi* step alone vs esda.G_Local(star=True, transform="B", permutations=999)
   on the same H3 grid and weights (esda's numba compilation is timed apart, by a warm-up call).
 Quality (--quality N): recall and precision over N seeds of routes.simulate (default network and
@@ -81,6 +82,9 @@ def _reference_outlines(records, labels):
     return gpd.GeoDataFrame(geometry=gpd.GeoSeries(shapes, crs=METRIC_CRS)).to_crs("EPSG:4326")
 
 
+GI_RESOLUTION = int(os.environ.get("HOTSPOT_BENCH_GI_RESOLUTION", "7"))
+
+
 def _grid_inputs(records):
     """y and binary weights exactly as gi_star builds them (one pooled group)."""
     import numpy as np
@@ -89,7 +93,7 @@ def _grid_inputs(records):
     from models.hotspots_input import select
 
     points = select(records, case_type="all")
-    cells = grid.cells_of(points.lon, points.lat, 7)
+    cells = grid.cells_of(points.lon, points.lat, GI_RESOLUTION)
     study = grid.with_rings(np.unique(cells), 1)
     return grid.sum_by_cell(study, cells, points.persons), grid.ring_adjacency(study, 1)
 
@@ -194,7 +198,7 @@ def run_one(method: str, n: int) -> dict:
         from models.hotspots import gi_star
 
         start = time.perf_counter()
-        cells = gi_star(records, resolution=7, permutations=999, seed=0, case_type="all")
+        cells = gi_star(records, resolution=GI_RESOLUTION, permutations=999, seed=0, case_type="all")
         out["seconds"] = time.perf_counter() - start
         out["cells"] = len(cells)
     elif method in ("gi_star_core", "esda"):
@@ -206,8 +210,8 @@ def run_one(method: str, n: int) -> dict:
             start = time.perf_counter()
             result = gi_star_arrays(y, adjacency, permutations=999, seed=0)
             out["seconds"] = time.perf_counter() - start
-            np.save(CACHE / f"z_own_{n}.npy", result["z"])
-            np.save(CACHE / f"p_own_{n}.npy", result["p_sim"])
+            np.save(CACHE / f"z_own_{n}_{GI_RESOLUTION}.npy", result["z"])
+            np.save(CACHE / f"p_own_{n}_{GI_RESOLUTION}.npy", result["p_sim"])
         else:
             import esda
             from libpysal.weights import WSP
@@ -222,14 +226,16 @@ def run_one(method: str, n: int) -> dict:
             start = time.perf_counter()
             result = esda.G_Local(y, w, transform="B", star=True, permutations=999, seed=0)
             out["seconds"] = time.perf_counter() - start
-            own_z = CACHE / f"z_own_{n}.npy"
+            own_z = CACHE / f"z_own_{n}_{GI_RESOLUTION}.npy"
             if own_z.exists():
                 zs = np.nan_to_num(result.Zs)  # esda gives nan where a neighbourhood covers every cell
                 out["max_abs_z_difference"] = float(np.abs(zs - np.load(own_z)).max())
-                own_p = np.load(CACHE / f"p_own_{n}.npy")
+                own_p = np.load(CACHE / f"p_own_{n}_{GI_RESOLUTION}.npy")
                 out["mean_abs_p_sim_difference"] = float(np.abs(result.p_sim - own_p).mean())
     else:
         raise ValueError(f"unknown method {method!r}; choose from {METHODS}")
+    if method.startswith(("gi_star", "esda")):
+        out["resolution"] = GI_RESOLUTION
     out["load_1min"] = os.getloadavg()[0]  # the machine is shared: record how busy it was
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["extra_mb"] = out["peak_mb"] - before

@@ -48,9 +48,10 @@ FORMAT_VERSION = 1
 # --------------------------------------------------------------------------- Gi*
 
 def _grid_values(points, resolution, rings):
+    """(cell of each record, study cells, their ring adjacency)."""
     record_cells = grid.cells_of(points.lon, points.lat, resolution)
-    study = grid.with_rings(np.unique(record_cells), rings)
-    return record_cells, study
+    study, adjacency = grid.study_grid(record_cells, rings)
+    return record_cells, study, adjacency
 
 
 def gi_star(intercepts, *, resolution: int = 7, permutations: int = 999, seed=0, rings: int = 1,
@@ -76,12 +77,11 @@ def gi_star(intercepts, *, resolution: int = 7, permutations: int = 999, seed=0,
     frames = []
     for group, mask in case_groups(points, case_type):
         part = points.subset(mask)
-        record_cells, study = _grid_values(part, resolution, rings)
+        record_cells, study, adjacency = _grid_values(part, resolution, rings)
         weights = part.persons if value == "persons" else np.ones(len(part))
         y = grid.sum_by_cell(study, record_cells, weights)
         records = grid.sum_by_cell(study, record_cells, np.ones(len(part)))
         persons = grid.sum_by_cell(study, record_cells, part.persons)
-        adjacency = grid.ring_adjacency(study, rings)
         result = gistar_mod.gi_star_arrays(y, adjacency, permutations=permutations, seed=seed)
         frames.append(pd.DataFrame({
             "cell": grid.cell_names(study), "case_type": group, "records": records.astype(int),
@@ -155,11 +155,10 @@ def _emerging_points(points, *, resolution, period, rings, alpha, case_type, rec
         part = points.subset(mask)
         part_codes = codes[mask]
         if record_cells is None:
-            part_cells, study = _grid_values(part, resolution, rings)
+            part_cells, study, adjacency = _grid_values(part, resolution, rings)
         else:
             part_cells = record_cells[mask]
-            study = grid.with_rings(np.unique(part_cells), rings)
-        adjacency = grid.ring_adjacency(study, rings)
+            study, adjacency = grid.study_grid(part_cells, rings)
         pos = np.searchsorted(study, part_cells)
         cube = np.zeros((len(study), len(full)))
         np.add.at(cube, (pos, part_codes), part.persons)

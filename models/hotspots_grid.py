@@ -55,14 +55,21 @@ def cell_centres(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cell_polygons(cells: np.ndarray) -> np.ndarray:
-    """Shapely hexagons (lon/lat) of the cells."""
-    rings = [np.asarray(h3n.cell_to_boundary(int(c)))[:, ::-1] for c in cells]
-    return shapely.polygons(rings) if rings else np.array([], dtype=object)
+    """Shapely hexagons (lon/lat) of the cells, built in bulk per vertex count."""
+    boundary = h3b.cell_to_boundary
+    rings = [boundary(c) for c in np.asarray(cells).tolist()]
+    out = np.empty(len(rings), dtype=object)
+    sizes = np.fromiter((len(r) for r in rings), dtype=int, count=len(rings))
+    for size in np.unique(sizes):  # hexagons have 6 vertices; a few distorted cells 7, pentagons 5
+        chosen = np.flatnonzero(sizes == size)
+        coords = np.array([rings[i] for i in chosen], dtype=float)[:, :, ::-1]  # (lat, lng) -> (lon, lat)
+        out[chosen] = shapely.polygons(coords)
+    return out
 
 
 def cell_names(cells: np.ndarray) -> list[str]:
     """The usual hexadecimal H3 names, for tables and downloads."""
-    return [h3.int_to_str(int(c)) for c in cells]
+    return [format(c, "x") for c in np.asarray(cells).tolist()]
 
 
 def with_rings(occupied: np.ndarray, k: int) -> np.ndarray:
@@ -74,7 +81,16 @@ def with_rings(occupied: np.ndarray, k: int) -> np.ndarray:
     return np.unique(np.array(flat, dtype=np.int64))
 
 
-def ring_adjacency(cells: np.ndarray, k: int) -> sp.csr_matrix:
+def study_grid(occupied: np.ndarray, k: int) -> tuple[np.ndarray, sp.csr_matrix]:
+    """(`with_rings(occupied, k)`, its `ring_adjacency`), computing each cell's disk only once."""
+    disk = h3b.grid_disk
+    occupied = np.unique(occupied).tolist()
+    known = {c: disk(c, k) for c in occupied}
+    cells = np.unique(np.array(list(chain.from_iterable(known.values())), dtype=np.int64))
+    return cells, ring_adjacency(cells, k, known=known)
+
+
+def ring_adjacency(cells: np.ndarray, k: int, known: dict | None = None) -> sp.csr_matrix:
     """Binary weights: cell j is a neighbour of cell i when within `k` rings (self excluded).
 
     Only neighbours inside `cells` count, so cells at the edge of the study area have fewer.
@@ -82,7 +98,8 @@ def ring_adjacency(cells: np.ndarray, k: int) -> sp.csr_matrix:
     """
     n = len(cells)
     disk = h3b.grid_disk
-    disks = [disk(c, k) for c in cells.tolist()]
+    known = known or {}
+    disks = [known[c] if c in known else disk(c, k) for c in cells.tolist()]
     sizes = np.fromiter((len(d) for d in disks), dtype=np.int64, count=n)
     flat = np.array(list(chain.from_iterable(disks)), dtype=np.int64)
     row = np.repeat(np.arange(n), sizes)
