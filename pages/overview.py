@@ -7,7 +7,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 _ROOT = str(Path(__file__).resolve().parents[1])
@@ -41,12 +40,9 @@ def _batches_stamp() -> int:
 
 @st.cache_data(show_spinner="Loading intercept records…", max_entries=8)
 def record_points(province: str | None, case_types: tuple[str, ...], stamp: int):
-    """(lat, lon, persons by case type, any synthetic) of the records in scope: positions only."""
-    from store.records import query_intercepts
-    records = query_intercepts(case_type=list(case_types) or None, province=province)
-    counts = records.groupby("case_type")["persons"].agg(["count", "sum"]) if len(records) else None
-    return (records.geometry.y.to_numpy(np.float64), records.geometry.x.to_numpy(np.float64), counts,
-            bool(records["synthetic"].any()) if len(records) else False)
+    """Positions and counts of the records in scope (``stamp`` changes when records are imported)."""
+    from ui.records_view import record_points as read
+    return read(province, case_types)
 
 
 def aggregate_counts():
@@ -67,15 +63,15 @@ def render() -> None:
         with st.sidebar:
             show = st.multiselect("Intercept records", CASE_TYPES, default=list(CASE_TYPES), key="overview_case_types")
             style = st.radio("Show records as", ["cluster", "heat"], horizontal=True, key="overview_style")
-        lat, lon, counts, synthetic = record_points(scope.get("province"), tuple(show), _batches_stamp())
-        if len(lat):
-            layers.append(records_layer(lat, lon, style=style,
-                                        name=f"Intercept records ({len(lat):,})"))
+        points = record_points(scope.get("province"), tuple(show), _batches_stamp())
+        if len(points):
+            layers.append(records_layer(points.lat, points.lon, style=style,
+                                        name=f"Intercept records ({len(points):,})"))
         where = f" in {scope['province']}" if scope else ""
-        label = " — includes SYNTHETIC records from the scenario simulator" if synthetic else ""
-        st.caption(f"{len(lat):,} intercept records{where} on the map{label}.")
-        if counts is not None:
-            st.dataframe(counts.rename(columns={"count": "records", "sum": "persons"}), key="overview_counts")
+        label = " — includes SYNTHETIC records from the scenario simulator" if points.synthetic else ""
+        st.caption(f"{len(points):,} intercept records{where} on the map{label}.")
+        if len(points):
+            st.dataframe(points.counts, key="overview_counts")
     show_map("overview_map", layers, online=online, height=620)
     if user["role"] == "donor":
         st.subheader("Intercepts by case type (aggregates)")
