@@ -102,6 +102,8 @@ def render() -> None:
     baseline = _baseline(G, demand, id(G))
     layers = [flows_layer(G, baseline), sites_layer(state["sites"], selected=selected)]
     out = show_map("propose_map", layers, online=online, clicks=True, height=560)
+    st.caption("Pink dots: proposed checkpoints (yellow: the selected one). Orange lines: migrants per year on "
+               "each land link without checkpoints, wider for more.")
     if apply_click(state, user, out.get("last_clicked"), mode, selected, detection, G):
         st.rerun()  # a click the early check did not see (first render of the map)
     if "propose_message" in st.session_state:
