@@ -102,3 +102,26 @@ def test_category_colours():
     assert page.category_colour("new hot spot") == page.HOT_COLOURS["new"]
     assert page.category_colour("persistent cold spot") == page.COLD_COLOUR
     assert page.category_colour("no pattern detected") == page.NO_PATTERN_COLOUR
+
+
+def test_page_reads_the_store(tmp_path, monkeypatch, scenario):
+    from store.db import reset_engines
+    from store.records import import_records
+
+    monkeypatch.setenv("CHECKPOST_DB_URL", f"sqlite:///{tmp_path / 'hotspots.sqlite'}")
+    reset_engines()
+    try:
+        empty = AppTest.from_file(PAGE, default_timeout=120)
+        empty.session_state["hotspot_layers"] = {}
+        empty.run()
+        assert not empty.exception
+        assert any("Import them on the Data page" in i.value for i in empty.info)
+        records, planted = scenario
+        import_records(records.assign(source="test fixture"), "fixture.csv", "tester")
+        app = AppTest.from_file(PAGE, default_timeout=120)
+        app.session_state["hotspot_layers"] = {}
+        app.run()
+        assert not app.exception
+        assert len(app.dataframe[-1].value) >= len(planted)
+    finally:
+        reset_engines()
