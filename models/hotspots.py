@@ -364,6 +364,10 @@ class HotspotModel:
 
     def _add_trends(self, points, record_cells):
         """Growth trend per hotspot (emerging/growing/fading/steady) and its emerging-hotspot category."""
+        if self.monthly_.empty:  # no dated record in any hotspot: nothing to say about time
+            self.hotspots_["trend"] = "no dates"
+            self.hotspots_["emerging"] = "not available: the records have no dates"
+            return
         months = self.monthly_.groupby(["hotspot_id", "month"])["persons"].sum().unstack(fill_value=0)
         all_months = pd.date_range(self.monthly_["month"].min(), self.monthly_["month"].max(), freq="MS")
         span = pd.date_range(self.hotspots_["first_seen"].min().to_period("M").to_timestamp(),

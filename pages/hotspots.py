@@ -214,7 +214,8 @@ def _show_card(model, hotspot_id):
         facts.append(f"nearest crossing: {crossing} ({crossing_km:.0f} km)")
     if road:
         facts.append(f"nearest road: {road} ({road_km:.1f} km)")
-    facts.append(f"seen {pd.Timestamp(info['first_seen']):%d %b %Y} – {pd.Timestamp(info['last_seen']):%d %b %Y}")
+    if not pd.isna(info["first_seen"]):
+        facts.append(f"seen {pd.Timestamp(info['first_seen']):%d %b %Y} – {pd.Timestamp(info['last_seen']):%d %b %Y}")
     st.caption("; ".join(facts))
 
 

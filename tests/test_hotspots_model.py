@@ -218,3 +218,11 @@ def test_labels_follow_row_positions_whatever_the_index(scenario, fitted):
     shuffled_index = records.set_axis(np.zeros(len(records), dtype=int))  # duplicate index labels
     model = HotspotModel(layers=NO_LAYERS, case_type="all", trend_period=None).fit(shuffled_index)
     np.testing.assert_array_equal(model.labels_, fitted.labels_)
+
+
+def test_undated_records_still_give_hotspots_without_trends(scenario):
+    records, planted = scenario
+    model = HotspotModel(layers=NO_LAYERS, case_type="all").fit(records.assign(date=pd.NaT))
+    assert match(model.hotspots_, planted)["recall"] == 1.0
+    assert (model.hotspots_["trend"] == "no dates").all()
+    assert model.hotspots_["first_seen"].isna().all()

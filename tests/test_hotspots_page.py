@@ -125,3 +125,10 @@ def test_page_reads_the_store(tmp_path, monkeypatch, scenario):
         assert len(app.dataframe[-1].value) >= len(planted)
     finally:
         reset_engines()
+
+
+def test_page_with_undated_records(scenario):
+    records, _ = scenario
+    app = run_page(records.assign(date=pd.NaT))
+    assert not app.exception
+    assert "no dates" in [m.value for m in app.metric]
