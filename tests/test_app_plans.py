@@ -109,3 +109,23 @@ def test_two_editors_cannot_overwrite_each_other(db):
     # A new plan may not take an existing name silently either.
     level, message = save_proposal(new_proposal(sites=sites), {"username": "c"}, "Chagai", "")
     assert level == "error" and "already exists" in message
+
+
+def test_opening_a_saved_plan_restores_its_sites_for_editing(db):
+    from app_fixtures import small_network
+    from ui.plan_actions import enrich, stored_sites_as_proposal
+    from ui.proposal import add_site
+
+    G = small_network()
+    sites = pd.DataFrame([{"site_id": "taftan", "node": 2, "edge": None, "detection": 0.4, "lon": 61.57, "lat": 28.94},
+                          {"site_id": "n40", "node": None, "edge": (0, 1, 0), "detection": 0.6, "lon": 65.7, "lat": 29.86}])
+    save_plan("Chagai", sites, author="amina", note="first")
+    state = stored_sites_as_proposal(load_plan("Chagai"))
+    enrich(state, G)
+    assert (state["name"], state["version"], state["note"]) == ("Chagai", 1, "first")
+    by_id = {s["site_id"]: s for s in state["sites"]}
+    assert by_id["taftan"]["site_type"] == "crossing" and by_id["taftan"]["node"] == 2
+    assert by_id["n40"]["site_type"] == "road" and by_id["n40"]["ref"] == "N-40" and by_id["n40"]["edge"] == (0, 1, 0)
+    assert by_id["n40"]["detection"] == 0.6
+    # the reopened plan still knows where its sites stand: the same link is not added twice
+    assert not add_site(state, {"site_id": "again", "node": None, "edge": (1, 0, 0), "detection": 0.5})
