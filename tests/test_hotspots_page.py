@@ -132,3 +132,20 @@ def test_page_with_undated_records(scenario):
     app = run_page(records.assign(date=pd.NaT))
     assert not app.exception
     assert "no dates" in [m.value for m in app.metric]
+
+
+def test_map_layers_outlines_hexagons_and_heat(scenario):
+    from models.hotspots import gi_star
+
+    records, _ = scenario
+    model = HotspotModel(layers={}, case_type="all").fit(records)
+    cells = gi_star(records, permutations=99, case_type="all")
+    groups = page.map_layers(model, cells, records, show_cells=True, show_heat=True, donor=True)
+    names = [g.layer_name for g in groups]
+    assert names[0].startswith("Hotspots") and names[1].startswith("Gi*") and "hexagon totals" in names[2]
+    outline_features = list(groups[0]._children.values())[0].data["features"]
+    assert len(outline_features) == len(model.hotspots_)
+    hex_features = list(groups[1]._children.values())[0].data["features"]
+    assert all(f["properties"]["class"] != "not significant" for f in hex_features) and hex_features
+    only_outlines = page.map_layers(model, cells, records, show_cells=False, show_heat=False, donor=False)
+    assert len(only_outlines) == 1
