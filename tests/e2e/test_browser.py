@@ -277,10 +277,12 @@ def test_sign_in_map_intercepts_propose_save_reload(server, driver, failure_shot
     idle(driver)
     driver.save_screenshot(str(SHOTS / "03_propose_checkpoint_catch.png"))
 
-    # --- save the plan
+    # --- save the plan (after the map's own rerun has settled, or the click lands on a stale form)
+    idle(driver)
     name_box = by_xpath(driver, "//div[@data-testid='stTextInput'][.//p[normalize-space(.)='Plan name']]//input")
     name_box.clear()
     name_box.send_keys("E2E Nushki road")
+    idle(driver)
     button(driver, "Save plan").click()
     text_on_page(driver, "Saved 'E2E Nushki road' as version 1", 60)
 
@@ -298,3 +300,25 @@ def test_sign_in_map_intercepts_propose_save_reload(server, driver, failure_shot
     assert outside == [], outside
     RESULTS["total_s"] = time.perf_counter() - started
     (SHOTS / "e2e_measurements.json").write_text(json.dumps(RESULTS, indent=2, default=float))
+
+
+def test_donor_browser_holds_aggregates_only(server, driver, failure_shot):
+    """Signed in as the demo donor: counts by case type, and no record, cluster or heat layer in the map frame."""
+    driver.switch_to.default_content()
+    driver.get(server)
+    by_xpath(driver, "//label[.//p[normalize-space(.)='Donor']]", 90).click()
+    button(driver, "Enter the demo").click()
+    text_on_page(driver, "Intercepts by case type (aggregates)", 90)
+    frame = map_frame(driver)
+    idle(driver)
+    driver.save_screenshot(str(SHOTS / "05_donor_route_map.png"))
+    driver.switch_to.frame(frame)
+    frame_html = driver.execute_script("return document.documentElement.outerHTML")
+    assert driver.execute_script("return document.querySelectorAll('.marker-cluster, canvas.leaflet-heatmap-layer').length") == 0
+    driver.switch_to.default_content()
+    page_html = driver.page_source
+    for text in ("SIM-0", "markerClusterGroup", "L.heatLayer", "e2e synthetic"):
+        assert text not in frame_html and text not in page_html, text
+    nav = [a.get_attribute("href").rsplit("/", 1)[-1] for a in
+           driver.find_elements("xpath", "//a[@data-testid='stSidebarNavLink']")]
+    assert set(nav) <= {"", "overview", "coverage"}, nav  # no propose, plans, data, hotspots, admin
