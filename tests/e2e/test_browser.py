@@ -243,8 +243,7 @@ def test_sign_in_map_intercepts_propose_save_reload(server, driver, failure_shot
     colours = screenshot_colours(driver, frame)
     RESULTS["route_map_colours"] = colours
     assert colours["pakistan"] > 0.03 and colours["sea"] > 0.03 and colours["neighbours"] > 0.03, colours
-    # Responsiveness is measured (artifacts/screenshots/e2e_measurements.json), not asserted: timings are bench figures.
-    assert zoom_ms >= 0 and pan_ms >= 0
+    # Responsiveness is measured into artifacts/screenshots/e2e_measurements.json, not asserted (timings are bench figures).
 
     # --- propose: click near the N-40 between Quetta and Nushki, see the catch
     go_to(driver, "propose", "Propose checkpoints")
