@@ -35,6 +35,7 @@ GEO_MAPS_SOURCE = "osm-geo-maps"
 REGION_BBOX = (50.0, 15.0, 82.0, 40.0)  # lon/lat window kept from the world file
 NEIGHBOURS = {"AFG": "Afghanistan", "IRN": "Iran", "IND": "India", "CHN": "China", "OMN": "Oman",
               "ARE": "United Arab Emirates"}
+NEIGHBOURS_CLIP_BOUNDS = (55.0, 20.0, 80.0, 39.5)  # map context only; the map hides these cut edges
 SIMPLIFY_M = 100.0  # the limit: no coarser than 100 m
 MAX_CROSSING_SNAP_M = 20_000.0
 # Pakistan's sea coast runs from the Iran border to Sir Creek; inland of that box are marsh pans.
@@ -127,7 +128,7 @@ def build_boundaries(world: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
         geometry=[pak], crs=STORAGE_CRS)
     pakistan["geometry"] = _simplify(pakistan.geometry)
 
-    clip_box = shapely.box(55.0, 20.0, 80.0, 39.5)
+    clip_box = shapely.box(*NEIGHBOURS_CLIP_BOUNDS)
     neighbours = gpd.GeoDataFrame(
         {"id": [f"country-{k.lower()}" for k in NEIGHBOURS], "name": list(NEIGHBOURS.values()),
          "kind": "country", "source": GEO_MAPS_SOURCE, "iso3": list(NEIGHBOURS)},

@@ -74,6 +74,69 @@ def _polygon_layer(m, name, label, fill, weight, colour, show=True):
     ).add_to(m)
 
 
+@lru_cache(maxsize=None)
+def _neighbour_outlines() -> dict:
+    """Neighbours' outlines without the straight edges where the layer was cut out of the world map."""
+    from geodata.build import NEIGHBOURS_CLIP_BOUNDS
+
+    west, south, east, north = NEIGHBOURS_CLIP_BOUNDS
+    cut = ((0, west), (0, east), (1, south), (1, north))  # (axis, value) of each cut edge
+
+    def on_cut(a, b):
+        return any(a[axis] == value and b[axis] == value for axis, value in cut)
+
+    lines = []
+    for feature in json.loads(_geojson("neighbours"))["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        for ring in (ring for polygon in polygons for ring in polygon):
+            run = [ring[0]]
+            for a, b in zip(ring, ring[1:]):
+                if on_cut(a, b):
+                    if len(run) > 1:
+                        lines.append(run)
+                    run = [b]
+                else:
+                    run.append(b)
+            if len(run) > 1:
+                lines.append(run)
+    return {"type": "Feature", "properties": {},
+            "geometry": {"type": "MultiLineString", "coordinates": lines}}
+
+
+ROAD_STYLES = {"road": ("#b08d57", 1.4, None), "track": ("#b08d57", 1.0, "4 3")}
+
+
+@lru_cache(maxsize=1)
+def _road_features() -> dict:
+    """The route network's roads and desert tracks inside the region, each link once, as GeoJSON."""
+    from routes.network import default_network
+
+    G = default_network()
+    features, seen = [], set()
+    for u, v, k, data in G.edges(keys=True, data=True):
+        if data.get("mode") not in ROAD_STYLES or (min(u, v), max(u, v), k) in seen:
+            continue
+        seen.add((min(u, v), max(u, v), k))
+        geometry = data.get("geometry")
+        coords = [list(c) for c in geometry.coords] if geometry is not None else [
+            [G.nodes[u]["x"], G.nodes[u]["y"]], [G.nodes[v]["x"], G.nodes[v]["y"]]]
+        features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
+                         "properties": {"mode": data["mode"], "ref": str(data.get("ref") or data.get("name") or data["mode"]),
+                                        "km": round(float(data.get("length", 0)) / 1000, 1)}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _road_layer(m):
+    folium.GeoJson(
+        _road_features(), name="Main roads and desert tracks",
+        style_function=lambda f: {"color": ROAD_STYLES[f["properties"]["mode"]][0],
+                                  "weight": ROAD_STYLES[f["properties"]["mode"]][1],
+                                  "dashArray": ROAD_STYLES[f["properties"]["mode"]][2], "opacity": 0.8},
+        tooltip=folium.GeoJsonTooltip(fields=["ref", "mode", "km"], aliases=["road", "type", "length (km)"]),
+    ).add_to(m)
+
+
 def _border_layer(m):
     folium.GeoJson(
         json.loads(_geojson("borders")), name="Land borders (LoC dashed, de facto)",
@@ -122,8 +185,11 @@ def base_map(*, online_tiles: bool = False, points: tuple[str, ...] = tuple(POIN
         f"<script>if (window.L) {{ L.Icon.Default.imagePath = '{offline.LEAFLET_IMAGES}'; }}</script>"))
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", control=True).add_to(m)
-    _polygon_layer(m, "neighbours", "Neighbouring countries", "#ecebe4", 0.6, "#9a9a9a")
+    _polygon_layer(m, "neighbours", "Neighbouring countries", "#ecebe4", 0, "#9a9a9a")
+    folium.GeoJson(_neighbour_outlines(), name="Neighbouring countries' outlines", control=False,
+                   style_function=lambda _f: {"color": "#9a9a9a", "weight": 0.6}).add_to(m)
     _polygon_layer(m, "pakistan", "Pakistan", "#fbf8ef", 0.8, "#6b6b6b")
+    _road_layer(m)
     _border_layer(m)
     for name in points:
         point_layer(name).add_to(m)
@@ -136,5 +202,6 @@ def base_map(*, online_tiles: bool = False, points: tuple[str, ...] = tuple(POIN
     folium.LayerControl(collapsed=True).add_to(m)
     m.get_root().html.add_child(Element(legend_html(
         [(c, label) for name, (c, _r, label) in POINT_STYLES.items() if name in points]
-        + [("#222222", "International border"), ("#555555", "Line of Control / Working Boundary (de facto)")])))
+        + [("#222222", "International border"), ("#555555", "Line of Control / Working Boundary (de facto)"),
+           ("#b08d57", "Main roads; dashed: desert tracks")])))
     return m
