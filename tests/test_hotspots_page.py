@@ -149,3 +149,28 @@ def test_map_layers_outlines_hexagons_and_heat(scenario):
     assert all(f["properties"]["class"] != "not significant" for f in hex_features) and hex_features
     only_outlines = page.map_layers(model, cells, records, show_cells=False, show_heat=False, donor=False)
     assert len(only_outlines) == 1
+
+
+def test_commander_sees_only_the_records_of_their_region(scenario, monkeypatch):
+    """A field commander assigned to Sindh gets Sindh's records only; a planner gets all of them."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from store.records import province_bbox
+
+    records, _ = scenario
+    (west, south, east, north), _polygon = province_bbox("Sindh")
+    in_sindh = records.geometry.x.between(west, east) & records.geometry.y.between(south, north)
+    sindh_point = gpd.GeoSeries([Point(68.4, 25.4)], crs=records.crs)  # Hyderabad, Sindh
+    extra = records.iloc[:3].copy()
+    extra["id"] = ["sindh-1", "sindh-2", "sindh-3"]
+    extra["geometry"] = list(sindh_point) * 3
+    mixed = pd.concat([records, extra], ignore_index=True)
+    expected_sindh = int(in_sindh.sum()) + 3
+    assert 0 < expected_sindh < len(mixed)
+
+    state = {"hotspot_records": mixed, "user": {"username": "c", "role": "commander", "region": "Sindh"}}
+    monkeypatch.setattr(page.st, "session_state", state)
+    assert len(page.load_records(None, None, None)) == expected_sindh
+    state["user"] = {"username": "p", "role": "planner", "region": "Sindh"}
+    assert len(page.load_records(None, None, None)) == len(mixed)
