@@ -56,6 +56,12 @@ if user is None:
 else:
     auth.demo_banner()
     auth.user_box(user)
+    if auth.demo_mode() and not st.session_state.get("demo_records_checked"):
+        from ui.demo_data import demo_records_enabled, ensure_demo_records
+        if demo_records_enabled():
+            with st.spinner("Loading the scenario simulator's intercepts as demo data (synthetic)…"):
+                ensure_demo_records()
+        st.session_state["demo_records_checked"] = True
     if user.get("role") in ("planner", "commander"):
         from ui.scenario import NETWORK_KEY, warm_up
         if st.session_state.get(NETWORK_KEY) is None:

@@ -8,3 +8,5 @@ if str(ROOT) not in sys.path:
 
 # Tests never touch the user's database or data directory.
 os.environ.setdefault("CHECKPOST_DATA_DIR", str(ROOT / ".pytest_data"))
+# Demo mode seeds simulated records into an empty store; tests that want them call ui.demo_data directly.
+os.environ.setdefault("CHECKPOST_DEMO_RECORDS", "0")
