@@ -210,6 +210,10 @@ def rerouting(n_scenarios: int, k: int, out: str, robust_seconds: float) -> None
         _write_rerouting(df, out, k)
 
 
+def gap_text(gap) -> str:
+    return "-" if gap != gap else f"{gap:.2%}"
+
+
 def _write_rerouting(df, out, k):
     lines = [f"k = {k}; scenario 0 is the default demand, 1.. are perturbed demands (lognormal factor per OD).", "",
              "| plan | static share (mean) | after best response (mean) | after best response (worst) | "
@@ -223,14 +227,15 @@ def _write_rerouting(df, out, k):
     for model in ("after best response", "after logit"):
         for other in ("static MCLP", "k busiest sites"):
             diff = wide[(model, "robust")] - wide[(model, other)]
-            lines.append(f"- {model}: robust minus {other}: mean {diff.mean():+.1%}, worst {diff.min():+.1%}, "
+            lines.append(f"- {model}: robust minus {other}: mean {100 * diff.mean():+.1f} points, "
+                         f"worst {100 * diff.min():+.1f} points, "
                          f"robust not worse in {(diff >= -1e-9).sum()} of {len(diff)} scenarios")
     d0 = df[df["scenario"] == 0].set_index("plan")
     lines += ["", "Default scenario:", "", "| plan | static share | after best response | after logit | gap | seconds |",
               "|---|---:|---:|---:|---:|---:|"]
     for name, r in d0.iterrows():
         lines.append(f"| {name} | {r['static share']:.1%} | {r['after best response']:.1%} | {r['after logit']:.1%} | "
-                     f"{r['gap']:.2%} | {r['seconds']:.1f} |")
+                     f"{gap_text(r['gap'])} | {r['seconds']:.1f} |")
     Path(out).write_text("\n".join(lines) + "\n")
 
 
