@@ -19,6 +19,8 @@ if _ROOT not in sys.path:
 
 from geodata.crs import haversine_m  # noqa: E402
 from models import placement as P  # noqa: E402
+from ui.auth import require_role  # noqa: E402
+from ui.scenario import _default_demand, _default_network  # noqa: E402  (one cached copy for every page)
 
 NETWORK_KEY, DEMAND_KEY = "planner_network", "planner_demand"
 PLANS_KEY = "planner_plans"
@@ -37,18 +39,6 @@ def load_inputs():
     if demand is None:
         demand = _default_demand()
     return G, demand
-
-
-@st.cache_resource(show_spinner="Building the route network…")
-def _default_network():
-    from routes.network import default_network
-    return default_network()
-
-
-@st.cache_data(show_spinner=False)
-def _default_demand():
-    from routes.demand import default_demand
-    return default_demand()
 
 
 def site_label(sites: pd.DataFrame) -> dict:
@@ -159,6 +149,7 @@ def plan_map(pl, candidates_gdf):
 
 # ----------------------------------------------------------------------------- layout
 def render():
+    require_role("planner")
     st.title("Checkpoint planner")
     st.caption("Where should k checkpoints go, how much flow would they intercept, and how much of it "
                "survives when smugglers move to other routes? Volumes are scenario estimates "

@@ -12,8 +12,18 @@ from test_placement_fixtures import demand_frame, detour_graph
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "planner.py")
 
 
+def signed_in_as(at, role):
+    import time
+
+    from ui import auth
+
+    at.session_state["user"] = {"username": f"test-{role}", "role": role, "region": None}
+    at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
+
+
 def _app(show_map=False):
     at = AppTest.from_file(PAGE, default_timeout=120)
+    signed_in_as(at, "planner")
     at.session_state["planner_show_map"] = show_map  # the 2 MB base map is slow to serialise; one test keeps it
     at.session_state["planner_network"] = detour_graph()
     at.session_state["planner_demand"] = demand_frame([("src-A", "dst-X", "land", 1000.0, "smuggling"),
@@ -76,3 +86,14 @@ def test_rotation_download():
     rot = at.session_state["planner_rot"]
     assert len(rot.schedule) == 7 and (rot.schedule["site_id"] == "e1-2-0").all()
     assert isinstance(rot.probabilities, pd.DataFrame)
+
+
+def test_page_refuses_a_commander_and_a_donor():
+    for role in ("commander", "donor"):
+        at = AppTest.from_file(PAGE, default_timeout=120)
+        signed_in_as(at, role)
+        at.session_state["planner_show_map"] = False
+        at.run()
+        assert not at.exception
+        assert any(f"not available to the {role} role" in e.value for e in at.error), role
+        assert not at.title  # nothing of the page renders
