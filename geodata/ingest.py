@@ -27,7 +27,6 @@ from functools import lru_cache
 from typing import Iterator
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geodata.coords import (CoordinateError, check_range, in_pakistan, parse_angle)
@@ -36,7 +35,7 @@ from geodata.ingest_export import (rejected_file, template_csv, template_xlsx)  
 from geodata.ingest_read import FileProblem, as_source, open_table
 from geodata.ingest_values import (ValueProblem, check_period, clean_text, numeric_date_order,
                                    parse_bool, parse_case_type, parse_date, parse_mode, parse_persons)
-from geodata.schema import empty_intercepts
+from geodata.schema import empty_intercepts, typed_intercepts
 
 DEFAULT_CHUNKSIZE = 50_000
 # Per-row notes kept per kind; beyond this only the count grows (a million DMS rows need no million notes).
@@ -401,24 +400,7 @@ def _accepted_frame(records: list[dict]) -> gpd.GeoDataFrame:
         frame.insert(len(frame.columns) - 1, "source", pd.Series(dtype="string"))
         return frame
     table = pd.DataFrame.from_records(records)
-    frame = pd.DataFrame({
-        "id": table["id"].astype("string"),
-        "date": pd.to_datetime(table["date"]).astype("datetime64[ns]"),
-        "date_from": pd.to_datetime(table["date_from"]).astype("datetime64[ns]"),
-        "date_to": pd.to_datetime(table["date_to"]).astype("datetime64[ns]"),
-        "persons": table["persons"].astype("int64"),
-        "case_type": table["case_type"].astype("string"),
-        "mode": table["mode"].astype("string"),
-        "agency": table["agency"].astype("string"),
-        "place_name": table["place_name"].astype("string"),
-        "nationality": table["nationality"].astype("string"),
-        "notes": table["notes"].astype("string"),
-        "synthetic": table["synthetic"].astype(bool),
-        "source": table["source"].astype("string"),
-    })
-    geometry = gpd.points_from_xy(table["lon"].to_numpy(np.float64), table["lat"].to_numpy(np.float64),
-                                  crs="EPSG:4326")
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+    return typed_intercepts(table, table["lon"], table["lat"], extra={"source": table["source"].astype("string")})
 
 
 def _failed(name: str, message: str, kind=None, sha=None) -> IngestResult:

@@ -25,6 +25,36 @@ INTERCEPT_COLUMNS = {
 RECORD_LEVEL_FIELDS = ("id", "notes", "place_name", "nationality", "geometry")
 
 
+# Column -> dtype of the intercept GeoDataFrame (geometry aside).
+INTERCEPT_DTYPES = {
+    "id": "string", "date": "datetime64[ns]", "date_from": "datetime64[ns]", "date_to": "datetime64[ns]",
+    "persons": "int64", "case_type": "string", "mode": "string", "agency": "string", "place_name": "string",
+    "nationality": "string", "notes": "string", "synthetic": "bool",
+}
+
+
+def typed_intercepts(columns, lon, lat, *, extra: dict | None = None):
+    """A GeoDataFrame in the intercept schema from column-like values and lon/lat arrays.
+
+    `columns` maps every schema column to values (a DataFrame works); `extra` adds columns after them
+    (already typed), e.g. `source` or `batch_id`.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+    data = {}
+    for name, dtype in INTERCEPT_DTYPES.items():
+        values = columns[name]
+        data[name] = (pd.to_datetime(values).astype(dtype) if dtype.startswith("datetime")
+                      else pd.Series(values).astype(bool if dtype == "bool" else dtype))
+    frame = pd.DataFrame(data)
+    for name, values in (extra or {}).items():
+        frame[name] = values.to_numpy() if hasattr(values, "to_numpy") else values
+    geometry = gpd.points_from_xy(np.asarray(lon, np.float64), np.asarray(lat, np.float64), crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
 def empty_intercepts():
     """An empty GeoDataFrame with the intercept schema and dtypes."""
     import geopandas as gpd

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
+from geodata.schema import typed_intercepts
 from store.audit import log as audit_log
 from store.db import session_scope
 from store.models import CASE_TYPES, MODES, ImportBatch, Intercept, as_utc
@@ -349,25 +350,13 @@ def query_intercepts(start=None, end=None, case_type=None, mode=None, bbox=None,
         frame = pd.DataFrame(result.fetchall(), columns=list(_COLUMNS))
     date = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     period = date.isna()  # schema: date_from/date_to only when just a period is known
-    out = pd.DataFrame({
-        "id": frame["record_id"].astype("string"),
-        "date": date,
-        "date_from": pd.to_datetime(frame["date_from"]).astype("datetime64[ns]").where(period),
-        "date_to": pd.to_datetime(frame["date_to"]).astype("datetime64[ns]").where(period),
-        "persons": frame["persons"].astype("int64"),
-        "case_type": frame["case_type"].astype("string"),
-        "mode": frame["mode"].astype("string"),
-        "agency": frame["agency"].astype("string"),
-        "place_name": frame["place_name"].astype("string"),
-        "nationality": frame["nationality"].astype("string"),
-        "notes": frame["notes"].astype("string"),
-        "synthetic": frame["synthetic"].astype(bool),
-        "source": frame["source"].astype("string"),
-        "batch_id": frame["batch_id"].astype("Int64"),
-    })
-    geometry = gpd.points_from_xy(frame["lon"].to_numpy(np.float64), frame["lat"].to_numpy(np.float64),
-                                  crs="EPSG:4326")
-    gdf = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
+    columns = frame.rename(columns={"record_id": "id"}).assign(
+        date=date,
+        date_from=pd.to_datetime(frame["date_from"]).astype("datetime64[ns]").where(period),
+        date_to=pd.to_datetime(frame["date_to"]).astype("datetime64[ns]").where(period))
+    gdf = typed_intercepts(columns, frame["lon"], frame["lat"],
+                           extra={"source": frame["source"].astype("string"),
+                                  "batch_id": frame["batch_id"].astype("Int64")})
     if polygon is not None and len(gdf):
         gdf = gdf[gdf.intersects(polygon)].reset_index(drop=True)
     return gdf
