@@ -158,7 +158,8 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
     n_groups = groups.shape[0] if groups is not None else 0
     n_cols = e0 + n_groups
     has_site = np.diff(A.indptr) > 0
-    a_site = np.minimum(-np.log1p(-np.minimum(p, 1.0 - 1e-300)), SURE_CATCH_LOG)
+    with np.errstate(divide="ignore"):  # p = 1 is a sure catch: -log(0) = inf, capped just below
+        a_site = np.minimum(-np.log1p(-np.minimum(p, 1.0)), SURE_CATCH_LOG)
 
     route_of = np.repeat(np.arange(n_routes), np.diff(A.indptr))
     if oa:
