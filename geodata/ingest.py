@@ -396,11 +396,9 @@ class _Validator:
 
 def _accepted_frame(records: list[dict]) -> gpd.GeoDataFrame:
     if not records:
-        frame = empty_intercepts()
-        frame.insert(len(frame.columns) - 1, "source", pd.Series(dtype="string"))
-        return frame
+        return empty_intercepts()
     table = pd.DataFrame.from_records(records)
-    return typed_intercepts(table, table["lon"], table["lat"], extra={"source": table["source"].astype("string")})
+    return typed_intercepts(table, table["lon"], table["lat"])
 
 
 def _failed(name: str, message: str, kind=None, sha=None) -> IngestResult:

@@ -347,6 +347,7 @@ def _to_records(cols, seed) -> gpd.GeoDataFrame:
         "nationality": pd.Series(["Pakistani"] * n, dtype="string"),
         "notes": pd.Series(cols["notes"], dtype="string"),
         "synthetic": pd.Series([True] * n, dtype="bool"),
+        "source": pd.Series([f"routes.simulate seed={seed}"] * n, dtype="string"),
     })
     records = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(cols["lon"], cols["lat"]), crs="EPSG:4326")
     records = records.sort_values("date", kind="stable").reset_index(drop=True)

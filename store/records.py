@@ -355,8 +355,7 @@ def query_intercepts(start=None, end=None, case_type=None, mode=None, bbox=None,
         date_from=pd.to_datetime(frame["date_from"]).astype("datetime64[ns]").where(period),
         date_to=pd.to_datetime(frame["date_to"]).astype("datetime64[ns]").where(period))
     gdf = typed_intercepts(columns, frame["lon"], frame["lat"],
-                           extra={"source": frame["source"].astype("string"),
-                                  "batch_id": frame["batch_id"].astype("Int64")})
+                           extra={"batch_id": frame["batch_id"].astype("Int64")})
     if polygon is not None and len(gdf):
         gdf = gdf[gdf.intersects(polygon)].reset_index(drop=True)
     return gdf

@@ -123,6 +123,7 @@ def planted_intercepts(seed: int = 0, *, n_background: int = 3000, n_hotspots: i
         "nationality": pd.Series([""] * n, dtype="string"),
         "notes": pd.Series(["test fixture"] * n, dtype="string"),
         "synthetic": pd.Series([True] * n, dtype="bool"),
+        "source": pd.Series([f"tests/hotspots_planted.py seed={seed}"] * n, dtype="string"),
     })
     records = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon[order], lat[order]), crs="EPSG:4326")
     assert list(records.columns) == list(base.columns)
