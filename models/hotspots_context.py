@@ -147,7 +147,8 @@ def _label(i, lon, lat, table, layers) -> str:
         parts.append(f"{abs(lat):.3f}°{'N' if lat >= 0 else 'S'} {abs(lon):.3f}°{'E' if lon >= 0 else 'W'}")
     crossing, km = table.at[i, "nearest_crossing"], table.at[i, "crossing_km"]
     if crossing is not None and np.isfinite(km) and (place is None or crossing != place[0]):
-        parts.append(f"{km:.0f} km from {crossing} crossing")
+        named = any(word in crossing for word in ("Airport", "Port", "Pass", "Corridor", "Gate", "crossing"))
+        parts.append(f"{km:.0f} km from {crossing}" + ("" if named else " crossing"))  # no "Airport crossing"
     return ", ".join(parts)
 
 
