@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy import stats
+from sklearn.base import BaseEstimator
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS
 from geodata.schema import CASE_TYPES, MODES
@@ -181,7 +182,7 @@ def _emerging_points(points, *, resolution, period, rings, alpha, case_type, rec
 
 # --------------------------------------------------------------------------- the estimator
 
-class HotspotModel:
+class HotspotModel(BaseEstimator):
     """Find route hotspots: weighted density clustering of H3 cells, refined outlines.
 
     Parameters
@@ -218,21 +219,13 @@ class HotspotModel:
         self.trend_period = trend_period
         self.layers = layers
 
-    # scikit-learn protocol -------------------------------------------------
-    @classmethod
-    def _param_names(cls):
-        return ["eps_m", "density_factor", "min_persons", "min_records", "outline_mass", "resolution",
-                "case_type", "mode", "date_from", "date_to", "trend_period", "layers"]
-
-    def get_params(self, deep: bool = True) -> dict:
-        return {name: getattr(self, name) for name in self._param_names()}
-
+    # scikit-learn protocol: get_params/set_params come from BaseEstimator (names read from __init__)
     def set_params(self, **params) -> "HotspotModel":
-        for name, value in params.items():
-            if name not in self._param_names():
-                raise ValueError(f"HotspotModel has no parameter {name!r}; parameters: {self._param_names()}")
-            setattr(self, name, value)
-        return self
+        names = self._get_param_names()
+        for name in params:
+            if name not in names:
+                raise ValueError(f"HotspotModel has no parameter {name!r}; parameters: {names}")
+        return super().set_params(**params)
 
     def __repr__(self) -> str:
         shown = {k: v for k, v in self.get_params().items() if k != "layers"}
