@@ -29,6 +29,10 @@ _DESCRIPTIONS = {
 }
 REQUIRED_COLUMNS = ("id", "name", "kind", "source")
 
+# The destinations layer names countries by ISO3; GeoNames files places by ISO2 (Christmas Island is its own "CX").
+DESTINATION_GEONAMES_COUNTRY = {"IRN": "IR", "TUR": "TR", "GRC": "GR", "ESP": "ES", "ITA": "IT", "OMN": "OM",
+                                "ARE": "AE", "SAU": "SA", "GBR": "GB", "AUS": "CX"}
+
 __all__ = ["layer", "layer_names", "describe", "METRIC_CRS", "STORAGE_CRS"]
 
 

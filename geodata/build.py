@@ -24,6 +24,7 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.ops import nearest_points
 
+from geodata import DESTINATION_GEONAMES_COUNTRY
 from geodata.crs import METRIC_CRS, STORAGE_CRS, geodesic_length_m
 
 HERE = Path(__file__).resolve().parent
@@ -228,10 +229,6 @@ def _resolve(places: pd.DataFrame, name: str, country: str | None) -> pd.Series:
     return (manual if not manual.empty else exact.sort_values("population", ascending=False)).iloc[0]
 
 
-ISO2 = {"IRN": "IR", "TUR": "TR", "GRC": "GR", "ESP": "ES", "ITA": "IT", "OMN": "OM", "ARE": "AE",
-        "SAU": "SA", "GBR": "GB", "AUS": "CX"}
-
-
 def _place_points(table: pd.DataFrame, places: pd.DataFrame, country_of) -> tuple[list, list]:
     geoms, place_sources = [], []
     for _, row in table.iterrows():
@@ -278,7 +275,7 @@ def build_points(places: pd.DataFrame, borders: gpd.GeoDataFrame) -> dict[str, g
     layers["crossings"] = out
 
     for name, country_of in (("launch_points", lambda r: "PK"), ("hubs", lambda r: r["country"]),
-                             ("sources", lambda r: "PK"), ("destinations", lambda r: ISO2[r["country"]])):
+                             ("sources", lambda r: "PK"), ("destinations", lambda r: DESTINATION_GEONAMES_COUNTRY[r["country"]])):
         table = read(f"{name}.csv")
         geoms, pos = _place_points(table, places, country_of)
         out = gpd.GeoDataFrame(table.drop(columns=["place"]), geometry=geoms, crs=STORAGE_CRS)

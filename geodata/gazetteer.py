@@ -76,13 +76,11 @@ def _layer_places() -> pd.DataFrame:
         gdf = geodata.layer(name)
         for _, f in gdf.iterrows():
             rows.append({"place_id": f["id"], "name": f["name"], "alternatenames": f["id"],
-                         "country": "PK" if name != "destinations" and name != "hubs" else f.get("country", ""),
+                         "country": f["country"] if name in ("hubs", "destinations") else "PK",
                          "admin1": "", "lon": f.geometry.x, "lat": f.geometry.y, "population": -1,
                          "kind": f["kind"], "source": f["source"]})
     frame = pd.DataFrame(rows)
-    iso2 = {"IRN": "IR", "TUR": "TR", "GRC": "GR", "ESP": "ES", "ITA": "IT", "OMN": "OM", "ARE": "AE",
-            "SAU": "SA", "GBR": "GB", "AUS": "CX"}
-    frame["country"] = frame["country"].replace(iso2)
+    frame["country"] = frame["country"].replace(geodata.DESTINATION_GEONAMES_COUNTRY)  # hubs are ISO2 already
     return frame
 
 
