@@ -29,10 +29,9 @@ def simulated_records(seed: int = DEMO_SEED, n_months: int = DEMO_MONTHS):
     from routes.demand import default_demand
     from routes.flows import assign
     from routes.network import default_network
-
-    flows = assign(default_network(), default_demand())
     from routes.simulate import intercepts
 
+    flows = assign(default_network(), default_demand())
     return intercepts(flows, n_months=n_months, seed=seed)
 
 
@@ -42,6 +41,4 @@ def ensure_demo_records(engine=None):
         return None
     from store.records import import_records
 
-    records = simulated_records().records
-    assert records["synthetic"].all()
-    return import_records(records, DEMO_BATCH_NAME, "demo-mode", engine=engine)
+    return import_records(simulated_records().records, DEMO_BATCH_NAME, "demo-mode", engine=engine)
