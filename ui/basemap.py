@@ -17,7 +17,7 @@ from branca.element import Element
 
 import geodata
 from ui import offline  # noqa: F401  (rewires folium to the vendored assets on import)
-from ui.layers import PluginAssets
+from ui.layers import PluginAssets, link_coords
 
 PAKISTAN_VIEW = {"location": (29.5, 67.5), "zoom_start": 5}
 SEA_COLOUR = "#cfe3ef"
@@ -118,10 +118,8 @@ def _road_features() -> dict:
         if data.get("mode") not in ROAD_STYLES or (min(u, v), max(u, v), k) in seen:
             continue
         seen.add((min(u, v), max(u, v), k))
-        geometry = data.get("geometry")
-        coords = [list(c) for c in geometry.coords] if geometry is not None else [
-            [G.nodes[u]["x"], G.nodes[u]["y"]], [G.nodes[v]["x"], G.nodes[v]["y"]]]
-        features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
+        line = {"type": "LineString", "coordinates": link_coords(G, u, v, data)}
+        features.append({"type": "Feature", "geometry": line,
                          "properties": {"mode": data["mode"], "ref": str(data.get("ref") or data.get("name") or data["mode"]),
                                         "km": round(float(data.get("length", 0)) / 1000, 1)}})
     return {"type": "FeatureCollection", "features": features}

@@ -71,6 +71,14 @@ def sites_layer(sites: list[dict] | pd.DataFrame, name: str = "Proposed checkpoi
     return group
 
 
+def link_coords(G, u, v, data: dict) -> list[list[float]]:
+    """A network link's [lon, lat] points: its geometry, else the straight line between its nodes."""
+    geometry = data.get("geometry")
+    if geometry is not None:
+        return [list(c) for c in geometry.coords]
+    return [[G.nodes[u]["x"], G.nodes[u]["y"]], [G.nodes[v]["x"], G.nodes[v]["y"]]]
+
+
 def flows_layer(G, edge_flows: pd.DataFrame, name: str = "Flows without checkpoints (migrants/year)",
                 min_volume: float = 1.0) -> folium.FeatureGroup:
     """Land links carrying flow, one GeoJSON layer, line width growing with the volume."""
@@ -89,10 +97,8 @@ def flows_layer(G, edge_flows: pd.DataFrame, name: str = "Flows without checkpoi
             continue
         seen.add(pair)
         both = row["volume"] + (float(edge_flows["volume"].get((v, u, k), 0.0)) if (v, u, k) in edge_flows.index else 0.0)
-        geometry = data.get("geometry")
-        coords = list(geometry.coords) if geometry is not None else [
-            (G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])]
-        features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
+        line = {"type": "LineString", "coordinates": link_coords(G, u, v, data)}
+        features.append({"type": "Feature", "geometry": line,
                          "properties": {"ref": str(data.get("ref") or data.get("mode")), "volume": round(both),
                                         "w": 1.5 + 7.0 * min(1.0, both / (2 * top))}})
     if features:
