@@ -24,9 +24,10 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from geodata.ingest import IngestResult, read_intercepts, template_csv, template_xlsx  # noqa: E402
+from ui.auth import PAGE_ROLES, current_user  # noqa: E402  (sign-in and session expiry live there)
 
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"]
-IMPORT_ROLES = ("planner", "commander")  # as ui/auth.py PAGE_ROLES["pages/data.py"]
+IMPORT_ROLES = PAGE_ROLES["pages/data.py"]
 # A (name, bytes) pair placed here is used as the upload (re-import flows and headless tests).
 STAGED_UPLOAD_KEY = "data_page_upload"
 NOTE_LABELS = {"swap": "latitude/longitude swapped", "conversion": "coordinate notation converted",
@@ -34,14 +35,6 @@ NOTE_LABELS = {"swap": "latitude/longitude swapped", "conversion": "coordinate n
                "formula": "formula cell neutralised", "case_type_blank": "empty case_type set to unknown",
                "outside_pakistan": "point outside Pakistan (kept)", "date_order": "date order",
                "encoding": "undecodable characters", "column": "columns", "file": "file"}
-
-
-def current_user() -> dict | None:
-    """The signed-in user (set by the app's sign-in, ui/auth.py), or None."""
-    user = st.session_state.get("user")
-    if isinstance(user, dict) and user.get("username"):
-        return user
-    return None
 
 
 def can_import(user: dict | None) -> bool:
