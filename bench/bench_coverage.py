@@ -36,7 +36,7 @@ def p_median_rows(sizes=((50, 30, 5), (200, 60, 8), (400, 100, 10)), seed=0):
     import pulp
     from spopt.locate import PMedian
 
-    from models.coverage_holding import solve_p_median
+    from models.coverage._holding import solve_p_median
 
     rows = []
     rng = np.random.default_rng(seed)
@@ -65,8 +65,8 @@ def segment_rows():
     from shapely.geometry import MultiLineString
 
     from geodata.crs import METRIC_CRS
-    from models import coverage_tables as T
-    from models.coverage_geometry import LAND_MODES, border_segments, edge_line, edges_crossing_segments
+    from models.coverage import _tables as T
+    from models.coverage._geometry import LAND_MODES, border_segments, edge_line, edges_crossing_segments
     from routes.demand import default_demand
     from routes.flows import assign
     from routes.network import default_network

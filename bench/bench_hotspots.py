@@ -89,8 +89,8 @@ def _grid_inputs(records):
     """y and binary weights exactly as gi_star builds them (one pooled group)."""
     import numpy as np
 
-    from models import hotspots_grid as grid
-    from models.hotspots_input import select
+    from models.hotspots import _grid as grid
+    from models.hotspots._input import select
 
     points = select(records, case_type="all")
     cells = grid.cells_of(points.lon, points.lat, GI_RESOLUTION)
@@ -121,7 +121,7 @@ def quality(seeds: int) -> list[dict]:
 
     from hotspots_planted import planted_intercepts
     from models.hotspots import HotspotModel
-    from models.hotspots_eval import match
+    from models.hotspots._eval import match
     from routes.demand import default_demand
     from routes.flows import assign
     from routes.network import default_network
@@ -174,7 +174,7 @@ def quality(seeds: int) -> list[dict]:
 def run_one(method: str, n: int) -> dict:
     import numpy as np
 
-    from models.hotspots_eval import match
+    from models.hotspots._eval import match
 
     records, planted = _data(n)
     out = {"method": method, "n": n}
@@ -205,7 +205,7 @@ def run_one(method: str, n: int) -> dict:
         y, adjacency = _grid_inputs(records)
         out["cells"] = len(y)
         if method == "gi_star_core":
-            from models.hotspots_gistar import gi_star_arrays
+            from models.hotspots._gistar import gi_star_arrays
 
             start = time.perf_counter()
             result = gi_star_arrays(y, adjacency, permutations=999, seed=0)

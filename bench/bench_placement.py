@@ -40,7 +40,7 @@ def instance(n_sites: int, n_paths: int, seed: int = 0):
     import pandas as pd
     from shapely.geometry import Point
 
-    from models.placement_robust import SimpleFlows
+    from models.placement._robust import SimpleFlows
 
     W, H = GRIDS[n_sites]
     rng = np.random.default_rng(seed)
@@ -100,7 +100,7 @@ def run_one(tool: str, n_sites: int, n_paths: int, gap: float, time_limit: float
     else:
         import pulp
         from spopt.locate import MCLP
-        from models.placement_sites import incidence, validate_sites
+        from models.placement._sites import incidence, validate_sites
         A = incidence(flows.paths, validate_sites(sites), flows.graph)
         cost = np.where(A.toarray() > 0, 0.0, 1.0)
         weights = flows.paths["volume"].to_numpy(float)

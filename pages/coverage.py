@@ -21,7 +21,7 @@ if _ROOT not in sys.path:
 
 from models import coverage as C  # noqa: E402
 from models import placement as P  # noqa: E402
-from models.coverage_report import downloads_zip, printable  # noqa: E402
+from models.coverage._report import downloads_zip, printable  # noqa: E402
 
 REPORT_KEY, MARGINAL_KEY, HOLDING_KEY, FILES_KEY = "coverage_report", "coverage_marginal", "coverage_holding", "coverage_files"
 RECORDS_KEY = "coverage_records"   # intercept records (store.records.query_intercepts, or injected by a test)
@@ -173,7 +173,7 @@ def render():
         st_folium(coverage_map(rep, tables), key="coverage_map", height=560, width="stretch", returned_objects=[])
     except ImportError as err:
         st.warning(f"Map unavailable: {err}")
-    from models.coverage_report import _biggest_gaps
+    from models.coverage._report import _biggest_gaps
     st.subheader("Biggest gaps")
     st.dataframe(printable(_biggest_gaps(tables)), hide_index=True, width="stretch")
 

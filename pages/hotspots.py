@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from models.hotspots import CATEGORY_TEXT, HotspotModel, gi_star  # noqa: E402
-from models.hotspots_input import data_version  # noqa: E402
+from models.hotspots._input import data_version  # noqa: E402
 
 STAGED_RECORDS_KEY = "hotspot_records"
 LAYERS_KEY = "hotspot_layers"  # optional dict of label layers; None loads the shipped ones
@@ -137,7 +137,7 @@ def card(model: HotspotModel, hotspot_id: int) -> dict:
 def heat_points(records, donor: bool) -> list[list[float]]:
     """[lat, lon, weight] for the heat layer: record positions, or hexagon totals for donors."""
     if donor:
-        from models import hotspots_grid as grid
+        from models.hotspots import _grid as grid
 
         cells = grid.cells_of(records.geometry.x.to_numpy(), records.geometry.y.to_numpy(), 7)
         inverse, unique = pd.factorize(cells)

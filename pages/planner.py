@@ -54,7 +54,7 @@ def baseline_flows(G, demand):
     try:
         from routes.flows import assign
     except ImportError:
-        from models.placement_robust import own_flows
+        from models.placement._robust import own_flows
         return own_flows(G, demand)
     return assign(G, demand)
 

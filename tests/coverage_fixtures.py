@@ -7,7 +7,7 @@ import pandas as pd
 from shapely.geometry import LineString
 
 from geodata.crs import haversine_m
-from models.placement_robust import SimpleFlows
+from models.placement._robust import SimpleFlows
 
 SPEED_MS = {"road": 60 / 3.6, "track": 30 / 3.6, "crossing": 10 / 3.6}
 

@@ -135,7 +135,7 @@ def test_adaptive_matches_placement_evaluate_and_keeps_static_flow():
 def test_best_response_rerouting_moves_everyone_to_the_detour():
     G = detour_graph()
     demand = demand_frame([("src-A", "dst-X", "land", 1000.0, "smuggling")])
-    from models.placement_robust import own_flows
+    from models.placement._robust import own_flows
     flows = own_flows(G, demand)
     rep = C.gaps(checkpoint_at_crossing(0.6), flows, adaptive=True, rerouting="best_response", borders=TEST_BORDER)
     seg = rep.segments.set_index("segment_id")

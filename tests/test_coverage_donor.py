@@ -12,7 +12,7 @@ from shapely.geometry import Point
 from coverage_fixtures import TEST_BORDER, checkpoint_at_crossing, hand_flows
 from geodata.schema import RECORD_LEVEL_FIELDS
 from models import coverage as C
-from models.coverage_donor import SUPPRESSED, district_seats, suppress
+from models.coverage._donor import SUPPRESSED, district_seats, suppress
 
 MIN = 5
 SEGMENTS = C.border_segments()

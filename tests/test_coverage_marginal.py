@@ -10,8 +10,8 @@ from shapely.geometry import Point
 
 from models import coverage as C
 from models import placement as P
-from models.coverage_holding import brute_force_p_median, distance_matrix, solve_p_median
-from models.placement_robust import own_flows
+from models.coverage._holding import brute_force_p_median, distance_matrix, solve_p_median
+from models.placement._robust import own_flows
 from coverage_fixtures import demand_frame, detour_graph
 from test_placement_fixtures import grid_graph, random_instance
 

@@ -13,7 +13,7 @@ import pytest
 
 from coverage_fixtures import TEST_BORDER, checkpoint_at_crossing, hand_flows
 from models import coverage as C
-from models.coverage_report import GAP_COLOUR, downloads_zip
+from models.coverage._report import GAP_COLOUR, downloads_zip
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,7 @@ def test_downloads_every_table_as_csv_and_geojson(rep):
 
 
 def test_cli_holding_and_bad_command(capsys):
-    from models.coverage_cli import main
+    from models.coverage.__main__ import main
 
     with pytest.raises(SystemExit):
         main(["nonsense"])

@@ -6,8 +6,8 @@ import pytest
 from sklearn.cluster import DBSCAN
 from sklearn.neighbors import NearestNeighbors
 
-from models import hotspots_grid as grid
-from models.hotspots_cluster import EARTH_RADIUS_M, _weighted_dbscan, cluster_cells, to_metric
+from models.hotspots import _grid as grid
+from models.hotspots._cluster import EARTH_RADIUS_M, _weighted_dbscan, cluster_cells, to_metric
 
 
 def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
@@ -50,7 +50,7 @@ def test_outline_of_a_uniform_disk_matches_the_disk():
     n = 6000
     angle, radius = rng.uniform(0, 2 * np.pi, n), 5000 * np.sqrt(rng.uniform(0, 1, n))
     x0, y0 = to_metric(64.4, 28.9)
-    from models.hotspots_cluster import to_storage
+    from models.hotspots._cluster import to_storage
 
     lon, lat = to_storage(x0 + radius * np.cos(angle), y0 + radius * np.sin(angle))
     # a thin background line through it, so the median cell is background

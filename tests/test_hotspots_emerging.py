@@ -7,9 +7,9 @@ import pymannkendall
 import pytest
 
 from hotspots_planted import planted_intercepts
-from models import hotspots_grid as grid
+from models.hotspots import _grid as grid
 from models.hotspots import CATEGORY_TEXT, emerging
-from models.hotspots_emerging import categorise, mann_kendall
+from models.hotspots._emerging import categorise, mann_kendall
 
 SIGNIFICANT, NOT = 0.001, 0.9
 

@@ -10,9 +10,9 @@ import scipy.sparse as sp
 from scipy import stats
 
 from hotspots_planted import planted_intercepts
-from models import hotspots_grid as grid
+from models.hotspots import _grid as grid
 from models.hotspots import gi_star
-from models.hotspots_gistar import (
+from models.hotspots._gistar import (
     _ordered_samples, folded_p, gi_star_arrays, permutation_counts, permutation_null, significance_class, z_scores,
 )
 

@@ -10,7 +10,7 @@ from shapely.geometry import LineString, Point
 from geodata.schema import RECORD_LEVEL_FIELDS
 from hotspots_planted import planted_intercepts
 from models.hotspots import CATEGORY_TEXT, HotspotModel, load
-from models.hotspots_eval import match
+from models.hotspots._eval import match
 
 NO_LAYERS: dict = {}
 
@@ -196,7 +196,7 @@ def test_match_scores_by_hand():
 
 
 def test_command_line_fit_gi_star_emerging(tmp_path, capsys):
-    from models.hotspots import main
+    from models.hotspots.__main__ import main
 
     records, planted = planted_intercepts(0, case_type="smuggling")
     source = tmp_path / "records.gpkg"

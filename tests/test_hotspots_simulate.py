@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from models.hotspots import HotspotModel
-from models.hotspots_eval import match
+from models.hotspots._eval import match
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ import pytest
 import scipy.sparse as sp
 
 from models import placement as P
-from models import placement_milp as milp
+from models.placement._sites import incidence, validate_sites
+from models.placement import _milp as milp
 from test_placement_fixtures import (brute_force, chain_graph, demand_frame, detour_graph, flows_for,
                                      random_instance)
 
@@ -101,7 +102,7 @@ def test_binary_coverage_matches_brute_force_and_uses_mclp_form():
 def test_objective_equals_spopt_mclp(seed):
     from spopt.locate import MCLP
     G, demand, flows, sites = random_instance(seed, n_sites=12, binary=True)
-    A = P.incidence(flows.paths, P.validate_sites(sites), G).toarray()
+    A = incidence(flows.paths, validate_sites(sites), G).toarray()
     cost = np.where(A > 0, 0.0, 1.0)  # covered iff "distance" 0 <= radius 0.5
     weights = flows.paths["volume"].to_numpy(float)
     for k in (1, 3):
@@ -219,7 +220,7 @@ def test_checkpoints_follow_contract():
 def test_greedy_bound_is_valid_and_shortcut_is_proven():
     for seed in range(4):
         G, demand, flows, sites = random_instance(30 + seed, n_sites=12)
-        A = P.incidence(flows.paths, P.validate_sites(sites), G)
+        A = incidence(flows.paths, validate_sites(sites), G)
         vol = flows.paths["volume"].to_numpy(float)
         chosen, value, bound = milp.greedy_with_bound(A, vol, sites["detection"].to_numpy(float), 3)
         best, _ = brute_force(flows, sites, 3)

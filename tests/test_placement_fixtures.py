@@ -9,7 +9,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geodata.crs import haversine_m
-from models.placement_robust import own_flows
+from models.placement._robust import own_flows
 
 SPEED_MS = {"road": 60 / 3.6, "track": 30 / 3.6, "crossing": 10 / 3.6, "sea": 20 / 3.6, "air": 700 / 3.6}
 

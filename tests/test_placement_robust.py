@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from models import placement as P
-from models.placement_routes import RouteFinder, checkpoint_weights, edge_cost, site_weights
+from models.placement._sites import validate_sites
+from models.placement._routes import RouteFinder, checkpoint_weights, edge_cost, site_weights
 from test_placement_fixtures import chain_graph, demand_frame, detour_graph, flows_for, random_instance
 
 DEMAND_ONE = [("src-A", "dst-X", "land", 1000.0, "smuggling")]
@@ -65,7 +66,7 @@ def _all_routes(G, o, d, finder):
 @pytest.mark.parametrize("seed", [0, 3])
 def test_best_response_oracle_matches_enumeration(seed):
     G, demand, flows, sites = random_instance(seed, n_sites=10)
-    sites = P.validate_sites(sites)
+    sites = validate_sites(sites)
     finder = RouteFinder(G, detour=0.4)
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(sites), 4, replace=False)

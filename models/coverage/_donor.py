@@ -194,7 +194,7 @@ def donor_record_tables(records: gpd.GeoDataFrame, *, min_count: float = MIN_COU
     (nearest road/track/sea corridor within ``corridor_km``); each x case_type.
     """
     from geodata.schema import CASE_TYPES, MODES
-    from models.coverage_geometry import border_segments, corridor_lines
+    from models.coverage._geometry import border_segments, corridor_lines
 
     if not isinstance(records, pd.DataFrame):
         raise TypeError(f"records: expected a GeoDataFrame of intercept records, got {type(records).__name__}")

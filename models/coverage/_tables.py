@@ -15,7 +15,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geodata.crs import STORAGE_CRS
-from models.coverage_geometry import corridor_of
+from models.coverage._geometry import corridor_of
 
 COUNT_COLUMNS = ("flow", "intercepted", "uncovered")
 PATH_COLUMNS = ["row", "origin", "destination", "case_type", "mode", "volume", "p_intercept", "intercepted", "met",
@@ -24,7 +24,7 @@ PATH_COLUMNS = ["row", "origin", "destination", "case_type", "mode", "volume", "
 
 def checkpoint_table(plan) -> pd.DataFrame:
     """Checkpoint sites of a Plan, a checkpoint (Geo)DataFrame, or None (no checkpoints)."""
-    from models.placement_sites import validate_sites
+    from models.placement._sites import validate_sites
 
     if plan is None:
         return validate_sites(pd.DataFrame({"site_id": pd.Series(dtype=object), "detection": pd.Series(dtype=float),

@@ -1,8 +1,8 @@
 """Command line for checkpoint placement on the default scenario.
 
-    python -m models.placement_cli plan --k 20 --out plan.geojson
-    python -m models.placement_cli robust --k 20 --out robust.geojson
-    python -m models.placement_cli rotation --k-mobile 3 --days 28 --seed 1 --out rotation.csv
+    python -m models.placement.__main__ plan --k 20 --out plan.geojson
+    python -m models.placement.__main__ robust --k 20 --out robust.geojson
+    python -m models.placement.__main__ rotation --k-mobile 3 --days 28 --seed 1 --out rotation.csv
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _inputs():
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m models.placement_cli", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m models.placement.__main__", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
     for name in ("plan", "robust"):
         p = sub.add_parser(name, help=f"{name} plan for k checkpoints")

@@ -60,7 +60,7 @@ def main(argv=None) -> int:
         fmt = args.fmt or ("pdf" if args.out.lower().endswith(".pdf") else "html")
         C.report(rep, audience=args.audience, fmt=fmt, path=args.out)
     else:
-        from models.coverage_report import downloads_zip
+        from models.coverage._report import downloads_zip
         with open(args.out, "wb") as fh:
             fh.write(downloads_zip(rep, audience=args.audience))
     print(f"{args.out}: {rep.share:.1%} of {rep.total_volume:,.0f} migrants/year intercepted "

@@ -18,7 +18,7 @@ import pandas as pd
 import scipy.sparse as sp
 from shapely.geometry import LineString, Point
 
-from geodata.crs import STORAGE_CRS, METRIC_CRS
+from geodata.crs import METRIC_CRS, STORAGE_CRS
 
 # Scenario parameters, editable per call.  Detection is the probability that a
 # checkpoint of this type stops a party that passes it; capacity is persons a

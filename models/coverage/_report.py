@@ -36,7 +36,7 @@ def audience_tables(coverage, audience: str) -> dict[str, pd.DataFrame]:
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}, got {audience!r}")
     if audience == "donor":
-        from models.coverage_donor import donor_tables
+        from models.coverage._donor import donor_tables
         return donor_tables(coverage)
     return coverage.tables()
 

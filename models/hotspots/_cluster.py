@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS
-from models import hotspots_grid as grid
+from models.hotspots import _grid as grid
 
 EARTH_RADIUS_M = 6_371_008.8
 _TO_METRIC = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True)

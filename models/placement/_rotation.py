@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from models.placement_routes import RouteFinder, od_table, site_weights
-from models.placement_sites import incidence, validate_sites
+from models.placement._routes import RouteFinder, od_table, site_weights
+from models.placement._sites import candidates as default_candidates
+from models.placement._sites import incidence, validate_sites
 
 
 @dataclass
@@ -88,7 +89,6 @@ def rotation(network, demand: pd.DataFrame, k_mobile: int, days: int, *, seed: i
              candidates: pd.DataFrame | None = None, detour: float = 0.5, max_iter: int = 100,
              start_date: str | dt.date | None = None) -> Rotation:
     """Coverage probabilities for ``k_mobile`` patrol teams and a ``days``-long schedule drawn from them."""
-    from models.placement import candidates as default_candidates
 
     if isinstance(k_mobile, bool) or not isinstance(k_mobile, (int, np.integer)) or k_mobile < 1:
         raise ValueError(f"k_mobile must be a whole number of patrol teams >= 1, got {k_mobile!r}")

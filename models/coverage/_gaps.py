@@ -1,23 +1,4 @@
-"""Coverage gaps: what the checkpoints miss, where, and what the next checkpoint would buy.
-
-Public entry points (see docs/coverage.md):
-
-* ``gaps(plan, flows, *, adaptive=True)`` -> ``CoverageReport``: flow, intercepted and uncovered
-  persons/year by border segment, corridor, crossing, launch point and source district, each split by
-  case_type and mode.
-* ``marginal_value(network, demand, *, existing, k_max)`` -> DataFrame: intercepted share against
-  the number of added checkpoints, static and after re-routing (``coverage_marginal``).
-* ``holding_centres(arrivals, k, *, candidates)`` -> ``HoldingPlan``: p-median with HiGHS
-  (``coverage_holding``).
-* ``donor_tables(coverage)`` / ``donor_record_tables(records)``: aggregates only, small cells
-  suppressed (``coverage_donor``).
-* ``report(coverage, *, audience, fmt)``: self-contained HTML or PDF (``coverage_report``);
-  ``downloads(coverage, audience=...)``: CSV and GeoJSON of every table.
-
-Command line::
-
-    python -m models.coverage report --k 5 --audience donor --fmt pdf --out coverage.pdf
-"""
+"""Coverage of a plan: flow, intercepted and uncovered persons/year by border segment, corridor, crossing, launch point and district (``gaps``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -27,17 +8,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from models import coverage_tables as T
-from models.coverage_geometry import (border_segments, corridor_lines, edges_crossing_segments, nearest_distance_m,
-                                      site_points)
+from models.coverage import _tables as T
+from models.coverage._geometry import (border_segments, corridor_lines, edges_crossing_segments, nearest_distance_m,
+                                       site_points)
 
 DEFAULT_SEGMENT_KM = 25.0
 DEFAULT_GAP_MAX_SHARE = 0.5        # a gap intercepts less than half of what passes
 DEFAULT_GAP_MIN_FLOW_SHARE = 0.01  # ... of a flow of at least 1% of all migrants
 NEAR_KM = 50.0                     # "a checkpoint nearby" in the plain-words reasons
 
-__all__ = ["CoverageReport", "gaps", "marginal_value", "holding_centres", "HoldingPlan", "default_arrivals",
-           "donor_tables", "donor_record_tables", "report", "downloads", "border_segments"]
 
 
 @dataclass
@@ -293,15 +272,3 @@ def _data_version(G) -> str:
     h.update(str(G.graph.get("inputs_sha256", "")).encode())
     h.update(f"{G.number_of_nodes()}:{G.number_of_edges()}".encode())
     return h.hexdigest()[:12]
-
-
-from models.coverage_marginal import marginal_value  # noqa: E402
-from models.coverage_holding import HoldingPlan, default_arrivals, holding_centres  # noqa: E402
-from models.coverage_donor import donor_record_tables, donor_tables  # noqa: E402
-from models.coverage_report import downloads, report  # noqa: E402
-
-
-if __name__ == "__main__":
-    from models.coverage_cli import main
-
-    raise SystemExit(main())

@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from models.placement_sites import link_ids
+from models.placement._sites import link_ids
 
 DEFAULT_VALUE_OF_TIME_PKR_PER_HOUR = 150.0
 DEFAULT_MODE_SETS = {

@@ -1,23 +1,6 @@
-"""Route hotspots in intercept records: where they concentrate, how sure we are, how they change.
-
-Public entry points:
-
-* ``HotspotModel(...).fit(intercepts)`` -- scikit-learn style estimator; ``labels_`` per record,
-  ``hotspots_`` (one outline per hotspot with counts, dates, nearest features, a readable label),
-  ``monthly_`` (persons per hotspot and month, by case type), ``data_version_``.
-* ``gi_star(intercepts, resolution=7, permutations=999, seed=0)`` -- Getis-Ord Gi* on H3 cells
-  with permutation p-values, FDR and a hot/cold class.
-* ``emerging(intercepts, resolution=7, period="M")`` -- space-time categories per cell.
-
-Every function takes the shared filters ``case_type`` ("separate": each case type on its own,
-the default; "all": pooled; or one/several case types), ``mode``, ``date_from``, ``date_to``.
-Outputs aggregate: no record ids, names or notes reach them.
-Command line: ``python -m models.hotspots --help``.
-"""
+"""The hotspot estimator: weighted DBSCAN outlines with counts, trends and readable labels (``HotspotModel``)."""
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,159 +8,18 @@ import joblib
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import stats
 from sklearn.base import BaseEstimator
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS
 from geodata.schema import CASE_TYPES, MODES
-from models import hotspots_cluster as clustering
-from models import hotspots_context as context
-from models import hotspots_emerging as emerging_mod
-from models import hotspots_grid as grid
-from models import hotspots_gistar as gistar_mod
-from models.hotspots_emerging import CATEGORIES, CATEGORY_TEXT, mann_kendall
-from models.hotspots_gistar import CLASSES
-from models.hotspots_input import POOLED, SEPARATE, case_groups, data_version, require_spread, select
+from models.hotspots import _cluster as clustering
+from models.hotspots import _context as context
+from models.hotspots import _grid as grid
+from models.hotspots._emerging import MIN_PERIODS, _emerging_points, mann_kendall
+from models.hotspots._input import MIN_RECORDS, SEPARATE, case_groups, data_version, require_spread, select
 
-__all__ = ["HotspotModel", "gi_star", "emerging", "CATEGORIES", "CATEGORY_TEXT", "CLASSES", "load"]
-
-MIN_RECORDS = 3
 TREND_RESOLUTION = 7  # emerging categories inside HotspotModel: monthly series need cells this coarse
 FORMAT_VERSION = 1
-
-
-# --------------------------------------------------------------------------- Gi*
-
-def _grid_values(points, resolution, rings):
-    """(cell of each record, study cells, their ring adjacency)."""
-    record_cells = grid.cells_of(points.lon, points.lat, resolution)
-    study, adjacency = grid.study_grid(record_cells, rings)
-    return record_cells, study, adjacency
-
-
-def gi_star(intercepts, *, resolution: int = 7, permutations: int = 999, seed=0, rings: int = 1,
-            value: str = "persons", case_type=SEPARATE, mode=None, date_from=None, date_to=None) -> gpd.GeoDataFrame:
-    """Getis-Ord Gi* per H3 cell: z, permutation inference, p_fdr (Benjamini-Hochberg) and class.
-
-    Columns: z (as esda.G_Local star=True), p_norm (analytical, two-sided), p_sim (esda's
-    one-tailed pseudo p), z_sim and p (two-sided, from the permutation null's mean and spread),
-    p_fdr and class in CLASSES (hot/cold at 99/95/90% on p_fdr).
-
-    Cells are the occupied cells plus `rings` rings around them (zeros count: they are where
-    nothing was caught).  Neighbours are the cells within `rings` rings, binary weights, the cell
-    itself included (Gi*).  `value` is "persons" or "records".  One block of rows per case-type
-    group (column `case_type`).
-    """
-    resolution = grid.check_resolution(resolution)
-    if value not in ("persons", "records"):
-        raise ValueError(f"value must be 'persons' or 'records', got {value!r}")
-    if not isinstance(rings, (int, np.integer)) or rings < 1:
-        raise ValueError(f"rings must be a whole number >= 1, got {rings!r}")
-    points = select(intercepts, case_type=case_type, mode=mode, date_from=date_from, date_to=date_to)
-    require_spread(points, minimum=MIN_RECORDS, name="intercepts", what="gi_star")
-    frames = []
-    for group, mask in case_groups(points, case_type):
-        part = points.subset(mask)
-        record_cells, study, adjacency = _grid_values(part, resolution, rings)
-        weights = part.persons if value == "persons" else np.ones(len(part))
-        y = grid.sum_by_cell(study, record_cells, weights)
-        records = grid.sum_by_cell(study, record_cells, np.ones(len(part)))
-        persons = grid.sum_by_cell(study, record_cells, part.persons)
-        result = gistar_mod.gi_star_arrays(y, adjacency, permutations=permutations, seed=seed)
-        frames.append(pd.DataFrame({
-            "cell": grid.cell_names(study), "case_type": group, "records": records.astype(int),
-            "persons": persons.astype(int), "neighbours": np.asarray(adjacency.getnnz(axis=1)),
-            "G": result["G"], "z": result["z"], "p_norm": result["p_norm"], "p_sim": result["p_sim"],
-            "z_sim": result["z_sim"],
-            "p": result["p"], "p_fdr": result["p_fdr"], "class": result["class"],
-            "geometry": grid.cell_polygons(study),
-        }))
-    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
-    out.attrs.update({"resolution": resolution, "permutations": permutations, "rings": rings, "value": value,
-                      "seed": seed, "data_version": data_version(intercepts)})
-    return out
-
-
-# --------------------------------------------------------------------------- emerging
-
-def _period_codes(dates: np.ndarray, period: str) -> tuple[np.ndarray, pd.PeriodIndex]:
-    try:
-        periods = pd.PeriodIndex(pd.DatetimeIndex(dates), freq=period)
-    except ValueError as err:
-        raise ValueError(f"period {period!r} is not a pandas period frequency (e.g. 'M', 'Q', 'W'): {err}") from err
-    full = pd.period_range(periods.min(), periods.max(), freq=period)
-    codes = (periods.asi8 - full[0].ordinal).astype(int)
-    return codes, full
-
-
-def emerging(intercepts, *, resolution: int = 7, period: str = "M", rings: int = 1, alpha: float = 0.05,
-             case_type=SEPARATE, mode=None, date_from=None, date_to=None) -> gpd.GeoDataFrame:
-    """Emerging-hotspot category per H3 cell from per-period Gi* z-scores and a Mann-Kendall trend.
-
-    Per period, Gi* is computed on the same cells (occupied at any time plus `rings` rings), with
-    normal-approximation p-values FDR-corrected within the period; a cell is hot (cold) in a period
-    when p_fdr <= `alpha`.  Records without any date cannot be placed in time: they are left out
-    and counted in ``attrs["undated_records"]``; if none has a date the call fails.
-    """
-    resolution = grid.check_resolution(resolution)
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
-    points = select(intercepts, case_type=case_type, mode=mode, date_from=date_from, date_to=date_to)
-    out = _emerging_points(points, resolution=resolution, period=period, rings=rings, alpha=alpha,
-                           case_type=case_type)
-    out.attrs["data_version"] = data_version(intercepts)
-    return out
-
-
-def _emerging_points(points, *, resolution, period, rings, alpha, case_type, record_cells=None, polygons=True):
-    """`emerging` on already selected records; `record_cells` (at `resolution`) saves recomputing cells.
-
-    With `polygons=False` the geometry is the cell centre (enough for point-in-outline tests).
-    """
-    dated = ~np.isnat(points.date)
-    if not dated.any():
-        raise ValueError(
-            f"none of the {len(points)} intercepts has a date (date, or date_from and date_to); "
-            "emerging needs dated records"
-        )
-    undated = int((~dated).sum())
-    points = points.subset(dated)
-    if record_cells is not None:
-        record_cells = record_cells[dated]
-    require_spread(points, minimum=MIN_RECORDS, name="dated intercepts", what="emerging")
-    codes, full = _period_codes(points.date, period)
-    if len(full) < emerging_mod.MIN_PERIODS:
-        raise ValueError(
-            f"the dated intercepts span {len(full)} period(s) of {period!r} "
-            f"({full[0]} to {full[-1]}); emerging needs at least {emerging_mod.MIN_PERIODS}"
-        )
-    frames = []
-    for group, mask in case_groups(points, case_type):
-        part = points.subset(mask)
-        part_codes = codes[mask]
-        if record_cells is None:
-            part_cells, study, adjacency = _grid_values(part, resolution, rings)
-        else:
-            part_cells = record_cells[mask]
-            study, adjacency = grid.study_grid(part_cells, rings)
-        pos = np.searchsorted(study, part_cells)
-        cube = np.zeros((len(study), len(full)))
-        np.add.at(cube, (pos, part_codes), part.persons)
-        _, z = gistar_mod.z_scores(cube, adjacency)  # every period at once
-        p_fdr = stats.false_discovery_control(2 * stats.norm.sf(np.abs(z)), axis=0, method="bh")
-        cats = emerging_mod.categorise(z, p_fdr, alpha=alpha)
-        frames.append(pd.DataFrame({
-            "cell": grid.cell_names(study), "case_type": group,
-            "records": np.bincount(pos, minlength=len(study)), "persons": cube.sum(axis=1).astype(int),
-            "periods": len(full), "hot_periods": cats["hot_periods"], "cold_periods": cats["cold_periods"],
-            "z_last": z[:, -1], "trend_z": cats["trend_z"], "trend_p": cats["trend_p"],
-            "category": cats["category"],
-            "geometry": grid.cell_polygons(study) if polygons else shapely.points(np.column_stack(grid.cell_centres(study))),
-        }))
-    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
-    out.attrs.update({"resolution": resolution, "period": period, "first_period": str(full[0]),
-                      "last_period": str(full[-1]), "alpha": alpha, "undated_records": undated})
-    return out
 
 
 # --------------------------------------------------------------------------- the estimator
@@ -368,7 +210,7 @@ class HotspotModel(BaseEstimator):
         months = months.reindex(index=self.hotspots_["hotspot_id"], columns=span.union(all_months), fill_value=0)
         series = months.to_numpy(dtype=float)
         trend = np.full(len(series), "steady", dtype=object)
-        if series.shape[1] >= emerging_mod.MIN_PERIODS:
+        if series.shape[1] >= MIN_PERIODS:
             _, z, p = mann_kendall(series)
             trend[(p <= 0.05) & (z > 0)] = "growing"
             trend[(p <= 0.05) & (z < 0)] = "fading"
@@ -431,59 +273,3 @@ def load(path) -> HotspotModel:
     return HotspotModel.load(path)
 
 
-# --------------------------------------------------------------------------- command line
-
-def _read(path: str) -> gpd.GeoDataFrame:
-    if path.endswith(".parquet"):
-        return gpd.read_parquet(path)
-    return gpd.read_file(path)
-
-
-def _write(frame: gpd.GeoDataFrame, path: str) -> None:
-    if path.endswith(".csv"):
-        frame.drop(columns="geometry").to_csv(path, index=False)
-    else:
-        frame.to_file(path, driver="GeoJSON")
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models.hotspots", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("fit", "gi-star", "emerging"):
-        cmd = sub.add_parser(name)
-        cmd.add_argument("records", help="intercept records (GeoJSON, GeoPackage or GeoParquet)")
-        cmd.add_argument("--out", required=True, help="output .geojson or .csv")
-        cmd.add_argument("--case-type", default=SEPARATE, help="separate (default), all, or one case type")
-        cmd.add_argument("--mode", default=None)
-        cmd.add_argument("--date-from", default=None)
-        cmd.add_argument("--date-to", default=None)
-        if name == "fit":
-            cmd.add_argument("--eps-km", type=float, default=4.0)
-            cmd.add_argument("--density-factor", type=float, default=6.0)
-            cmd.add_argument("--save", default=None, help="also save the fitted model (joblib)")
-        else:
-            cmd.add_argument("--resolution", type=int, default=7)
-        if name == "gi-star":
-            cmd.add_argument("--permutations", type=int, default=999)
-            cmd.add_argument("--seed", type=int, default=0)
-        if name == "emerging":
-            cmd.add_argument("--period", default="M")
-    args = parser.parse_args(argv)
-    records = _read(args.records)
-    filters = {"case_type": args.case_type, "mode": args.mode, "date_from": args.date_from, "date_to": args.date_to}
-    if args.command == "fit":
-        model = HotspotModel(eps_m=args.eps_km * 1000, density_factor=args.density_factor, **filters).fit(records)
-        out = model.hotspots_
-        if args.save:
-            model.save(args.save)
-    elif args.command == "gi-star":
-        out = gi_star(records, resolution=args.resolution, permutations=args.permutations, seed=args.seed, **filters)
-    else:
-        out = emerging(records, resolution=args.resolution, period=args.period, **filters)
-    _write(out, args.out)
-    print(f"{len(out)} rows written to {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

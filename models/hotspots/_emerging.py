@@ -6,8 +6,16 @@ at most `alpha` and z > 0 (z < 0).  The trend is the Mann-Kendall test on the z-
 """
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
+import shapely
 from scipy import stats
+
+from geodata.crs import STORAGE_CRS
+from models.hotspots import _grid as grid
+from models.hotspots._gistar import _grid_values, z_scores
+from models.hotspots._input import MIN_RECORDS, SEPARATE, case_groups, data_version, require_spread, select
 
 # One plain sentence per category: shown in the app and in docs/hotspots.md.
 CATEGORY_TEXT = {
@@ -113,3 +121,91 @@ def categorise(z: np.ndarray, p_fdr: np.ndarray, *, alpha: float = 0.05) -> dict
     category = np.where(prefer_cold, cold_cat, np.where(hot_cat != "", hot_cat, "no pattern detected"))
     return {"category": category.astype(object), "hot_periods": hot.sum(axis=1), "cold_periods": cold.sum(axis=1),
             "trend_z": trend_z, "trend_p": trend_p}
+
+
+
+
+
+
+# --------------------------------------------------------------------------- emerging
+
+def _period_codes(dates: np.ndarray, period: str) -> tuple[np.ndarray, pd.PeriodIndex]:
+    try:
+        periods = pd.PeriodIndex(pd.DatetimeIndex(dates), freq=period)
+    except ValueError as err:
+        raise ValueError(f"period {period!r} is not a pandas period frequency (e.g. 'M', 'Q', 'W'): {err}") from err
+    full = pd.period_range(periods.min(), periods.max(), freq=period)
+    codes = (periods.asi8 - full[0].ordinal).astype(int)
+    return codes, full
+
+
+def emerging(intercepts, *, resolution: int = 7, period: str = "M", rings: int = 1, alpha: float = 0.05,
+             case_type=SEPARATE, mode=None, date_from=None, date_to=None) -> gpd.GeoDataFrame:
+    """Emerging-hotspot category per H3 cell from per-period Gi* z-scores and a Mann-Kendall trend.
+
+    Per period, Gi* is computed on the same cells (occupied at any time plus `rings` rings), with
+    normal-approximation p-values FDR-corrected within the period; a cell is hot (cold) in a period
+    when p_fdr <= `alpha`.  Records without any date cannot be placed in time: they are left out
+    and counted in ``attrs["undated_records"]``; if none has a date the call fails.
+    """
+    resolution = grid.check_resolution(resolution)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
+    points = select(intercepts, case_type=case_type, mode=mode, date_from=date_from, date_to=date_to)
+    out = _emerging_points(points, resolution=resolution, period=period, rings=rings, alpha=alpha,
+                           case_type=case_type)
+    out.attrs["data_version"] = data_version(intercepts)
+    return out
+
+
+def _emerging_points(points, *, resolution, period, rings, alpha, case_type, record_cells=None, polygons=True):
+    """`emerging` on already selected records; `record_cells` (at `resolution`) saves recomputing cells.
+
+    With `polygons=False` the geometry is the cell centre (enough for point-in-outline tests).
+    """
+    dated = ~np.isnat(points.date)
+    if not dated.any():
+        raise ValueError(
+            f"none of the {len(points)} intercepts has a date (date, or date_from and date_to); "
+            "emerging needs dated records"
+        )
+    undated = int((~dated).sum())
+    points = points.subset(dated)
+    if record_cells is not None:
+        record_cells = record_cells[dated]
+    require_spread(points, minimum=MIN_RECORDS, name="dated intercepts", what="emerging")
+    codes, full = _period_codes(points.date, period)
+    if len(full) < MIN_PERIODS:
+        raise ValueError(
+            f"the dated intercepts span {len(full)} period(s) of {period!r} "
+            f"({full[0]} to {full[-1]}); emerging needs at least {MIN_PERIODS}"
+        )
+    frames = []
+    for group, mask in case_groups(points, case_type):
+        part = points.subset(mask)
+        part_codes = codes[mask]
+        if record_cells is None:
+            part_cells, study, adjacency = _grid_values(part, resolution, rings)
+        else:
+            part_cells = record_cells[mask]
+            study, adjacency = grid.study_grid(part_cells, rings)
+        pos = np.searchsorted(study, part_cells)
+        cube = np.zeros((len(study), len(full)))
+        np.add.at(cube, (pos, part_codes), part.persons)
+        _, z = z_scores(cube, adjacency)  # every period at once
+        p_fdr = stats.false_discovery_control(2 * stats.norm.sf(np.abs(z)), axis=0, method="bh")
+        cats = categorise(z, p_fdr, alpha=alpha)
+        frames.append(pd.DataFrame({
+            "cell": grid.cell_names(study), "case_type": group,
+            "records": np.bincount(pos, minlength=len(study)), "persons": cube.sum(axis=1).astype(int),
+            "periods": len(full), "hot_periods": cats["hot_periods"], "cold_periods": cats["cold_periods"],
+            "z_last": z[:, -1], "trend_z": cats["trend_z"], "trend_p": cats["trend_p"],
+            "category": cats["category"],
+            "geometry": grid.cell_polygons(study) if polygons else shapely.points(np.column_stack(grid.cell_centres(study))),
+        }))
+    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
+    out.attrs.update({"resolution": resolution, "period": period, "first_period": str(full[0]),
+                      "last_period": str(full[-1]), "alpha": alpha, "undated_records": undated})
+    return out
+
+

@@ -11,17 +11,18 @@ Two re-routing models:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from models import placement_milp as milp
-from models.placement_routes import (ODs, RouteFinder, checkpoint_weights, od_table, routes_frame,
-                                     site_weights)
-from models.placement_sites import incidence, validate_sites
+from models.placement import _milp as milp
+from models.placement._base import _check_request, _flows_parts, _pad, _result
+from models.placement._routes import ODs, RouteFinder, checkpoint_weights, od_table, routes_frame, site_weights
+from models.placement._sites import candidates as default_candidates
+from models.placement._sites import incidence, validate_sites
 
 REROUTING_MODELS = ("best_response", "logit")
 EARLY_MIP_GAP = 0.05
@@ -190,7 +191,6 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
     Each MILP gets ``time_limit`` seconds and ``mip_rel_gap``; the whole search
     stops after ``max_seconds`` and reports the gap it reached (``Plan.gap``).
     """
-    from models.placement import _check_request, _result, candidates as default_candidates
 
     t0 = time.perf_counter()
     say = progress or (lambda stage, frac: None)
@@ -247,7 +247,6 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
                 continue
             break
     value, chosen, br = best
-    from models.placement import _pad
     frame, A = pool.matrix()
     chosen = _pad(chosen, A, ods.volume[frame["od"].to_numpy()], k, ex, fb)
     br = _best_responses(finder, ods, sites, chosen)
@@ -264,7 +263,6 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
 def plan_top_volume(flows, k: int, *, candidates: pd.DataFrame | None = None, existing: Iterable = (),
                     required: Iterable = (), forbidden: Iterable = (), name: str = ""):
     """Baseline: the k candidate sites with the most flow passing them ("the k biggest hotspots")."""
-    from models.placement import _check_request, _flows_parts, _result, candidates as default_candidates
 
     t0 = time.perf_counter()
     paths, G = _flows_parts(flows)

@@ -14,6 +14,8 @@ import pandas as pd
 
 from geodata.schema import CASE_TYPES, MODES
 
+MIN_RECORDS = 3  # fewer records than this in a selection: nothing to analyse
+
 # The case-type selections every hotspot function understands.
 SEPARATE = "separate"  # each case type analysed on its own (the default: the report asks for it)
 POOLED = "all"  # every record together

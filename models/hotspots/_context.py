@@ -67,8 +67,9 @@ def _towns(min_population: int = 5000) -> gpd.GeoDataFrame | None:
 
 def _network_roads() -> gpd.GeoDataFrame | None:
     try:
-        from routes.network import default_network
         import osmnx as ox
+
+        from routes.network import default_network
 
         graph = default_network()
     except (ImportError, FileNotFoundError, OSError, ValueError, KeyError):
