@@ -22,6 +22,8 @@ from models.hotspots._input import MIN_RECORDS, SEPARATE, case_groups, data_vers
 
 CLASSES = ("hot 99%", "hot 95%", "hot 90%", "not significant", "cold 90%", "cold 95%", "cold 99%")
 CLASS_CONFIDENCE = ((0.01, "99%"), (0.05, "95%"), (0.10, "90%"))
+MAX_NULL_DRAWS = 200_000  # star-null draws cap: p down to 5e-6 at ~1.4 M values for one ring
+MIN_HOT_RECORDS = 3  # records a neighbourhood must hold before it can be called hot
 
 
 def z_scores(y: np.ndarray, adjacency: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
@@ -61,6 +63,19 @@ def _ordered_samples(n: int, size: int, permutations: int, rng: np.random.Genera
         if not repeated.any():
             return draws
         draws[repeated] = rng.integers(0, n, size=(int(repeated.sum()), size))
+
+
+def _random_subsets(n: int, size: int, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """`draws` rows of `size` distinct positions out of n, in random order (rejection when sparse)."""
+    if n <= 4 * size:
+        return np.stack([rng.permutation(n)[:size] for _ in range(draws)])
+    rows = rng.integers(0, n, size=(draws, size))
+    while True:
+        ordered = np.sort(rows, axis=1)
+        repeated = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
+        if not repeated.any():
+            return rows
+        rows[repeated] = rng.integers(0, n, size=(int(repeated.sum()), size))
 
 
 def permutation_counts(y: np.ndarray, adjacency: sp.spmatrix, permutations: int, seed) -> np.ndarray:
@@ -131,14 +146,54 @@ def significance_class(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     return out
 
 
-def gi_star_arrays(y: np.ndarray, adjacency: sp.spmatrix, *, permutations: int = 999, seed=0) -> dict:
+def star_null(y: np.ndarray, adjacency: sp.spmatrix, draws: int, seed) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of random star sums >= and <= each cell's observed star sum (total randomisation).
+
+    Gi* includes the cell itself, so under spatial randomness a cell's neighbourhood (itself and its
+    k neighbours) holds a random (k+1)-subset of all n cell values.  The null of the star sum
+    therefore depends only on k+1, not on the cell: one set of `draws` random ordered samples
+    serves every cell (prefix sums give every size), which makes many draws cheap.  The
+    conditional randomisation of esda (focal value held fixed) cannot see a cell's own value:
+    on a sparse grid it calls the empty ring around one large event hot and the event's own cell
+    not significant.
+    """
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    size = np.asarray(adjacency.getnnz(axis=1)).ravel() + 1
+    observed = adjacency @ y + y
+    at_least = np.zeros(n, dtype=np.int64)
+    at_most = np.zeros(n, dtype=np.int64)
+    if n < 2:
+        return at_least, at_most
+    rng = np.random.default_rng(seed)
+    largest = int(min(size.max(), n))
+    prefix = np.cumsum(y[_random_subsets(n, largest, draws, rng)], axis=1)
+    for s in np.unique(size):
+        cells = np.flatnonzero(size == s)
+        null = np.sort(prefix[:, min(s, n) - 1])
+        at_least[cells] = draws - np.searchsorted(null, observed[cells] - 1e-9, side="left")
+        at_most[cells] = np.searchsorted(null, observed[cells] + 1e-9, side="right")
+    return at_least, at_most
+
+
+def null_draws(n_cells: int, permutations: int) -> int:
+    """Random neighbourhoods for the star null: enough that the smallest p can pass FDR over n cells."""
+    if permutations == 0:
+        return 0
+    return int(max(permutations, min(MAX_NULL_DRAWS, 100 * n_cells)))
+
+
+def gi_star_arrays(y: np.ndarray, adjacency: sp.spmatrix, *, permutations: int = 999, seed=0,
+                   support: np.ndarray | None = None, min_records: int = 0) -> dict:
     """Gi*, z, permutation inference, FDR and class for values `y` on binary weights `adjacency`.
 
-    `p_sim` is esda's one-tailed pseudo p-value (resolution 1/(permutations+1)).  That resolution
-    is too coarse to survive a false-discovery-rate correction over thousands of cells, so `p` is
-    the two-sided normal p-value of `z_sim`, the observed value standardised by the permutation
-    null's own mean and spread (esda's z_sim); `p_fdr` is Benjamini-Hochberg on `p`.  Without
-    permutations `p` is the analytical p-value of `z`.
+    `z` is esda.G_Local(star=True, transform="B")'s z; `p_sim` and `z_sim` are esda's conditional
+    pseudo p-value and z, kept for comparison.  The inference used is `p`: the two-sided pseudo
+    p-value of the star sum under total randomisation (`star_null`, ``null_draws`` random
+    neighbourhoods, so its resolution can survive FDR), or the analytical p of `z` without
+    permutations; `p_fdr` is Benjamini-Hochberg on `p`.  With `support` (records per cell), a cell
+    is only classed hot when its neighbourhood, itself included, holds at least `min_records`
+    records: one record, however many persons, is not a concentration.
     """
     if permutations < 0:
         raise ValueError(f"permutations must be >= 0, got {permutations}")
@@ -148,20 +203,22 @@ def gi_star_arrays(y: np.ndarray, adjacency: sp.spmatrix, *, permutations: int =
     if permutations:
         larger, mean, spread = permutation_null(y, adjacency, permutations, seed)
         p_sim = folded_p(larger, permutations)
-        observed = adjacency @ y
         with np.errstate(divide="ignore", invalid="ignore"):
-            z_sim = np.where(spread > 0, (observed - mean) / spread, 0.0)
-        p = 2 * stats.norm.sf(np.abs(z_sim))
+            z_sim = np.where(spread > 0, (adjacency @ y - mean) / spread, 0.0)
+        draws = null_draws(len(y), permutations)
+        at_least, at_most = star_null(y, adjacency, draws, seed)
+        p = np.minimum(1.0, 2 * (np.minimum(at_least, at_most) + 1.0) / (draws + 1.0))
     else:
         p_sim = z_sim = np.full(len(z), np.nan)
         p = p_norm
     p_fdr = stats.false_discovery_control(p, method="bh") if len(p) else p
+    classes = significance_class(z, p_fdr)
+    if support is not None:
+        neighbourhood_records = adjacency @ np.asarray(support, dtype=float) + support
+        thin = (neighbourhood_records < min_records) & (z > 0)
+        classes[thin] = "not significant"
     return {"G": statistic, "z": z, "p_norm": p_norm, "p_sim": p_sim, "z_sim": z_sim, "p": p, "p_fdr": p_fdr,
-            "class": significance_class(z, p_fdr)}
-
-
-
-
+            "class": classes}
 
 
 # -------------------------------------------------------------------------- public Gi*
@@ -174,7 +231,8 @@ def _grid_values(points, resolution, rings):
 
 
 def gi_star(intercepts, *, resolution: int = 7, permutations: int = 999, seed=0, rings: int = 1,
-            value: str = "persons", case_type=SEPARATE, mode=None, date_from=None, date_to=None) -> gpd.GeoDataFrame:
+            value: str = "records", min_records: int = MIN_HOT_RECORDS, case_type=SEPARATE, mode=None,
+            date_from=None, date_to=None) -> gpd.GeoDataFrame:
     """Getis-Ord Gi* per H3 cell: z, permutation inference, p_fdr (Benjamini-Hochberg) and class.
 
     Columns: z (as esda.G_Local star=True), p_norm (analytical, two-sided), p_sim (esda's
@@ -201,7 +259,8 @@ def gi_star(intercepts, *, resolution: int = 7, permutations: int = 999, seed=0,
         y = grid.sum_by_cell(study, record_cells, weights)
         records = grid.sum_by_cell(study, record_cells, np.ones(len(part)))
         persons = grid.sum_by_cell(study, record_cells, part.persons)
-        result = gi_star_arrays(y, adjacency, permutations=permutations, seed=seed)
+        result = gi_star_arrays(y, adjacency, permutations=permutations, seed=seed, support=records,
+                                min_records=min_records)
         frames.append(pd.DataFrame({
             "cell": grid.cell_names(study), "case_type": group, "records": records.astype(int),
             "persons": persons.astype(int), "neighbours": np.asarray(adjacency.getnnz(axis=1)),
