@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,3 +84,45 @@ def test_the_same_seed_gives_the_same_classes(records):
     b = gi_star(records, permutations=99, seed=3, case_type="all")
     pd.testing.assert_series_equal(a["class"], b["class"])
     np.testing.assert_array_equal(a["p"], b["p"])
+
+
+def _dated_over(months: int, seed: int = 0):
+    """The sparse set without its large events, dates spread evenly over `months` from 2023-01."""
+    rng = np.random.default_rng(seed)
+    base = sparse_intercepts(seed)
+    base = base[~base["id"].isin([f"sparse-{i}" for i in range(len(LARGE_EVENTS))])]
+    days = rng.integers(0, 30 * months, len(base))
+    return base.assign(date=pd.Timestamp("2023-01-01") + pd.to_timedelta(days, unit="D"))
+
+
+def test_emerging_calls_no_new_hot_spot_on_one_record():
+    from models.hotspots import emerging
+    records = _dated_over(24)
+    lone = records.iloc[[0]].copy()  # one 1-person record in the last month, far from everything
+    lone["id"], lone["persons"], lone["date"] = "lone", 1, pd.Timestamp("2024-12-20")
+    lone = lone.set_geometry(gpd.points_from_xy([50.0], [27.0], crs="EPSG:4326"))
+    cells = emerging(gpd.GeoDataFrame(pd.concat([records, lone]), crs="EPSG:4326"), case_type="all")
+    near = cells[_km_to(cells, 50.0, 27.0) < 15]
+    assert len(near) == 7
+    assert (near["category"] == "no pattern detected").all(), near["category"].value_counts()
+
+
+def test_year_precision_records_are_left_out_of_months():
+    from models.hotspots import emerging
+    records = _dated_over(24).assign(date_precision="day")
+    yearly = records.assign(id=records["id"] + "-y", date=pd.Timestamp("2024-01-01"), date_precision="year")
+    cells = emerging(gpd.GeoDataFrame(pd.concat([records, yearly]), crs="EPSG:4326"), case_type="all")
+    assert cells.attrs["imprecise_records"] == len(yearly)
+    assert cells["records"].sum() == len(records)  # nothing was put into January 2024
+    by_year = emerging(gpd.GeoDataFrame(pd.concat([records, yearly]), crs="EPSG:4326"), case_type="all", period="Q")
+    assert by_year.attrs["imprecise_records"] == len(yearly)
+
+
+def test_year_precision_record_dates_span_the_year():
+    from models.hotspots._input import record_date_ranges, record_dates
+    frame = pd.DataFrame({"date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-05-17"]),
+                          "date_precision": ["year", "month", "day"]})
+    lo, hi = record_date_ranges(frame)
+    assert list(lo.dt.strftime("%Y-%m-%d")) == ["2024-01-01", "2024-03-01", "2024-05-17"]
+    assert list(hi.dt.strftime("%Y-%m-%d")) == ["2024-12-31", "2024-03-31", "2024-05-17"]
+    assert record_dates(frame).dt.month.tolist()[0] == 7  # the middle of the year, not January

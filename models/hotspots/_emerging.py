@@ -14,7 +14,7 @@ from scipy import stats
 
 from geodata.crs import STORAGE_CRS
 from models.hotspots import _grid as grid
-from models.hotspots._gistar import _grid_values, z_scores
+from models.hotspots._gistar import MIN_HOT_RECORDS, _grid_values, z_scores
 from models.hotspots._input import MIN_RECORDS, SEPARATE, case_groups, data_version, require_spread, select
 
 # One plain sentence per category: shown in the app and in docs/hotspots.md.
@@ -103,8 +103,12 @@ def _side_category(on: np.ndarray, other: np.ndarray, trend_z: np.ndarray, trend
     return out
 
 
-def categorise(z: np.ndarray, p_fdr: np.ndarray, *, alpha: float = 0.05) -> dict:
-    """Emerging-hotspot category for each cell from its z-scores and FDR p-values (cells x periods)."""
+def categorise(z: np.ndarray, p_fdr: np.ndarray, *, alpha: float = 0.05, supported: np.ndarray | None = None) -> dict:
+    """Emerging-hotspot category for each cell from its z-scores and FDR p-values (cells x periods).
+
+    `supported` (cells x periods, optional) says where a neighbourhood holds enough records for a
+    hot call in that period; elsewhere the period does not count as hot.
+    """
     z = np.atleast_2d(np.asarray(z, dtype=float))
     p_fdr = np.atleast_2d(np.asarray(p_fdr, dtype=float))
     if z.shape != p_fdr.shape:
@@ -112,6 +116,8 @@ def categorise(z: np.ndarray, p_fdr: np.ndarray, *, alpha: float = 0.05) -> dict
     if z.shape[1] < MIN_PERIODS:
         raise ValueError(f"emerging needs at least {MIN_PERIODS} periods, got {z.shape[1]}")
     hot = (p_fdr <= alpha) & (z > 0)
+    if supported is not None:
+        hot &= np.asarray(supported, dtype=bool)
     cold = (p_fdr <= alpha) & (z < 0)
     _, trend_z, trend_p = mann_kendall(z)
     hot_cat = _side_category(hot, cold, trend_z, trend_p, alpha, "hot")
@@ -129,6 +135,13 @@ def categorise(z: np.ndarray, p_fdr: np.ndarray, *, alpha: float = 0.05) -> dict
 
 # --------------------------------------------------------------------------- emerging
 
+def _check_period(period: str) -> None:
+    try:
+        pd.Period("2024-01-01", freq=period)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"period {period!r} is not a pandas period frequency (e.g. 'M', 'Q', 'W'): {err}") from err
+
+
 def _period_codes(dates: np.ndarray, period: str) -> tuple[np.ndarray, pd.PeriodIndex]:
     try:
         periods = pd.PeriodIndex(pd.DatetimeIndex(dates), freq=period)
@@ -140,25 +153,32 @@ def _period_codes(dates: np.ndarray, period: str) -> tuple[np.ndarray, pd.Period
 
 
 def emerging(intercepts, *, resolution: int = 7, period: str = "M", rings: int = 1, alpha: float = 0.05,
-             case_type=SEPARATE, mode=None, date_from=None, date_to=None) -> gpd.GeoDataFrame:
+             value: str = "records", min_records: int = MIN_HOT_RECORDS, case_type=SEPARATE, mode=None,
+             date_from=None, date_to=None) -> gpd.GeoDataFrame:
     """Emerging-hotspot category per H3 cell from per-period Gi* z-scores and a Mann-Kendall trend.
 
     Per period, Gi* is computed on the same cells (occupied at any time plus `rings` rings), with
     normal-approximation p-values FDR-corrected within the period; a cell is hot (cold) in a period
-    when p_fdr <= `alpha`.  Records without any date cannot be placed in time: they are left out
-    and counted in ``attrs["undated_records"]``; if none has a date the call fails.
+    when p_fdr <= `alpha` and its neighbourhood holds at least `min_records` records in that period
+    (one record in a quiet period is not a new hot spot).  `value` is "records" (default) or
+    "persons".  Records without any date cannot be placed in time: they are left out and counted in
+    ``attrs["undated_records"]``; records known only to a coarser period than `period` (a year-only
+    date in a monthly analysis) are left out too, counted in ``attrs["imprecise_records"]``.
     """
     resolution = grid.check_resolution(resolution)
+    if value not in ("persons", "records"):
+        raise ValueError(f"value must be 'persons' or 'records', got {value!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
     points = select(intercepts, case_type=case_type, mode=mode, date_from=date_from, date_to=date_to)
     out = _emerging_points(points, resolution=resolution, period=period, rings=rings, alpha=alpha,
-                           case_type=case_type)
+                           case_type=case_type, value=value, min_records=min_records)
     out.attrs["data_version"] = data_version(intercepts)
     return out
 
 
-def _emerging_points(points, *, resolution, period, rings, alpha, case_type, record_cells=None, polygons=True):
+def _emerging_points(points, *, resolution, period, rings, alpha, case_type, record_cells=None, polygons=True,
+                     value="records", min_records=MIN_HOT_RECORDS):
     """`emerging` on already selected records; `record_cells` (at `resolution`) saves recomputing cells.
 
     With `polygons=False` the geometry is the cell centre (enough for point-in-outline tests).
@@ -170,6 +190,15 @@ def _emerging_points(points, *, resolution, period, rings, alpha, case_type, rec
             "emerging needs dated records"
         )
     undated = int((~dated).sum())
+    _check_period(period)
+    placed = dated & points.in_one_period(period)
+    imprecise = int((dated & ~placed).sum())
+    dated = placed
+    if not dated.any():
+        raise ValueError(
+            f"none of the {len(points)} intercepts is dated precisely enough for periods of {period!r} "
+            f"({imprecise} are known only to a coarser period, e.g. a year)"
+        )
     points = points.subset(dated)
     if record_cells is not None:
         record_cells = record_cells[dated]
@@ -190,14 +219,18 @@ def _emerging_points(points, *, resolution, period, rings, alpha, case_type, rec
             part_cells = record_cells[mask]
             study, adjacency = grid.study_grid(part_cells, rings)
         pos = np.searchsorted(study, part_cells)
-        cube = np.zeros((len(study), len(full)))
-        np.add.at(cube, (pos, part_codes), part.persons)
+        counts = np.zeros((len(study), len(full)))
+        np.add.at(counts, (pos, part_codes), 1.0)
+        cube = counts if value == "records" else np.zeros((len(study), len(full)))
+        if value == "persons":
+            np.add.at(cube, (pos, part_codes), part.persons)
         _, z = z_scores(cube, adjacency)  # every period at once
         p_fdr = stats.false_discovery_control(2 * stats.norm.sf(np.abs(z)), axis=0, method="bh")
-        cats = categorise(z, p_fdr, alpha=alpha)
+        supported = adjacency @ counts + counts >= min_records
+        cats = categorise(z, p_fdr, alpha=alpha, supported=supported)
         frames.append(pd.DataFrame({
             "cell": grid.cell_names(study), "case_type": group,
-            "records": np.bincount(pos, minlength=len(study)), "persons": cube.sum(axis=1).astype(int),
+            "records": np.bincount(pos, minlength=len(study)), "persons": np.bincount(pos, weights=part.persons, minlength=len(study)).astype(int),
             "periods": len(full), "hot_periods": cats["hot_periods"], "cold_periods": cats["cold_periods"],
             "z_last": z[:, -1], "trend_z": cats["trend_z"], "trend_p": cats["trend_p"],
             "category": cats["category"],
@@ -205,7 +238,8 @@ def _emerging_points(points, *, resolution, period, rings, alpha, case_type, rec
         }))
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
     out.attrs.update({"resolution": resolution, "period": period, "first_period": str(full[0]),
-                      "last_period": str(full[-1]), "alpha": alpha, "undated_records": undated})
+                      "last_period": str(full[-1]), "alpha": alpha, "undated_records": undated,
+                      "imprecise_records": imprecise, "value": value, "min_records": min_records})
     return out
 
 

@@ -34,6 +34,8 @@ class Points:
     mode: np.ndarray
     date: np.ndarray  # datetime64[ns]; NaT when only a range is known
     index: np.ndarray  # row positions in the caller's frame, to map labels back
+    date_lo: np.ndarray  # first and last possible day (datetime64[ns]): equal for a day-precision date
+    date_hi: np.ndarray
 
     def __len__(self) -> int:
         return len(self.lon)
@@ -41,8 +43,18 @@ class Points:
     def subset(self, mask: np.ndarray) -> "Points":
         return Points(
             self.lon[mask], self.lat[mask], self.persons[mask], self.case_type[mask],
-            self.mode[mask], self.date[mask], self.index[mask],
+            self.mode[mask], self.date[mask], self.index[mask], self.date_lo[mask], self.date_hi[mask],
         )
+
+    def in_one_period(self, period: str) -> np.ndarray:
+        """True where the record's possible dates all fall in one `period` (a year-only date is in no month)."""
+        dated = ~np.isnat(self.date_lo) & ~np.isnat(self.date_hi)
+        out = np.zeros(len(self), dtype=bool)
+        if dated.any():
+            lo = pd.PeriodIndex(pd.DatetimeIndex(self.date_lo[dated]), freq=period)
+            hi = pd.PeriodIndex(pd.DatetimeIndex(self.date_hi[dated]), freq=period)
+            out[dated] = lo == hi
+        return out
 
 
 def check_intercepts(intercepts, *, name: str = "intercepts") -> None:
@@ -80,17 +92,34 @@ def check_intercepts(intercepts, *, name: str = "intercepts") -> None:
 
 
 def record_dates(intercepts) -> pd.Series:
-    """One date per record: `date`, else the middle of `date_from`..`date_to`, else NaT."""
-    n = len(intercepts)
+    """One date per record: the middle of its possible days (`record_date_ranges`), else NaT."""
+    lo, hi = record_date_ranges(intercepts)
+    return (lo + (hi - lo) / 2).astype("datetime64[ns]")
+
+
+PRECISION_PERIOD = {"month": "M", "year": "Y"}
+
+
+def record_date_ranges(intercepts) -> tuple[pd.Series, pd.Series]:
+    """(first, last) possible day of each record, from `date` and its `date_precision` or the range.
+
+    A record dated to a month or a year (`date_precision` "month" / "year", date on the first day)
+    spans that whole month or year: it must not be counted as a record of its first day.
+    """
     date = pd.to_datetime(intercepts["date"], errors="coerce") if "date" in intercepts else pd.Series(pd.NaT, index=intercepts.index)
+    lo, hi = date.copy(), date.copy()
+    if "date_precision" in intercepts:
+        precision = intercepts["date_precision"].astype("string").fillna("day").str.lower()
+        for name, freq in PRECISION_PERIOD.items():
+            rows = (precision == name).to_numpy() & date.notna().to_numpy()
+            if rows.any():
+                periods = pd.PeriodIndex(pd.DatetimeIndex(date[rows]), freq=freq)
+                lo[rows] = periods.start_time.to_numpy()
+                hi[rows] = periods.end_time.normalize().to_numpy()
     if "date_from" in intercepts and "date_to" in intercepts:
-        lo = pd.to_datetime(intercepts["date_from"], errors="coerce")
-        hi = pd.to_datetime(intercepts["date_to"], errors="coerce")
-        middle = lo + (hi - lo) / 2
-        date = date.fillna(middle)
-    if len(date) != n:  # pragma: no cover - defensive, pandas keeps length
-        raise ValueError("intercepts.date could not be aligned with the records")
-    return date.astype("datetime64[ns]")
+        lo = lo.fillna(pd.to_datetime(intercepts["date_from"], errors="coerce"))
+        hi = hi.fillna(pd.to_datetime(intercepts["date_to"], errors="coerce"))
+    return lo.astype("datetime64[ns]"), hi.astype("datetime64[ns]")
 
 
 def _as_selection(value, allowed, field):
@@ -119,7 +148,8 @@ def select(intercepts, *, case_type=SEPARATE, mode=None, date_from=None, date_to
     chosen_modes = _as_selection(mode, MODES, "mode")
     if chosen_modes is not None:
         keep &= intercepts["mode"].isin(chosen_modes).to_numpy()
-    dates = record_dates(intercepts)
+    lo, hi = record_date_ranges(intercepts)
+    dates = (lo + (hi - lo) / 2).astype("datetime64[ns]")
     if date_from is not None:
         keep &= (dates >= pd.Timestamp(date_from)).to_numpy()
     if date_to is not None:
@@ -145,6 +175,8 @@ def select(intercepts, *, case_type=SEPARATE, mode=None, date_from=None, date_to
         mode=frame["mode"].astype(str).to_numpy(),
         date=dates[keep].to_numpy(dtype="datetime64[ns]"),
         index=np.flatnonzero(keep),
+        date_lo=lo[keep].to_numpy(dtype="datetime64[ns]"),
+        date_hi=hi[keep].to_numpy(dtype="datetime64[ns]"),
     )
 
 

@@ -175,7 +175,7 @@ class HotspotModel(BaseEstimator):
     @staticmethod
     def _monthly(points, members, hotspot_id) -> pd.DataFrame:
         dates = points.date[members]
-        dated = ~np.isnat(dates)
+        dated = ~np.isnat(dates) & points.in_one_period("M")[members]  # a year-only date is in no month
         frame = pd.DataFrame({"month": pd.DatetimeIndex(dates[dated]).to_period("M").to_timestamp(),
                               "case_type": points.case_type[members][dated], "persons": points.persons[members][dated]})
         table = frame.groupby(["month", "case_type"], as_index=False)["persons"].sum()
