@@ -90,23 +90,45 @@ def test_donor_record_tables_property(rows):
             assert ((pooled["pooled_rows"] >= 2) | pooled["persons"].isna()).all()
 
 
-def test_records_aggregated_to_the_right_units():
-    # 7 persons at Taftan (by the Iran border) in March, 3 more there in April; 6 in Karachi in March, 5 in May
-    rows = [(61.57, 28.94, 4, "2024-03-02"), (61.57, 28.95, 3, "2024-03-20"), (61.58, 28.94, 3, "2024-04-01"),
-            (67.01, 24.86, 6, "2024-03-05"), (67.02, 24.86, 5, "2024-05-05")]
-    recs = gpd.GeoDataFrame({"id": ["a", "b", "c", "d", "e"], "persons": [r[2] for r in rows],
+def test_records_aggregated_to_the_right_units_and_suppressed_by_records():
+    taftan, karachi = (61.57, 28.94), (67.01, 24.86)
+    rows = ([(*taftan, p, "2024-03-10") for p in (4, 3, 2)] + [(*taftan, 33, "2024-04-02"), (*taftan, 1, "2024-04-20")]
+            + [(*karachi, p, "2024-03-05") for p in (6, 1, 1)] + [(*karachi, 1, "2024-05-05")] * 5)
+    recs = gpd.GeoDataFrame({"id": [f"r{i}" for i in range(len(rows))], "persons": [r[2] for r in rows],
                              "case_type": "smuggling", "mode": "land", "date": pd.to_datetime([r[3] for r in rows]),
                              "notes": "x", "place_name": "y", "nationality": "z"},
                             geometry=[Point(r[0], r[1]) for r in rows], crs="EPSG:4326")
     t = C.donor_record_tables(recs, segments=SEGMENTS, seats=SEATS)
-    month = t["by_month"].set_index("month")["persons"]
-    assert month["2024-03"] == 13.0                      # 4 + 3 + 6
-    assert month[SUPPRESSED] == 8.0 and "2024-04" not in month.index and "2024-05" not in month.index
-    assert month.sum() == 21.0                           # April's 3 pooled with the next smallest, May's 5
+    month = t["by_month"].set_index("month")
+    assert month.loc["2024-03", "records"] == 6 and month.loc["2024-03", "persons"] == 17   # 4+3+2 + 6+1+1
+    # April: 2 records (one of 33 persons) is too few records, whatever the persons; May (5 records)
+    # joins it so April cannot be recovered by subtraction
+    assert "2024-04" not in month.index and "2024-05" not in month.index
+    assert month.loc[SUPPRESSED, "records"] == 7 and month.loc[SUPPRESSED, "persons"] == 39
+    assert month["persons"].sum() == 56
     seg = t["by_segment"]
-    assert seg["persons"].sum() == 10.0 and seg["segment_id"].str.startswith("border-irn").all()
-    dist = t["by_district"].set_index("name")["persons"]
-    assert dist["Taftan"] == 10.0 and dist["Karachi"] == 11.0
+    assert seg["persons"].sum() == 43 and seg["records"].sum() == 5 and seg["segment_id"].str.startswith("border-irn").all()
+    dist = t["by_district"].set_index("name")
+    assert dist.loc["Taftan", "persons"] == 43 and dist.loc["Karachi", "records"] == 8
+
+
+def test_a_single_large_record_is_never_visible():
+    rows = [(61.57, 28.94, 33, "2024-04-02")] + [(67.01, 24.86, 1, "2024-03-05")] * 6
+    recs = gpd.GeoDataFrame({"persons": [r[2] for r in rows], "case_type": "smuggling", "mode": "land",
+                             "date": pd.to_datetime([r[3] for r in rows])},
+                            geometry=[Point(r[0], r[1]) for r in rows], crs="EPSG:4326")
+    for name, frame in C.donor_record_tables(recs, segments=SEGMENTS, seats=SEATS).items():
+        visible = frame[frame.iloc[:, 0] != SUPPRESSED]
+        assert not (visible["persons"] == 33).any(), name
+        assert (visible["records"].dropna() >= 5).all() or visible.empty, name
+
+
+def test_year_only_dates_are_not_shown_as_january():
+    recs = gpd.GeoDataFrame({"persons": [1] * 5, "case_type": "smuggling", "mode": "land",
+                             "date": pd.to_datetime(["2024-01-01"] * 5), "date_precision": "year"},
+                            geometry=[Point(67.01, 24.86)] * 5, crs="EPSG:4326")
+    month = C.donor_record_tables(recs, segments=SEGMENTS, seats=SEATS)["by_month"]
+    assert list(month["month"]) == ["2024 (month unknown)"]
 
 
 def test_suppress_pools_small_cells_and_conserves():

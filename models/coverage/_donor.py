@@ -6,11 +6,14 @@ not only in the UI:
 * tables are built from whitelisted columns only: no record id, no free text (notes, place names,
   nationality), no point finer than the aggregate (a segment's line, a corridor's line, a district
   seat, or none);
-* every count cell is either 0, at least ``min_count`` (default 5 persons), or suppressed: rows with
+* every count cell is either 0, at least ``min_count`` (default 5), or suppressed: rows with
   a count in (0, min_count) are pooled into one "other (suppressed)" row per table (per key group in
   the split tables); while the pooled row itself is small, the next-smallest visible row joins it,
   so no suppressed value can be recovered by subtraction within a table and totals are conserved;
   if everything pooled is still small, its counts are blanked (NaN).
+* tables of intercept records are suppressed by the number of *records* in a cell, not persons: a
+  single 33-person record is as identifying as a 1-person one, so a cell showing persons must hold
+  at least ``min_count`` records.
 """
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ SPLIT_KEYS = {"segments": "segment_id", "corridors": "corridor", "crossings": "i
 # "id" is a record-level field name: a place's layer id is renamed so no donor column is called "id"
 RENAME = {"crossings": {"id": "crossing_id"}, "launch_points": {"id": "launch_point_id"}}
 COUNTS = ("flow", "intercepted", "uncovered", "met", "persons")
+RECORD_COUNTS = ("records", "persons")  # what a donor table of intercept records shows per cell
 
 
 def _small(frame: pd.DataFrame, counts: list[str], min_count: float) -> np.ndarray:
@@ -51,12 +55,17 @@ def _small(frame: pd.DataFrame, counts: list[str], min_count: float) -> np.ndarr
 
 
 def suppress(frame: pd.DataFrame, counts: list[str], *, min_count: float = MIN_COUNT, label_col: str,
-             group: str | None = None, order_by: str | None = None) -> pd.DataFrame:
-    """Pool rows with a count in (0, min_count) into "other (suppressed)" rows (per ``group``); see module doc."""
+             group: str | None = None, order_by: str | None = None, by: list[str] | None = None) -> pd.DataFrame:
+    """Pool rows with a count in (0, min_count) into "other (suppressed)" rows (per ``group``); see module doc.
+
+    `counts` are the columns summed into the pooled rows; `by` (default `counts`) the columns whose
+    smallness decides suppression (the record count for tables of intercept records).
+    """
     if frame.empty:
         return frame.copy()
-    order_by = order_by or counts[0]
-    small_all = _small(frame, counts, min_count)
+    by = list(by or counts)
+    order_by = order_by or by[0]
+    small_all = _small(frame, by, min_count)
     if not small_all.any():
         out = frame.copy()
         out["pooled_rows"] = 1
@@ -70,15 +79,15 @@ def suppress(frame: pd.DataFrame, counts: list[str], *, min_count: float = MIN_C
         groups = list(frame[touched].groupby(group, sort=False))
     for key, sub in groups:
         sub = sub.copy()
-        small = _small(sub, counts, min_count)
+        small = _small(sub, by, min_count)
         if not small.any():
             parts.append(sub)
             continue
         pooled_idx = list(sub.index[small])
         visible = sub[~small].sort_values(order_by, kind="stable")
         pooled = sub.loc[pooled_idx, counts].sum()
-        while _small(pooled.to_frame().T, counts, min_count)[0]:
-            helpful = visible.index[(visible[counts].to_numpy(float) > 0).any(axis=1)]  # an all-zero row adds nothing
+        while _small(pooled.to_frame().T, by, min_count)[0]:
+            helpful = visible.index[(visible[by].to_numpy(float) > 0).any(axis=1)]  # an all-zero row adds nothing
             if not len(helpful):
                 break
             pooled_idx.append(helpful[0])
@@ -86,7 +95,7 @@ def suppress(frame: pd.DataFrame, counts: list[str], *, min_count: float = MIN_C
             pooled = sub.loc[pooled_idx, counts].sum()
         row = {c: np.nan for c in sub.columns}
         row.update({c: pooled[c] for c in counts})
-        if _small(pooled.to_frame().T, counts, min_count)[0]:
+        if _small(pooled.to_frame().T, by, min_count)[0]:
             row.update({c: np.nan for c in counts})  # too small even all together: blank
         for c in sub.columns:
             if sub[c].dtype == bool:
@@ -147,12 +156,15 @@ def donor_tables(coverage, *, min_count: float = MIN_COUNT) -> dict[str, pd.Data
 
 # ----------------------------------------------------------------------------- intercept records
 def _month(records: pd.DataFrame) -> pd.Series:
-    date = pd.to_datetime(records["date"], errors="coerce") if "date" in records.columns else None
-    if date is None:
-        date = pd.Series(pd.NaT, index=records.index)
-    if "date_from" in records.columns:
-        date = date.fillna(pd.to_datetime(records["date_from"], errors="coerce"))
-    return date.dt.strftime("%Y-%m").fillna("unknown")
+    """YYYY-MM of each record; "YYYY (month unknown)" for a year-only date; "unknown" without a date."""
+    from models.hotspots._input import record_date_ranges
+
+    lo, hi = record_date_ranges(records)
+    month = lo.dt.strftime("%Y-%m")
+    other_month = lo.dt.to_period("M") != hi.dt.to_period("M")
+    same_year = lo.dt.year == hi.dt.year
+    month = month.where(~other_month, lo.dt.strftime("%Y").where(same_year) + " (month unknown)")
+    return month.fillna("unknown")
 
 
 def _category(records, col, allowed) -> pd.Series:
@@ -187,7 +199,10 @@ def _nearest(points: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, key: str, max_
 def donor_record_tables(records: gpd.GeoDataFrame, *, min_count: float = MIN_COUNT, segments=None,
                         network=None, border_km: float = 25.0, corridor_km: float = 10.0,
                         seats: gpd.GeoDataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """Intercept records (geodata/schema.py) as donor-safe persons counts.
+    """Intercept records (geodata/schema.py) as donor-safe counts of records and persons.
+
+    A cell shows its counts only when it holds at least ``min_count`` records; smaller cells are
+    pooled (see the module doc), so no single record can be read off or recovered by subtraction.
 
     Tables: ``by_month`` (month x case_type x mode), ``by_segment`` (border segment within
     ``border_km``), ``by_district`` (nearest district seat), and with ``network`` ``by_corridor``
@@ -205,11 +220,11 @@ def donor_record_tables(records: gpd.GeoDataFrame, *, min_count: float = MIN_COU
         i = int(np.flatnonzero((persons.isna() | (persons < 0)).to_numpy())[0])
         raise ValueError(f"records row {i}: persons must be a whole number >= 0, got {records['persons'].iloc[i]!r}")
     # only these derived columns ever leave this function
-    base = pd.DataFrame({"persons": persons.to_numpy(float), "case_type": _category(records, "case_type", CASE_TYPES),
+    base = pd.DataFrame({"persons": persons.to_numpy(float), "records": 1.0, "case_type": _category(records, "case_type", CASE_TYPES),
                          "mode": _category(records, "mode", MODES), "month": _month(records)}, index=records.index)
     out = {}
-    by_month = base.groupby(["month", "case_type", "mode"], as_index=False)["persons"].sum()
-    out["by_month"] = suppress(by_month, ["persons"], min_count=min_count, label_col="month")
+    by_month = base.groupby(["month", "case_type", "mode"], as_index=False)[list(RECORD_COUNTS)].sum()
+    out["by_month"] = suppress(by_month, list(RECORD_COUNTS), min_count=min_count, label_col="month", by=["records"])
     has_geom = isinstance(records, gpd.GeoDataFrame) and records.geometry.notna().any()
     if has_geom:
         pts = gpd.GeoDataFrame(geometry=records.geometry.to_numpy(), index=records.index,
@@ -227,13 +242,13 @@ def donor_record_tables(records: gpd.GeoDataFrame, *, min_count: float = MIN_COU
         for name, key, targets, max_km, cols in units:
             targets = targets.reset_index(drop=True)
             hit = base.loc[pts.index].assign(**{key: _nearest(pts, targets, key, max_km)}).dropna(subset=[key])
-            agg = hit.groupby([key, "case_type"], as_index=False)["persons"].sum()
+            agg = hit.groupby([key, "case_type"], as_index=False)[list(RECORD_COUNTS)].sum()
             info = targets[cols + ["geometry"]].drop_duplicates(key).set_index(key)
             agg = agg.merge(info.drop(columns="geometry"), left_on=key, right_index=True, how="left")
             if "mode" in agg.columns and name == "by_corridor":
                 agg = agg.rename(columns={"mode": "corridor_mode"})
             agg["geometry"] = agg[key].map(info["geometry"])
-            safe = suppress(agg, ["persons"], min_count=min_count, label_col=key)
+            safe = suppress(agg, list(RECORD_COUNTS), min_count=min_count, label_col=key, by=["records"])
             geom = safe.pop("geometry")
             out[name] = _geo(safe, [g if g is not None and not isinstance(g, float) else None for g in geom])
     for name, frame in out.items():
