@@ -36,6 +36,8 @@ from shapely.geometry import LineString, Point
 from shapely.ops import nearest_points
 
 from geodata.crs import METRIC_CRS, geodesic_m
+from routes.real_roads import RoadGraph, road_files
+from routes.road_links import LinkRequest, lay_links
 
 HERE = Path(__file__).resolve().parent
 CORRIDORS = HERE / "data" / "corridors.yaml"
@@ -47,6 +49,7 @@ FEATURE_KINDS = {"crossings": "crossing", "launch_points": "launch_point", "hubs
 MAX_PLACE_OUTSIDE_M = 20_000.0  # a Pakistani place farther than this outside the territory is a bad match
 MAX_FEATURE_LINK_M = 60_000.0  # a layer feature farther than this from every place is an input error
 EDGE_FLOAT_ATTRS = ("length", "travel_time", "cost_pkr", "speed_kph")
+LAND_MODES = ("road", "track", "crossing")
 
 _TO_METRIC = pyproj.Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 _TO_LONLAT = pyproj.Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
@@ -94,6 +97,8 @@ class _Graph:
         if dedupe and pair in self.pairs:
             return
         self.pairs.add(pair)
+        if mode in LAND_MODES:
+            extra.setdefault("geometry_source", "schematic")  # derived access links: straight, not a real road
         base = dict(mode=mode, length=float(length), travel_time=float(travel_time), cost_pkr=float(cost_pkr),
                     name=name, ref=ref, source=source, **extra)
         fwd = dict(base)
@@ -105,9 +110,13 @@ class _Graph:
         self.G.add_edge(v, u, **back)
 
 
+BUILD_MODULES = ("build_network.py", "real_roads.py", "conflate.py", "road_links.py")
+
+
 def _inputs_hash(layer_paths: list[Path]) -> str:
     h = hashlib.sha256()
-    for p in [CORRIDORS, Path(__file__)] + sorted(layer_paths):
+    code = [HERE / name for name in BUILD_MODULES]
+    for p in [CORRIDORS] + code + road_files() + sorted(layer_paths):
         if p.exists():
             h.update(p.name.encode())
             h.update(p.read_bytes())
@@ -127,8 +136,26 @@ def _layer_paths() -> list[Path]:
 # --------------------------------------------------------------------------------------------
 
 
-def build(layer=None, lookup=None, spec: dict | None = None) -> nx.MultiDiGraph:
-    """Build the network.  ``layer(name)`` and ``lookup(name, country)`` default to geodata's."""
+def build(layer=None, lookup=None, spec: dict | None = None, roads: RoadGraph | None = None,
+          real_roads: bool = True) -> nx.MultiDiGraph:
+    """Build the network.
+
+    Parameters
+    ----------
+    layer, lookup : callable, optional
+        ``layer(name)`` and ``lookup(name, country)``; default geodata's.
+    spec : dict, optional
+        The corridor specification (default ``routes/data/corridors.yaml``).
+    roads : RoadGraph, optional
+        Real road alignments (default: the shipped Natural Earth roads).
+    real_roads : bool
+        False builds the schematic network (every road a straight link times a detour factor), kept
+        for comparison in ``bench/``.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+    """
     if layer is None or lookup is None:
         import geodata
         from geodata import gazetteer
@@ -143,6 +170,9 @@ def build(layer=None, lookup=None, spec: dict | None = None) -> nx.MultiDiGraph:
     shapely.prepare(pakistan_m)
     g = _Graph()
     classes = {name: {k: _val(v) for k, v in c.items()} for name, c in spec["classes"].items()}
+    if real_roads and roads is None:
+        roads = RoadGraph()
+    roads = roads if real_roads else None
 
     def place(ref: str) -> int:
         name, cc = _split_place(ref)
@@ -164,20 +194,21 @@ def build(layer=None, lookup=None, spec: dict | None = None) -> nx.MultiDiGraph:
                                  f"{off / 1000:.0f} km outside Pakistan; check the spelling")
         return g.node(key, lon, lat, name=name, kind="town", country=cc, source=source)
 
-    def road(u, v, cls, *, name, ref, source, factor=None):
-        c = classes[cls]
-        d = geodesic_m(*g.xy(u), *g.xy(v))
-        length = d * (factor or c["detour_factor"])
-        g.link(u, v, mode=c["mode"], length=length, travel_time=length / (c["speed_kph"] / 3.6),
-               cost_pkr=c["fare_pkr_per_km"] * length / 1000.0, name=name, ref=ref, source=source,
-               road_class=cls)
+    pending: list[LinkRequest] = []  # road, track and crossing links, laid once every place is known
+
+    def road(u, v, cls, *, name, ref, source):
+        pending.append(LinkRequest(u, v, cls, name, ref, source))
+
+    def crossing(u, v, cl, label):
+        pending.append(LinkRequest(u, v, "crossing", label, "", cl["source"], crossing=cl))
 
     for cor in spec["corridors"]:
         nodes = [place(p) for p in cor["places"]]
         for a, b in zip(nodes, nodes[1:]):
             road(a, b, cor["class"], name=cor["name"], ref=cor.get("ref", ""), source=cor["source"])
 
-    _add_crossings(g, spec, layers, place, road, classes)
+    _add_crossings(g, spec, layers, place, road, crossing)
+    g.G.graph["links_by_geometry_source"] = str(lay_links(g, pending, classes, spec, roads))
     for ref in _places_named_outside_corridors(spec):
         place(ref)  # so layer features abroad (Dubai, Kuala Lumpur, ...) find their place node
     _add_features(g, layers)
@@ -190,6 +221,7 @@ def build(layer=None, lookup=None, spec: dict | None = None) -> nx.MultiDiGraph:
     nx.set_node_attributes(g.G, _street_counts(g.G), "street_count")
     g.G.graph["inputs_sha256"] = _inputs_hash(_layer_paths())
     g.G.graph["source"] = "routes/build_network.py from geodata layers and routes/data/corridors.yaml"
+    g.G.graph["road_alignments"] = "naturalearth-10m" if real_roads else "schematic"
     return g.G
 
 
@@ -204,7 +236,7 @@ def _places_named_outside_corridors(spec) -> list[str]:
     return refs
 
 
-def _add_crossings(g, spec, layers, place, road, classes):
+def _add_crossings(g, spec, layers, place, road, crossing):
     crossings = layers["crossings"].set_index("id")
     borders = layers["borders"]
     for cl in spec["crossing_links"]:
@@ -235,18 +267,11 @@ def _add_crossings(g, spec, layers, place, road, classes):
         dst = place(cl["to"]) if cl.get("to") else None
         if node is None:
             # onward crossing abroad: one crossing edge between two towns
-            _crossing_edge(g, src, dst, cl, label)
+            crossing(src, dst, cl, label)
             continue
         road(src, node, cl.get("access", "link"), name=f"road to {label}", ref="", source=cl["source"])
         if dst is not None:
-            _crossing_edge(g, node, dst, cl, label)
-
-
-def _crossing_edge(g, u, v, cl, label):
-    d = geodesic_m(*g.xy(u), *g.xy(v)) * 1.2
-    speed = 40 / 3.6
-    g.link(u, v, mode="crossing", length=d, travel_time=d / speed + 3600 * float(cl.get("wait_h", 2)),
-           cost_pkr=float(cl.get("cost_pkr", 0) or 0), name=label, ref="", source=cl["source"], dedupe=False)
+            crossing(node, dst, cl, label)
 
 
 def _add_features(g, layers):
