@@ -94,7 +94,7 @@ def _road_point_node(g, place: int, roads: RoadGraph, spur_min_m: float) -> int:
         return place
     data = g.G.nodes[place]
     node = g.node(("road_point", place), point.lon, point.lat, name=f"{data.get('name', place)} (road)",
-                  kind="junction", country=data.get("country"),
+                  kind="junction", country=data.get("country"), road_point_of=place,
                   source="derived: nearest point of the real road to the place")
     length = float(geodesic_m(*g.xy(place), point.lon, point.lat))
     g.link(place, node, mode="road", length=length, travel_time=length / (SPUR_SPEED_KPH / 3.6), cost_pkr=0.0,
