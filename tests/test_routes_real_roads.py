@@ -160,3 +160,87 @@ def test_load_or_build_caches_the_network_keyed_by_its_inputs(tmp_path, monkeypa
     # a cache for other inputs is never used: rename the file to another key
     cached[0].rename(tmp_path / "cache" / "network-000000000000000000000000.pickle")
     assert build_network._read_cache("0" * 64) is None
+
+
+# --- an OSM extract merged into the default network ----------------------------------------------
+
+
+def _grid_osm(path, lon0, lat0, n=5, step=0.02):
+    """A small street grid centred on (lon0, lat0) as OSM XML: rows primary, columns residential."""
+    nodes, ways = [], []
+    ids = {}
+    for i in range(n):
+        for j in range(n):
+            nid = 1000 + i * n + j
+            ids[i, j] = nid
+            lon = lon0 + (j - n // 2) * step
+            lat = lat0 + (i - n // 2) * step
+            nodes.append(f'<node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
+    wid = 1
+    for i in range(n):
+        refs = "".join(f'<nd ref="{ids[i, j]}"/>' for j in range(n))
+        ways.append(f'<way id="{wid}" version="1">{refs}<tag k="highway" v="primary"/>'
+                    f'<tag k="name" v="Row {i}"/></way>')
+        wid += 1
+    for j in range(n):
+        refs = "".join(f'<nd ref="{ids[i, j]}"/>' for i in range(n))
+        ways.append(f'<way id="{wid}" version="1">{refs}<tag k="highway" v="residential"/></way>')
+        wid += 1
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="test">\n'
+                    + "\n".join(nodes + ways) + "\n</osm>\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def merged(G, tmp_path_factory):
+    from routes.network import from_osm_xml
+
+    nushki = _town(G, "Nushki")
+    path = _grid_osm(tmp_path_factory.mktemp("osm") / "nushki.osm", G.nodes[nushki]["x"], G.nodes[nushki]["y"])
+    return from_osm_xml(path, merge_into=G)
+
+
+def test_the_extract_replaces_the_roads_inside_its_area(G, merged):
+    from routes.osm_merge import extract_area
+
+    extract = merged.subgraph([n for n, d in merged.nodes(data=True) if "osmid" in d])
+    area = extract_area(extract)
+    inner = area.buffer(-1e-4)
+    for u, v, d in merged.edges(data=True):
+        if d["mode"] in ("road", "track") and d.get("geometry_source") != "osm":
+            line = d.get("geometry") or LineString([(merged.nodes[u]["x"], merged.nodes[u]["y"]),
+                                                    (merged.nodes[v]["x"], merged.nodes[v]["y"])])
+            # only straight connectors may run inside; no network road is left there
+            assert not line.intersects(inner) or d["name"] == "extract connector"
+    osm_edges = [d for *_, d in merged.edges(data=True) if d.get("geometry_source") == "osm"]
+    # osmnx merges the two segments at each of the 4 grid corners: 80 directed segments become 72
+    assert len(osm_edges) == 2 * (5 * 4 + 5 * 4) - 4 * 2
+    lon0, lat0 = G.nodes[_town(G, "Nushki")]["x"], G.nodes[_town(G, "Nushki")]["y"]
+    rows_m = sum(geodesic_m(lon0 - 0.04, lat0 + i * 0.02, lon0 + 0.04, lat0 + i * 0.02) for i in range(-2, 3))
+    grid_m = rows_m + 5 * geodesic_m(lon0, lat0 - 0.04, lon0, lat0 + 0.04)
+    assert sum(d["length"] for d in osm_edges) / 2 == pytest.approx(grid_m, rel=0.01)
+    assert all(isinstance(d["geometry"], LineString) for d in osm_edges)
+    assert {d["speed_kph"] for d in osm_edges if d.get("highway") == "primary"} == {60.0}
+    assert {d["speed_kph"] for d in osm_edges if d.get("highway") == "residential"} == {30.0}
+    assert merged.number_of_nodes() > G.number_of_nodes()  # the input network is not modified
+    assert not any("osmid" in d for _, d in G.nodes(data=True))
+
+
+def test_routes_cross_the_seam_and_nothing_outside_changes(G, merged):
+    from routes.osm_merge import extract_area
+
+    land = _sub(merged, ("road", "track", "crossing"))
+    path = nx.shortest_path(land, _town(merged, "Quetta"), _town(merged, "Dalbandin"), weight="length")
+    sources = [min(merged[a][b].values(), key=lambda d: d["length"]).get("geometry_source")
+               for a, b in zip(path, path[1:])]
+    assert "osm" in sources and any(merged.nodes[n].get("seam") for n in path)
+    before = nx.shortest_path_length(_sub(G, ("road",)), _town(G, "Quetta"), _town(G, "Dalbandin"), weight="length")
+    after = nx.shortest_path_length(land, _town(merged, "Quetta"), _town(merged, "Dalbandin"), weight="length")
+    assert after == pytest.approx(before, rel=0.02)  # a 10 km grid changes a 400 km trip only a little
+    area = extract_area(merged.subgraph([n for n, d in merged.nodes(data=True) if "osmid" in d]))
+    for u, v, k, d in G.edges(keys=True, data=True):
+        line = d.get("geometry") or LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
+        if not line.intersects(area) or d["mode"] not in ("road", "track"):
+            assert merged.has_edge(u, v, k)
+            kept = merged.edges[u, v, k]
+            assert kept["length"] == d["length"] and kept.get("geometry_source") == d.get("geometry_source")
