@@ -244,3 +244,64 @@ def test_routes_cross_the_seam_and_nothing_outside_changes(G, merged):
             assert merged.has_edge(u, v, k)
             kept = merged.edges[u, v, k]
             assert kept["length"] == d["length"] and kept.get("geometry_source") == d.get("geometry_source")
+
+
+# --- sites and clicks on the real geometry -------------------------------------------------------
+
+
+def _n40_nushki_dalbandin(G):
+    return next((u, v, k) for u, v, k, d in G.edges(keys=True, data=True) if d.get("ref") == "N-40"
+                and (G.nodes[u].get("name"), G.nodes[v].get("name")) == ("Nushki", "Dalbandin"))
+
+
+def test_geometry_positions_round_trip_on_a_real_edge(G):
+    from routes.geometry import edge_point_at, edge_position
+
+    edge = _n40_nushki_dalbandin(G)
+    length = G.edges[edge]["length"]
+    for along in (0.0, 0.25 * length, 0.5 * length, length):
+        p = edge_point_at(G, edge, along)
+        back, along_again, off = edge_position(G, edge, p.x, p.y)
+        assert off < 1.0 and along_again == pytest.approx(along, abs=2.0)
+
+
+def test_candidate_sites_stand_on_the_real_road_halfway_along(G):
+    from models.placement import candidates
+    from routes.geometry import edge_position
+
+    sites = candidates(G)
+    on_edges = sites[sites["edge"].notna()]
+    real = [(r.edge, r.along_m, r.geometry) for r in on_edges.itertuples()
+            if G.edges[r.edge].get("geometry_source") == "naturalearth"]
+    assert len(real) > 50
+    for edge, along, point in real:
+        assert along == pytest.approx(G.edges[edge]["length"] / 2, rel=1e-9)
+        _, along_again, off = edge_position(G, edge, point.x, point.y)
+        assert off < 5.0 and along_again == pytest.approx(along, rel=0.01)
+    assert sites.loc[sites["node"].notna(), "along_m"].isna().all()
+
+
+def test_a_click_beside_the_real_n40_snaps_onto_the_road(G):
+    from models.placement import add_site, candidates
+    from routes.geometry import point_at
+    from ui.catch import Snapper
+
+    edge = _n40_nushki_dalbandin(G)
+    line = G.edges[edge]["geometry"]
+    on_road = point_at(line, 60_000)  # 60 km west of Nushki on the real road
+    click = (on_road.x, on_road.y + 0.02)  # about 2 km north of it
+    site = Snapper(G).snap(*click)
+    assert site["ref"] == "N-40" and site["geometry_source"] == "naturalearth"
+    assert {site["edge"][0], site["edge"][1]} == {edge[0], edge[1]}
+    assert site["snap_distance_km"] == pytest.approx(2.2, abs=0.4)
+    # the snapped point is on the real road: at along_km on the edge, and near the point clicked beside
+    from routes.geometry import edge_point_at
+
+    at = edge_point_at(G, tuple(site["edge"]), site["along_km"] * 1000)
+    assert geodesic_m(at.x, at.y, site["lon"], site["lat"]) < 20
+    assert geodesic_m(on_road.x, on_road.y, site["lon"], site["lat"]) < 2_500
+    sites = add_site(candidates(G), G, *click, site_id="user-n40")
+    row = sites.set_index("site_id").loc["user-n40"]
+    assert geodesic_m(row["geometry"].x, row["geometry"].y, site["lon"], site["lat"]) < 20
+    at = edge_point_at(G, row["edge"], row["along_m"])
+    assert geodesic_m(at.x, at.y, row["geometry"].x, row["geometry"].y) < 20
