@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 import tempfile
 import time
@@ -115,8 +116,6 @@ def reference_rows(G, D, repeat) -> list[tuple[str, tuple[float, float]]]:
 def load_rows() -> list[tuple[str, tuple[float, float]]]:
     """Start-up: the shipped GraphML artifact, then the disk cache the first load writes."""
     with tempfile.TemporaryDirectory() as tmp:
-        import os
-
         os.environ["CHECKPOST_DATA_DIR"] = tmp
         t0 = time.perf_counter()
         build_network.load_or_build()
@@ -129,9 +128,9 @@ def load_rows() -> list[tuple[str, tuple[float, float]]]:
 def table(title: str, columns: list[str], rows: dict[str, list]) -> str:
     out = [f"\n{title}\n", "| run | " + " | ".join(columns) + " | ratio |", "| --- |" + " ---: |" * (len(columns) + 1)]
     for name, (first, second) in rows.items():
-        ratio = second[0] / first[0] if first and second and first[0] > 0 else float("nan")
+        ratio = f"{second[0] / first[0]:.2f}x" if first and second and first[0] > 0 else "–"
         cells = [f"{v[0]:.3f} / {v[1]:.3f}" if v else "–" for v in (first, second)]
-        out.append(f"| {name} | " + " | ".join(cells) + f" | {ratio:.2f}x |")
+        out.append(f"| {name} | " + " | ".join(cells) + f" | {ratio} |")
     return "\n".join(out)
 
 
@@ -155,7 +154,8 @@ def main(argv=None):
         rows[name] = [None, value]
     for label, G in built.items():
         print(f"{label}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
-    print(f"demand: {len(D)} OD rows; best / median seconds of {args.repeat} runs; ratio = real / schematic")
+    print(f"demand: {len(D)} OD rows; best / median seconds of {args.repeat} runs; ratio = real / schematic; "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(table("", ["schematic (s)", "real roads (s)"], rows))
 
 
