@@ -124,8 +124,9 @@ class _Merge:
     def join(self) -> None:
         """Connect seams and base nodes inside the area to their nearest extract node."""
         osm = list(self.osm_ids.values())
+        from_extract = set(osm)
         xy = np.array([(self.G.nodes[n]["x"], self.G.nodes[n]["y"]) for n in osm])
-        inside = [n for n, d in self.G.nodes(data=True) if n not in set(osm)
+        inside = [n for n, d in self.G.nodes(data=True) if n not in from_extract
                   and (d.get("seam") or self.area.covers(Point(d["x"], d["y"])))]
         for n in inside:
             x, y = self.G.nodes[n]["x"], self.G.nodes[n]["y"]
@@ -166,6 +167,10 @@ def merge_extract(base: nx.MultiDiGraph, extract: nx.MultiDiGraph, source: str =
     job.add_extract()
     job.join()
     G = job.G
+    import osmnx as ox
+
+    # osmnx.stats reads street_count; the cut and the connectors changed it around the seam
+    nx.set_node_attributes(G, ox.stats.count_streets_per_node(G), "street_count")
     G.graph["merged_extracts"] = [*base.graph.get("merged_extracts", []), source]
     G.graph["crs"] = base.graph.get("crs", "EPSG:4326")
     return G

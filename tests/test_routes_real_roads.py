@@ -234,6 +234,7 @@ def test_routes_cross_the_seam_and_nothing_outside_changes(G, merged):
     sources = [min(merged[a][b].values(), key=lambda d: d["length"]).get("geometry_source")
                for a, b in zip(path, path[1:])]
     assert "osm" in sources and any(merged.nodes[n].get("seam") for n in path)
+    assert ox.stats.basic_stats(merged)["n"] == merged.number_of_nodes()
     before = nx.shortest_path_length(_sub(G, ("road",)), _town(G, "Quetta"), _town(G, "Dalbandin"), weight="length")
     after = nx.shortest_path_length(land, _town(merged, "Quetta"), _town(merged, "Dalbandin"), weight="length")
     assert after == pytest.approx(before, rel=0.02)  # a 10 km grid changes a 400 km trip only a little
