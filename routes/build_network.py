@@ -5,8 +5,10 @@
 
 Parts of the graph (see docs/routes.md):
 
-* corridors: chains of gazetteer places; each link is a two-way edge of geodesic length times the
-  class's detour factor, travel time at the class's speed, fare per km as ``cost_pkr``;
+* corridors: chains of gazetteer places; each link is a two-way edge laid on the real road between
+  its places (Natural Earth roads, ``routes.road_links``: geometry and geodesic length from the
+  road) or, where no real road matches, schematic (geodesic length times the class's detour
+  factor); travel time at the class's speed, fare per km as ``cost_pkr``;
 * layer features (crossings, launch points, hubs, sources, destinations) are nodes with ``layer_id``,
   joined to the nearest corridor place by a short ``road`` link;
 * crossings: road or track to the crossing point on the border, then a ``crossing`` edge into the
@@ -15,8 +17,8 @@ Parts of the graph (see docs/routes.md):
   off the coast by a clearance, reduced to the edges on shortest paths between harbours;
 * long-haul sea legs from the ``searoute`` lane network; air legs as great-circle hops.
 
-The built graph is written as GraphML with a hash of its inputs; ``load_or_build`` loads it when the
-hash still matches and rebuilds in memory otherwise.
+The built graph is written as GraphML with a hash of its inputs; ``load_or_build`` reads a disk
+cache keyed by that hash, else the GraphML when the hash still matches, else rebuilds in memory.
 """
 from __future__ import annotations
 
