@@ -7,7 +7,8 @@
 
 Checkpoint CSV: ``site_id, detection`` and either ``node`` or ``u, v, key`` (an edge).  ``--osm FILE``
 uses a road graph loaded from an OpenStreetMap extract instead of the default network (then the
-demand's origins and destinations must be node ids of that graph).
+demand's origins and destinations must be node ids of that graph); ``--merge-osm FILE`` merges the
+extract into the default network (its roads replace the network's inside the extract's area).
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ import pandas as pd
 def _graph(args):
     from routes import network
 
+    if getattr(args, "merge_osm", None):
+        return network.from_osm_xml(args.merge_osm, merge_into=network.default_network())
     return network.from_osm_xml(args.osm) if getattr(args, "osm", None) else network.default_network()
 
 
@@ -124,6 +127,8 @@ def main(argv=None) -> int:
 
     def common(p, assign=False):
         p.add_argument("--osm", help="OpenStreetMap .osm extract to use instead of the default network")
+        p.add_argument("--merge-osm", help="OpenStreetMap .osm extract whose roads replace the default "
+                                           "network's inside its area (the default demand still works)")
         p.add_argument("--demand", help="OD table CSV (origin, destination, migrants_per_year, ...)")
         p.add_argument("--transit", action="store_true", help="add the transit flows of the scenario file")
         if assign:
@@ -133,6 +138,7 @@ def main(argv=None) -> int:
 
     p = sub.add_parser("network", help="summary of the network; --out writes its edges as GeoJSON")
     p.add_argument("--osm")
+    p.add_argument("--merge-osm")
     p.add_argument("--out")
     p.set_defaults(func=cmd_network)
     p = sub.add_parser("demand", help="the default OD table")

@@ -288,35 +288,54 @@ def _validate_demand(demand: pd.DataFrame) -> pd.DataFrame:
     return demand
 
 
-def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int | None = None,
-           detection: float | None = None, seed: int | None = None, method: str = "penalty",
-           sample: bool = False, value_of_time_pkr_per_hour: float | None = None,
-           logit_scale_pkr: float | None = None, loss_if_caught_pkr: float | None = None,
-           penalty: float | None = None, informed_share: float | None = None,
-           mode_sets: dict | None = None) -> FlowResult:
-    """Assign ``demand`` to routes of ``G`` by logit route choice; see the module docstring.
+@dataclass
+class _Setup:
+    """Everything one assignment needs besides the demand: compiled graph, weights, checkpoints."""
 
-    ``k``: routes per OD pair; ``detection``: probability for checkpoints given without one;
-    ``method``: ``"penalty"`` (fast, default) or ``"exact"`` (Yen); ``sample=True`` draws whole
-    migrants per route (multinomial, ``seed``) instead of expected volumes.  Other keywords override
-    the scenario file's ``route_choice`` parameters.
-    """
-    prm = route_choice_parameters(k=k, default_detection=detection, value_of_time_pkr_per_hour=value_of_time_pkr_per_hour,
-                                  logit_scale_pkr=logit_scale_pkr, loss_if_caught_pkr=loss_if_caught_pkr,
-                                  penalty=penalty, informed_share=informed_share, mode_sets=mode_sets)
+    comp: _Compiled
+    prm: dict
+    cps: pd.DataFrame | None
+    edge_p: np.ndarray
+    node_p: np.ndarray
+    edge_sites: dict
+    node_sites: dict
+    vot: float  # PKR per second
+    loss: float
+    base_w: np.ndarray
+    ck_w: np.ndarray
+    has_cps: bool
+    cp_key: tuple | None
+    mode_sets: dict
+    param_key: tuple
+
+
+@dataclass
+class _Loads:
+    """What the routes carry: per-edge volume and catch, per-site passing and caught."""
+
+    edge_volume: np.ndarray
+    edge_caught: np.ndarray
+    site_volume: dict = field(default_factory=dict)
+    site_caught: dict = field(default_factory=dict)
+
+
+def _check_parameters(G, prm: dict, method: str) -> None:
+    """Reject bad route-choice parameters and a graph that is not a MultiDiGraph."""
     informed = float(prm["informed_share"])
     if not 0.0 <= informed <= 1.0:
         raise ValueError(f"informed_share must be in [0, 1], got {informed}")
-    k = int(prm["k"])
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
+    if int(prm["k"]) < 1:
+        raise ValueError(f"k must be >= 1, got {int(prm['k'])}")
     if method not in ("penalty", "exact"):
         raise ValueError(f"method must be 'penalty' or 'exact', got {method!r}")
     if prm["logit_scale_pkr"] <= 0:
         raise ValueError("logit_scale_pkr must be > 0")
     if not isinstance(G, nx.MultiDiGraph):
         raise TypeError("G: expected a networkx.MultiDiGraph (osmnx-style)")
-    demand = _validate_demand(demand)
+
+
+def _setup(G, checkpoints, prm: dict, method: str) -> _Setup:
+    """Compile the graph, place the checkpoints and derive the search weights."""
     comp = _compiled(G)
     cps = normalise_checkpoints(G, checkpoints, prm["default_detection"])
     edge_p, node_p, edge_sites, node_sites = checkpoint_arrays(comp, G, cps)
@@ -332,150 +351,229 @@ def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int
                   tuple(np.flatnonzero(node_p).tolist()), tuple(np.round(node_p[node_p > 0], 9).tolist()))
     mode_sets = {p: tuple(m) for p, m in prm["mode_sets"].items()}
     # everything the cached route sets depend on besides the graph, the OD pair and the plan
-    param_key = (k, method, prm["penalty"], prm["value_of_time_pkr_per_hour"], loss, tuple(sorted(mode_sets.items())))
+    param_key = (int(prm["k"]), method, prm["penalty"], prm["value_of_time_pkr_per_hour"], loss,
+                 tuple(sorted(mode_sets.items())))
+    return _Setup(comp, prm, cps, edge_p, node_p, edge_sites, node_sites, vot, loss, base_w, ck_w, has_cps,
+                  cp_key, mode_sets, param_key)
 
-    rows = []
-    unrouted = []
-    path_id = 0
-    rng = np.random.default_rng(seed)
-    edge_volume = np.zeros(len(comp.edges))
-    edge_caught = np.zeros(len(comp.edges))
-    site_volume: dict = {}
-    site_caught: dict = {}
 
-    # resolve endpoints, group by (mode preference, origin) to share Dijkstra runs
+def _resolve_rows(G, demand: pd.DataFrame, s: _Setup) -> list[tuple[int, str, int, int]]:
+    """(row, mode preference, origin index, destination index) of every demand row."""
     resolved = []
     for i, (orig, dest, pref) in enumerate(zip(demand["origin"], demand["destination"],
                                                 demand["mode_preference"].astype(str))):
-        if pref not in mode_sets:
-            raise ValueError(f"demand row {i}: mode_preference {pref!r} not one of {sorted(mode_sets)}")
-        o = _resolve_endpoint(comp, G, orig, i, "origin")
-        d = _resolve_endpoint(comp, G, dest, i, "destination")
-        resolved.append((i, pref, comp.index[o], comp.index[d]))
+        if pref not in s.mode_sets:
+            raise ValueError(f"demand row {i}: mode_preference {pref!r} not one of {sorted(s.mode_sets)}")
+        o = _resolve_endpoint(s.comp, G, orig, i, "origin")
+        d = _resolve_endpoint(s.comp, G, dest, i, "destination")
+        resolved.append((i, pref, s.comp.index[o], s.comp.index[d]))
+    return resolved
 
-    # the compiled graph's caches and CSR buffer are shared: one search at a time per graph (the app
-    # serves several sessions from one cached network in threads)
-    with comp.lock:
-        routes_for: dict[tuple, list[tuple]] = {}
-        groups: dict[tuple, set] = {}
-        for _, pref, o, d in resolved:
-            groups.setdefault((pref, o), set()).add(d)
-        reductions: dict = {}
-        for (pref, o), dests in groups.items():
-            dests = sorted(dests)
-            if pref not in reductions:
-                allowed = np.isin(comp.mode, mode_sets[pref])
-                reductions[pref] = (comp.reduce(base_w, allowed),
-                                    comp.reduce(ck_w, allowed) if has_cps else None)
-            (pw, _), ck_red = reductions[pref]
-            todo = [d for d in dests if (param_key, pref, o, d, None) not in comp.path_cache]
-            if todo:
-                for d, found in _search(comp, pw, o, todo, k, prm["penalty"], method).items():
-                    _cache_put(comp, (param_key, pref, o, d, None), found)
-            touched = []
-            if has_cps:
-                # destinations whose usual routes meet a checkpoint also get checkpoint-aware routes
-                touched = [d for d in dests
-                           if any(_touches(comp, r, edge_p, node_p) for r in comp.path_cache[(param_key, pref, o, d, None)])]
-                todo = [d for d in touched if (param_key, pref, o, d, cp_key) not in comp.path_cache]
-                if todo:
-                    for d, found in _search(comp, ck_red[0], o, todo, k, prm["penalty"], method).items():
-                        _cache_put(comp, (param_key, pref, o, d, cp_key), found)
-            for d in dests:
-                base_routes = comp.path_cache[(param_key, pref, o, d, None)]
-                routes = list(base_routes)
-                if d in touched:
-                    routes += [r for r in comp.path_cache[(param_key, pref, o, d, cp_key)] if r not in routes]
-                routes_for[(pref, o, d)] = (routes, len(base_routes))
 
-        origins = demand["origin"].tolist()
-        destinations = demand["destination"].tolist()
-        volumes = demand["migrants_per_year"].to_numpy(dtype=float)
-        case_types = demand["case_type"].tolist()
-        geo_coords: list[np.ndarray] = []
-        for i, pref, o, d in resolved:
-            volume = float(volumes[i])
-            routes, n_base = routes_for[(pref, o, d)]
-            if not routes:
-                unrouted.append({"row": i, "origin": origins[i], "destination": destinations[i],
-                                 "mode_preference": pref, "migrants_per_year": volume,
-                                 "reason": "no route with the allowed modes"})
-                continue
-            base_red, ck_red = reductions[pref]
-            best_edge = (ck_red if has_cps else base_red)[1]
-            evaluated = []
-            for j, r in enumerate(routes):
-                ev = _evaluate_route(comp, r, best_edge, edge_p, node_p, (param_key, pref, cp_key, r))
-                edges, tt, money, length, p_route, main, coords = ev
-                evaluated.append((vot * tt + money + loss * p_route, vot * tt + money, j < n_base, r, ev))
-            informed_cost = np.array([e[0] for e in evaluated])
-            base_cost = np.array([e[1] for e in evaluated])
-            is_base = np.array([e[2] for e in evaluated])
-            shares = _logit(informed_cost, np.ones(len(evaluated), bool), k, prm["logit_scale_pkr"])
-            if has_cps and informed < 1.0:
-                # travellers whose smugglers do not know the plan choose as if there were no checkpoints
-                shares = informed * shares + (1 - informed) * _logit(base_cost, is_base, k, prm["logit_scale_pkr"])
-            keep = shares > 0
-            evaluated = [e for e, kept in zip(evaluated, keep) if kept]
-            shares = shares[keep]
-            if sample:
-                vols = rng.multinomial(int(round(volume)), shares).astype(float)
-            else:
-                vols = shares * volume
-            for (cost, _, _, r, ev), share, vol in zip(evaluated, shares, vols):
-                edges, tt, money, length, p_route, main, coords = ev
-                np.add.at(edge_volume, edges, vol)
-                if p_route > 0:
-                    remaining = vol
-                    for kind, idx, site, p in _ordered_sites(comp, r, edges, edge_sites, node_sites):
-                        site_volume[site] = site_volume.get(site, 0.0) + remaining
-                        caught = remaining * p
-                        site_caught[site] = site_caught.get(site, 0.0) + caught
-                        if kind == "edge":
-                            edge_caught[idx] += caught
-                        remaining -= caught
-                rows.append({
-                    "path_id": path_id, "origin": origins[i], "destination": destinations[i],
-                    "mode": main, "mode_preference": pref, "case_type": case_types[i], "volume": float(vol),
-                    "share": float(share), "nodes": [comp.nodes[j] for j in r],
-                    "edges": [comp.edges[j] for j in edges], "travel_time": tt, "length": length,
-                    "cost_pkr": money, "cost": float(cost), "p_intercept": p_route,
-                    "intercepted": float(vol * p_route), "demand_row": i,
-                })
-                geo_coords.append(coords)
-                path_id += 1
+def _reduction(s: _Setup, reductions: dict, pref: str):
+    """Cheapest allowed parallel edge per pair under a mode set, without and with checkpoints."""
+    if pref not in reductions:
+        allowed = np.isin(s.comp.mode, s.mode_sets[pref])
+        reductions[pref] = (s.comp.reduce(s.base_w, allowed), s.comp.reduce(s.ck_w, allowed) if s.has_cps else None)
+    return reductions[pref]
 
+
+def _search_cached(s: _Setup, pair_w, pref: str, o: int, dests: list, plan_key, method: str) -> None:
+    """Find and cache the route sets of (o, d) for the destinations not cached yet."""
+    comp = s.comp
+    todo = [d for d in dests if (s.param_key, pref, o, d, plan_key) not in comp.path_cache]
+    if todo:
+        for d, found in _search(comp, pair_w, o, todo, int(s.prm["k"]), s.prm["penalty"], method).items():
+            _cache_put(comp, (s.param_key, pref, o, d, plan_key), found)
+
+
+def _route_sets(s: _Setup, resolved: list, method: str) -> tuple[dict, dict]:
+    """Route sets per (mode preference, origin, destination), and the per-mode-set reductions.
+
+    Origins of one mode set share each Dijkstra run; with checkpoints, destinations whose usual
+    routes meet one also get checkpoint-aware routes.
+    """
+    comp = s.comp
+    routes_for: dict[tuple, tuple[list, int]] = {}
+    groups: dict[tuple, set] = {}
+    for _, pref, o, d in resolved:
+        groups.setdefault((pref, o), set()).add(d)
+    reductions: dict = {}
+    for (pref, o), dests in groups.items():
+        dests = sorted(dests)
+        (pw, _), ck_red = _reduction(s, reductions, pref)
+        _search_cached(s, pw, pref, o, dests, None, method)
+        touched = []
+        if s.has_cps:
+            touched = [d for d in dests if any(_touches(comp, r, s.edge_p, s.node_p)
+                                               for r in comp.path_cache[(s.param_key, pref, o, d, None)])]
+            _search_cached(s, ck_red[0], pref, o, touched, s.cp_key, method)
+        for d in dests:
+            base_routes = comp.path_cache[(s.param_key, pref, o, d, None)]
+            routes = list(base_routes)
+            if d in touched:
+                routes += [r for r in comp.path_cache[(s.param_key, pref, o, d, s.cp_key)] if r not in routes]
+            routes_for[(pref, o, d)] = (routes, len(base_routes))
+    return routes_for, reductions
+
+
+def _route_shares(s: _Setup, routes: list, n_base: int, best_edge, pref: str) -> tuple[list, np.ndarray]:
+    """Evaluate a route set and split by logit: (kept evaluated routes, their shares)."""
+    evaluated = []
+    for j, r in enumerate(routes):
+        ev = _evaluate_route(s.comp, r, best_edge, s.edge_p, s.node_p, (s.param_key, pref, s.cp_key, r))
+        _, tt, money, _, p_route, _, _ = ev
+        evaluated.append((s.vot * tt + money + s.loss * p_route, s.vot * tt + money, j < n_base, r, ev))
+    informed_cost = np.array([e[0] for e in evaluated])
+    base_cost = np.array([e[1] for e in evaluated])
+    is_base = np.array([e[2] for e in evaluated])
+    k, scale, informed = int(s.prm["k"]), s.prm["logit_scale_pkr"], float(s.prm["informed_share"])
+    shares = _logit(informed_cost, np.ones(len(evaluated), bool), k, scale)
+    if s.has_cps and informed < 1.0:
+        # travellers whose smugglers do not know the plan choose as if there were no checkpoints
+        shares = informed * shares + (1 - informed) * _logit(base_cost, is_base, k, scale)
+    keep = shares > 0
+    return [e for e, kept in zip(evaluated, keep) if kept], shares[keep]
+
+
+def _load_route(s: _Setup, loads: _Loads, route, ev, vol: float) -> None:
+    """Put ``vol`` on a route's edges and let its checkpoints catch in travel order."""
+    edges, _, _, _, p_route, _, _ = ev
+    np.add.at(loads.edge_volume, edges, vol)
+    if p_route <= 0:
+        return
+    remaining = vol
+    for kind, idx, site, p in _ordered_sites(s.comp, route, edges, s.edge_sites, s.node_sites):
+        loads.site_volume[site] = loads.site_volume.get(site, 0.0) + remaining
+        caught = remaining * p
+        loads.site_caught[site] = loads.site_caught.get(site, 0.0) + caught
+        if kind == "edge":
+            loads.edge_caught[idx] += caught
+        remaining -= caught
+
+
+def _split_demand(s: _Setup, demand: pd.DataFrame, resolved: list, routes_for: dict, reductions: dict,
+                  sample: bool, rng) -> tuple[list, list, list, _Loads]:
+    """Spread every demand row over its routes: path rows, unrouted rows, path coordinates, loads."""
+    comp = s.comp
+    loads = _Loads(np.zeros(len(comp.edges)), np.zeros(len(comp.edges)))
+    rows, unrouted, geo_coords = [], [], []
+    origins, destinations = demand["origin"].tolist(), demand["destination"].tolist()
+    volumes = demand["migrants_per_year"].to_numpy(dtype=float)
+    case_types = demand["case_type"].tolist()
+    for i, pref, o, d in resolved:
+        volume = float(volumes[i])
+        routes, n_base = routes_for[(pref, o, d)]
+        if not routes:
+            unrouted.append({"row": i, "origin": origins[i], "destination": destinations[i], "mode_preference": pref,
+                             "migrants_per_year": volume, "reason": "no route with the allowed modes"})
+            continue
+        base_red, ck_red = reductions[pref]
+        evaluated, shares = _route_shares(s, routes, n_base, (ck_red if s.has_cps else base_red)[1], pref)
+        vols = rng.multinomial(int(round(volume)), shares).astype(float) if sample else shares * volume
+        for (cost, _, _, r, ev), share, vol in zip(evaluated, shares, vols):
+            edges, tt, money, length, p_route, main, coords = ev
+            _load_route(s, loads, r, ev, vol)
+            rows.append({
+                "path_id": len(rows), "origin": origins[i], "destination": destinations[i],
+                "mode": main, "mode_preference": pref, "case_type": case_types[i], "volume": float(vol),
+                "share": float(share), "nodes": [comp.nodes[j] for j in r],
+                "edges": [comp.edges[j] for j in edges], "travel_time": tt, "length": length,
+                "cost_pkr": money, "cost": float(cost), "p_intercept": p_route,
+                "intercepted": float(vol * p_route), "demand_row": i,
+            })
+            geo_coords.append(coords)
+    return rows, unrouted, geo_coords, loads
+
+
+PATH_COLUMNS = ["path_id", "origin", "destination", "mode", "mode_preference", "case_type", "volume", "share",
+                "nodes", "edges", "travel_time", "length", "cost_pkr", "cost", "p_intercept", "intercepted",
+                "demand_row"]
+
+
+def _paths_frame(G, rows: list, geo_coords: list) -> gpd.GeoDataFrame:
+    """The path rows as a GeoDataFrame with one LineString per route."""
     if geo_coords:
         counts = np.array([len(c) for c in geo_coords])
         geometry = shapely.linestrings(np.vstack(geo_coords), indices=np.repeat(np.arange(len(counts)), counts))
     else:
         geometry = np.array([], dtype=object)
-    columns = ["path_id", "origin", "destination", "mode", "mode_preference", "case_type", "volume", "share",
-               "nodes", "edges", "travel_time", "length", "cost_pkr", "cost", "p_intercept", "intercepted",
-               "demand_row", "geometry"]
-    frame = pd.DataFrame(rows, columns=[c for c in columns if c != "geometry"])
-    paths = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, index=frame.index),
-                             crs=G.graph.get("crs", "EPSG:4326"))
-    edge_flows = pd.DataFrame({"volume": edge_volume, "intercepted": edge_caught,
+    frame = pd.DataFrame(rows, columns=PATH_COLUMNS)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, index=frame.index),
+                            crs=G.graph.get("crs", "EPSG:4326"))
+
+
+def _result(G, demand, s: _Setup, paths, loads: _Loads, unrouted: list, method, sample, seed) -> FlowResult:
+    """Assemble the FlowResult (edge flows, checkpoint flows, totals), warning about unrouted rows."""
+    comp = s.comp
+    edge_flows = pd.DataFrame({"volume": loads.edge_volume, "intercepted": loads.edge_caught,
                                "mode": comp.mode.astype(str)},
                               index=pd.MultiIndex.from_tuples(comp.edges, names=["u", "v", "key"]))
     checkpoint_flows = pd.DataFrame(columns=["site_id", "detection", "node", "edge", "volume", "intercepted"])
-    if cps is not None:
-        checkpoint_flows = cps.copy()
-        checkpoint_flows["volume"] = checkpoint_flows["site_id"].map(site_volume).fillna(0.0).astype(float)
-        checkpoint_flows["intercepted"] = checkpoint_flows["site_id"].map(site_caught).fillna(0.0).astype(float)
+    if s.cps is not None:
+        checkpoint_flows = s.cps.copy()
+        checkpoint_flows["volume"] = checkpoint_flows["site_id"].map(loads.site_volume).fillna(0.0).astype(float)
+        checkpoint_flows["intercepted"] = checkpoint_flows["site_id"].map(loads.site_caught).fillna(0.0).astype(float)
     total = float(paths["volume"].sum()) if len(paths) else 0.0
     caught_total = float(paths["intercepted"].sum()) if len(paths) else 0.0
     unrouted_df = pd.DataFrame(unrouted, columns=["row", "origin", "destination", "mode_preference",
                                                   "migrants_per_year", "reason"])
     if len(unrouted_df):
         warnings.warn(f"{len(unrouted_df)} demand row(s) have no route (see FlowResult.unrouted), first: "
-                      f"{unrouted_df.iloc[0]['origin']} -> {unrouted_df.iloc[0]['destination']}", stacklevel=2)
-    return FlowResult(paths=paths, edge_flows=edge_flows, graph=G, demand=demand, checkpoints=cps,
+                      f"{unrouted_df.iloc[0]['origin']} -> {unrouted_df.iloc[0]['destination']}", stacklevel=3)
+    return FlowResult(paths=paths, edge_flows=edge_flows, graph=G, demand=demand, checkpoints=s.cps,
                       intercepted_volume=caught_total, total_volume=total,
                       intercepted_share=caught_total / total if total > 0 else 0.0,
                       checkpoint_flows=checkpoint_flows, unrouted=unrouted_df,
-                      parameters={**prm, "method": method, "sample": sample, "seed": seed})
+                      parameters={**s.prm, "method": method, "sample": sample, "seed": seed})
+
+
+def assign(G: nx.MultiDiGraph, demand: pd.DataFrame, checkpoints=None, *, k: int | None = None,
+           detection: float | None = None, seed: int | None = None, method: str = "penalty",
+           sample: bool = False, value_of_time_pkr_per_hour: float | None = None,
+           logit_scale_pkr: float | None = None, loss_if_caught_pkr: float | None = None,
+           penalty: float | None = None, informed_share: float | None = None,
+           mode_sets: dict | None = None) -> FlowResult:
+    """Assign ``demand`` to routes of ``G`` by logit route choice; see the module docstring.
+
+    Parameters
+    ----------
+    G : networkx.MultiDiGraph
+        osmnx-style network with ``travel_time``, ``cost_pkr``, ``mode`` on its edges.
+    demand : pandas.DataFrame
+        ``origin``, ``destination`` (layer ids or node ids), ``migrants_per_year``, optional
+        ``mode_preference`` and ``case_type``.
+    checkpoints : DataFrame or dict, optional
+        The checkpoint contract (docs/CONTRACTS.md).
+    k : int, optional
+        Routes per OD pair.
+    detection : float, optional
+        Probability for checkpoints given without one.
+    method : {"penalty", "exact"}
+        Link-penalty search (fast, default) or Yen's k shortest paths.
+    sample : bool
+        Draw whole migrants per route (multinomial, ``seed``) instead of expected volumes.
+    value_of_time_pkr_per_hour, logit_scale_pkr, loss_if_caught_pkr, penalty, informed_share, mode_sets
+        Override the scenario file's ``route_choice`` parameters.
+
+    Returns
+    -------
+    FlowResult
+    """
+    prm = route_choice_parameters(k=k, default_detection=detection, value_of_time_pkr_per_hour=value_of_time_pkr_per_hour,
+                                  logit_scale_pkr=logit_scale_pkr, loss_if_caught_pkr=loss_if_caught_pkr,
+                                  penalty=penalty, informed_share=informed_share, mode_sets=mode_sets)
+    _check_parameters(G, prm, method)
+    demand = _validate_demand(demand)
+    s = _setup(G, checkpoints, prm, method)
+    resolved = _resolve_rows(G, demand, s)
+    # the compiled graph's caches and CSR buffer are shared: one search at a time per graph (the app
+    # serves several sessions from one cached network in threads)
+    with s.comp.lock:
+        routes_for, reductions = _route_sets(s, resolved, method)
+        rows, unrouted, geo_coords, loads = _split_demand(s, demand, resolved, routes_for, reductions, sample,
+                                                          np.random.default_rng(seed))
+    return _result(G, demand, s, _paths_frame(G, rows, geo_coords), loads, unrouted, method, sample, seed)
 
 
 _CACHE_LIMIT = 200_000  # route sets (node tuples) kept per compiled graph

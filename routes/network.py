@@ -2,8 +2,9 @@
 
 * ``default_network()``: the shipped corridor-scale network (roads, tracks, crossings, sea and air
   legs), built by ``routes.build_network`` from the geodata layers and the corridor files in
-  ``routes/data/``, cached in memory and as a pickled build artifact.
-* ``from_osm_xml(path)``: a real OpenStreetMap extract loaded with osmnx (mode ``road``).
+  ``routes/data/``, cached in memory, as a GraphML artifact and as a pickle keyed by the build's inputs.
+* ``from_osm_xml(path, merge_into=None)``: a real OpenStreetMap extract loaded with osmnx (mode
+  ``road``), or merged into a network where its roads replace the network's (``routes.osm_merge``).
 * ``from_place(name)``: the same, downloaded by osmnx when online and asked for.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ def _finish_osm_graph(G: nx.MultiDiGraph, source: str) -> nx.MultiDiGraph:
         data["mode"] = "track" if data.get("highway") == "track" else "road"
         data.setdefault("cost_pkr", 0.0)
         data["source"] = source
+        data["geometry_source"] = "osm"
     for _, data in G.nodes(data=True):
         data.setdefault("kind", "junction")
     G.graph["crs"] = "EPSG:4326"
@@ -39,8 +41,22 @@ def _finish_osm_graph(G: nx.MultiDiGraph, source: str) -> nx.MultiDiGraph:
     return G
 
 
-def from_osm_xml(path: str | Path) -> nx.MultiDiGraph:
-    """Road graph of an OpenStreetMap XML extract (``.osm``), with speeds and travel times."""
+def from_osm_xml(path: str | Path, merge_into: nx.MultiDiGraph | None = None) -> nx.MultiDiGraph:
+    """Road graph of an OpenStreetMap XML extract (``.osm``), with speeds and travel times.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.osm`` file.
+    merge_into : networkx.MultiDiGraph, optional
+        A network (e.g. ``default_network()``) whose roads inside the extract's area the extract
+        replaces, joined at the area's edge (``routes.osm_merge``); the network itself is not changed.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The extract's road graph, or the merged network when ``merge_into`` is given.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"OSM extract not found: {path}")
@@ -48,7 +64,12 @@ def from_osm_xml(path: str | Path) -> nx.MultiDiGraph:
         G = ox.graph_from_xml(path, retain_all=True)
     except ValueError as exc:
         raise ValueError(f"{path}: could not build a road graph from this OSM file ({exc})") from exc
-    return _finish_osm_graph(G, source=f"osm-xml:{path.name}")
+    G = _finish_osm_graph(G, source=f"osm-xml:{path.name}")
+    if merge_into is None:
+        return G
+    from routes.osm_merge import merge_extract
+
+    return merge_extract(merge_into, G, source=f"osm-xml:{path.name}")
 
 
 def from_place(name: str, network_type: str = "drive") -> nx.MultiDiGraph:

@@ -171,81 +171,84 @@ def _patrol_events(flows, G, rate_per_km):
     return per_edge
 
 
-def intercepts(flows, checkpoints=None, *, n_months: int = 24, seed: int = 0, start="2024-01-01",
-               n_hotspots: int = 4, hotspot_radius_m: tuple[float, float] = (4000.0, 12000.0),
-               hotspot_persons_per_month: float = 120.0, noise_m: float = 1500.0,
-               patrol_catch_per_1000km: float = 0.02, growth_per_year: float = 0.08,
-               report_share: float = 1.0) -> "Simulation":
-    """Synthetic intercept records for ``flows`` (a FlowResult) meeting ``checkpoints``.
+RECORD_FIELDS = ("date", "persons", "case_type", "mode", "agency", "place_name", "notes", "lon", "lat")
 
-    ``checkpoints``: None to use the flows' own checkpoints, else anything ``routes.flows.assign``
-    accepts (the flows are re-assigned so smugglers re-route around them).  ``n_months`` months from
-    ``start``; ``noise_m``: sigma of the spatial noise; ``patrol_catch_per_1000km``: share of
-    travellers caught by roving patrols per 1,000 km travelled in Pakistan; ``report_share`` thins all records (0..1).
-    """
-    from routes.flows import assign
 
+class _Emitter:
+    """Collects simulated records month by month; one random generator for the whole run."""
+
+    def __init__(self, rng, months, report_share: float):
+        self.rng = rng
+        self.months = months
+        self.days_in = np.array([(months[i + 1] - months[i]).days for i in range(len(months) - 1)])
+        self.report_share = report_share
+        self.cols: dict[str, list] = {c: [] for c in RECORD_FIELDS}
+
+    def at(self, month, xs, ys, mode, case, agency, place, note, sigma) -> None:
+        """One record per point (xs, ys), each moved by the spatial noise."""
+        n_events = len(xs)
+        if n_events == 0:
+            return
+        rng, cols = self.rng, self.cols
+        persons = 1 + rng.poisson(GROUP_SIZE[mode] - 1, n_events)
+        x, y = _jitter(rng, xs, ys, sigma)
+        day = rng.integers(0, self.days_in[month], n_events)
+        cols["date"].extend(self.months[month] + pd.to_timedelta(day, unit="D"))
+        cols["persons"].extend(persons.tolist())
+        for name, value in (("case_type", case), ("mode", mode), ("agency", agency), ("place_name", place),
+                            ("notes", note)):
+            cols[name].extend([value] * n_events)
+        cols["lon"].extend(np.asarray(x).tolist())
+        cols["lat"].extend(np.asarray(y).tolist())
+
+    def n_events(self, lam_persons, mode) -> int:
+        """Number of intercept events for an expected number of persons (groups of GROUP_SIZE)."""
+        return int(self.rng.poisson(lam_persons * self.report_share / GROUP_SIZE[mode]))
+
+    def emit(self, month, lam_persons, mode, case, lon, lat, agency, place, note, sigma, disk=None) -> None:
+        """Events at (lon, lat), or spread over a disk of radius ``disk`` metres around it."""
+        n = self.n_events(lam_persons, mode)
+        if disk is not None:
+            xs, ys = _in_disk(self.rng, lon, lat, disk, n)
+        else:
+            xs, ys = np.full(n, lon), np.full(n, lat)
+        self.at(month, xs, ys, mode, case, agency, place, note, sigma)
+
+
+def _check_options(n_months, n_hotspots, report_share, patrol_catch_per_1000km) -> None:
     if int(n_months) < 1:
         raise ValueError(f"n_months must be >= 1, got {n_months}")
     if n_hotspots < 0:
         raise ValueError(f"n_hotspots must be >= 0, got {n_hotspots}")
     if not 0 < report_share <= 1:
         raise ValueError(f"report_share must be in (0, 1], got {report_share}")
-    n_months = int(n_months)
-    rng = np.random.default_rng(seed)
-    G = flows.graph
-    if checkpoints is not None:
-        prm = flows.parameters
-        flows = assign(G, flows.demand, checkpoints, k=prm.get("k"), method=prm.get("method", "penalty"),
-                       value_of_time_pkr_per_hour=prm.get("value_of_time_pkr_per_hour"),
-                       logit_scale_pkr=prm.get("logit_scale_pkr"), loss_if_caught_pkr=prm.get("loss_if_caught_pkr"),
-                       penalty=prm.get("penalty"), detection=prm.get("default_detection"),
-                       informed_share=prm.get("informed_share"), mode_sets=prm.get("mode_sets"))
-    months = _month_starts(start, n_months)
-    growth = (1 + growth_per_year) ** (np.arange(n_months) / 12.0)
-    days_in = np.array([(months[i + 1] - months[i]).days for i in range(n_months)])
-
-    cols = {c: [] for c in ("date", "persons", "case_type", "mode", "agency", "place_name", "notes", "lon", "lat")}
-
-    def emit_at(month, xs, ys, mode, case, agency, place, note, sigma):
-        """One record per point (xs, ys), each moved by the spatial noise."""
-        n_events = len(xs)
-        if n_events == 0:
-            return
-        persons = 1 + rng.poisson(GROUP_SIZE[mode] - 1, n_events)
-        x, y = _jitter(rng, xs, ys, sigma)
-        day = rng.integers(0, days_in[month], n_events)
-        cols["date"].extend(months[month] + pd.to_timedelta(day, unit="D"))
-        cols["persons"].extend(persons.tolist())
-        cols["case_type"].extend([case] * n_events)
-        cols["mode"].extend([mode] * n_events)
-        cols["agency"].extend([agency] * n_events)
-        cols["place_name"].extend([place] * n_events)
-        cols["notes"].extend([note] * n_events)
-        cols["lon"].extend(np.asarray(x).tolist())
-        cols["lat"].extend(np.asarray(y).tolist())
-
-    def n_events_for(lam_persons, mode):
-        return int(rng.poisson(lam_persons * report_share / GROUP_SIZE[mode]))
-
-    def emit(month, lam_persons, mode, case, lon, lat, agency, place, note, sigma, disk=None):
-        n = n_events_for(lam_persons, mode)
-        if disk is not None:
-            xs, ys = _in_disk(rng, lon, lat, disk, n)
-        else:
-            xs, ys = np.full(n, lon), np.full(n, lat)
-        emit_at(month, xs, ys, mode, case, agency, place, note, sigma)
-
-    # checkpoint intercepts
-    for site, case, edge_mode, vol, lon, lat in sorted(_site_events(flows, G), key=lambda t: (str(t[0]), t[1], t[2])):
-        mode = _record_mode(edge_mode)
-        for m in range(n_months):
-            emit(m, vol / 12.0 * growth[m], mode, case, lon, lat, _agency(edge_mode, lon, lat), str(site),
-                 f"simulated: checkpoint {site}", noise_m)
-
-    # patrol intercepts along routes
     if not 0 <= patrol_catch_per_1000km < 1:
         raise ValueError(f"patrol_catch_per_1000km must be in [0, 1), got {patrol_catch_per_1000km}")
+
+
+def _reassigned(flows, checkpoints):
+    """The flows re-assigned with ``checkpoints`` under the flows' own route-choice parameters."""
+    from routes.flows import assign
+
+    prm = flows.parameters
+    return assign(flows.graph, flows.demand, checkpoints, k=prm.get("k"), method=prm.get("method", "penalty"),
+                  value_of_time_pkr_per_hour=prm.get("value_of_time_pkr_per_hour"),
+                  logit_scale_pkr=prm.get("logit_scale_pkr"), loss_if_caught_pkr=prm.get("loss_if_caught_pkr"),
+                  penalty=prm.get("penalty"), detection=prm.get("default_detection"),
+                  informed_share=prm.get("informed_share"), mode_sets=prm.get("mode_sets"))
+
+
+def _emit_checkpoints(em: _Emitter, flows, G, growth, noise_m) -> None:
+    """Intercepts where the flows meet the checkpoints, every month."""
+    for site, case, edge_mode, vol, lon, lat in sorted(_site_events(flows, G), key=lambda t: (str(t[0]), t[1], t[2])):
+        mode = _record_mode(edge_mode)
+        for m in range(len(growth)):
+            em.emit(m, vol / 12.0 * growth[m], mode, case, lon, lat, _agency(edge_mode, lon, lat), str(site),
+                    f"simulated: checkpoint {site}", noise_m)
+
+
+def _emit_patrols(em: _Emitter, flows, G, growth, patrol_catch_per_1000km, noise_m) -> None:
+    """Intercepts by roving patrols, spread uniformly along the links travelled in Pakistan."""
     patrol = _patrol_events(flows, G, -np.log1p(-patrol_catch_per_1000km) / 1000.0)
     for (edge, case), vol in sorted(patrol.items(), key=lambda t: (str(t[0][0]), t[0][1])):
         if vol <= 0:
@@ -254,18 +257,54 @@ def intercepts(flows, checkpoints=None, *, n_months: int = 24, seed: int = 0, st
         mode = _record_mode(edge_mode)
         line = _edge_line(G, *edge)
         place = G.edges[edge].get("ref") or G.edges[edge].get("name") or ""
-        for m in range(n_months):
-            fractions = rng.uniform(0, 1, n_events_for(vol / 12.0 * growth[m], mode))
+        for m in range(len(growth)):
+            fractions = em.rng.uniform(0, 1, em.n_events(vol / 12.0 * growth[m], mode))
             pts = [line.interpolate(f, normalized=True) for f in fractions]
-            emit_at(m, np.array([p.x for p in pts]), np.array([p.y for p in pts]), mode, case,
-                    _agency(edge_mode, line.centroid.x, line.centroid.y), str(place), "simulated: patrol",
-                    noise_m * 2)
+            em.at(m, np.array([p.x for p in pts]), np.array([p.y for p in pts]), mode, case,
+                  _agency(edge_mode, line.centroid.x, line.centroid.y), str(place), "simulated: patrol", noise_m * 2)
 
+
+def intercepts(flows, checkpoints=None, *, n_months: int = 24, seed: int = 0, start="2024-01-01",
+               n_hotspots: int = 4, hotspot_radius_m: tuple[float, float] = (4000.0, 12000.0),
+               hotspot_persons_per_month: float = 120.0, noise_m: float = 1500.0,
+               patrol_catch_per_1000km: float = 0.02, growth_per_year: float = 0.08,
+               report_share: float = 1.0) -> "Simulation":
+    """Synthetic intercept records for ``flows`` (a FlowResult) meeting ``checkpoints``.
+
+    Parameters
+    ----------
+    flows : FlowResult
+    checkpoints : optional
+        None to use the flows' own checkpoints, else anything ``routes.flows.assign`` accepts (the
+        flows are re-assigned so smugglers re-route around them).
+    n_months, start : int, date-like
+        ``n_months`` months from ``start``.
+    noise_m : float
+        Sigma of the spatial noise (m).
+    patrol_catch_per_1000km : float
+        Share of travellers caught by roving patrols per 1,000 km travelled in Pakistan.
+    report_share : float
+        Thins all records (0..1].
+
+    Returns
+    -------
+    Simulation
+        ``records`` (synthetic=True) and the planted ``hotspots``.
+    """
+    _check_options(n_months, n_hotspots, report_share, patrol_catch_per_1000km)
+    n_months = int(n_months)
+    rng = np.random.default_rng(seed)
+    G = flows.graph
+    if checkpoints is not None:
+        flows = _reassigned(flows, checkpoints)
+    months = _month_starts(start, n_months)
+    growth = (1 + growth_per_year) ** (np.arange(n_months) / 12.0)
+    em = _Emitter(rng, months, report_share)
+    _emit_checkpoints(em, flows, G, growth, noise_m)
+    _emit_patrols(em, flows, G, growth, patrol_catch_per_1000km, noise_m)
     hotspots = _plant_hotspots(flows, G, rng, n_hotspots, hotspot_radius_m, n_months, months,
-                               hotspot_persons_per_month, emit, noise_m)
-
-    records = _to_records(cols, seed)
-    return Simulation(records=records, hotspots=hotspots,
+                               hotspot_persons_per_month, em.emit, noise_m)
+    return Simulation(records=_to_records(em.cols, seed), hotspots=hotspots,
                       parameters={"n_months": n_months, "seed": seed, "start": str(months[0].date()),
                                   "n_hotspots": n_hotspots, "noise_m": noise_m,
                                   "patrol_catch_per_1000km": patrol_catch_per_1000km,

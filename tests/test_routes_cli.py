@@ -41,3 +41,15 @@ def test_bad_checkpoint_csv_is_named(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ValueError, match=message):
         cli.read_checkpoints(path)
+
+
+def test_network_with_a_merged_extract_writes_osm_and_natural_earth_edges(tmp_path, capsys):
+    import geopandas as gpd
+
+    out = tmp_path / "edges.geojson"
+    cli.main(["network", "--merge-osm", str(FIXTURE), "--out", str(out)])
+    assert "nodes" in capsys.readouterr().out
+    edges = gpd.read_file(out)
+    sources = set(edges["geometry_source"].dropna())
+    assert {"osm", "naturalearth", "schematic"} <= sources
+    assert (edges.loc[edges["geometry_source"] == "osm", "source"] == "osm-xml:quetta_sample.osm").all()

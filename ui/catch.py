@@ -1,7 +1,8 @@
 """What a proposed checkpoint would catch: snap a map click to the network, then assign the flows.
 
     snapper = Snapper(G)                     # once per network (projects the graph to METRIC_CRS)
-    site = snapper.snap(lon, lat)            # nearest road/track/crossing link or crossing/launch-point node
+    site = snapper.snap(lon, lat)            # nearest road/track/crossing link or crossing/launch-point node;
+                                             # on a link: the point of its real road, along_km from its start
     table = plan_catch(G, demand, [site, ...])
 
 ``plan_catch`` runs ``routes.flows.assign`` twice with the checkpoints in place: once with nobody
@@ -22,6 +23,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from geodata.crs import METRIC_CRS, haversine_m
+from routes.geometry import edge_position
 
 SITE_EDGE_MODES = ("road", "track", "crossing")      # links a checkpoint can stand on
 SITE_NODE_KINDS = ("crossing", "launch_point")       # points a checkpoint can stand at
@@ -29,7 +31,7 @@ NODE_PREFERENCE_M = 5_000.0  # a crossing or launch point this close wins over a
 DEFAULT_DETECTION = 0.5
 
 SITE_COLUMNS = ["site_id", "node", "edge", "detection", "lon", "lat", "site_type", "ref", "name",
-                "nearest_place", "place_distance_km", "snap_distance_km"]
+                "nearest_place", "place_distance_km", "snap_distance_km", "along_km", "geometry_source"]
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,12 @@ class Snapper:
     def _edge_site(self, edge, dist, click_lon, click_lat, detection, site_id):
         u, v, k = edge
         data = self.G.edges[u, v, k]
-        lon, lat = _point_on_edge(self.G, edge, click_lon, click_lat)
-        return self._site(site_id or f"edge-{u}-{v}-{k}", None, edge, detection, lon, lat, data.get("mode", "road"),
+        lon, lat, along = _point_on_edge(self.G, edge, click_lon, click_lat)
+        site = self._site(site_id or f"edge-{u}-{v}-{k}", None, edge, detection, lon, lat, data.get("mode", "road"),
                           str(data.get("ref") or ""), str(data.get("name") or ""), dist)
+        site["along_km"] = round(along / 1000, 2)
+        site["geometry_source"] = str(data.get("geometry_source") or "")
+        return site
 
     @staticmethod
     def _site(site_id, node, edge, detection, lon, lat, site_type, ref, name_text, dist):
@@ -114,23 +119,14 @@ class Snapper:
         return {"site_id": site_id, "node": node, "edge": edge, "detection": float(detection), "lon": lon,
                 "lat": lat, "site_type": str(site_type), "ref": ref, "name": name_text,
                 "nearest_place": place, "place_distance_km": round(place_m / 1000, 1),
-                "snap_distance_km": round(dist / 1000, 2)}
+                "snap_distance_km": round(dist / 1000, 2), "along_km": None, "geometry_source": ""}
 
 
-def _point_on_edge(G, edge, lon, lat) -> tuple[float, float]:
-    """The point of the edge's line nearest to the click (in METRIC_CRS), back in lon/lat."""
-    from shapely.geometry import LineString, Point
-    from shapely.ops import transform
-
-    u, v, k = edge
-    data = G.edges[u, v, k]
-    line = data.get("geometry") or LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
-    fwd = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
-    back = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
-    metric_line = transform(fwd.transform, line)
-    point = metric_line.interpolate(metric_line.project(Point(fwd.transform(lon, lat))))
-    x, y = back.transform(point.x, point.y)
-    return float(x), float(y)
+def _point_on_edge(G, edge, lon, lat) -> tuple[float, float, float]:
+    """The point of the edge's line (its real road where it has one) nearest to the click, in lon/lat,
+    and its distance along the edge from the edge's start node (m)."""
+    point, along, _ = edge_position(G, edge, lon, lat)
+    return float(point.x), float(point.y), float(along)
 
 
 def checkpoints_frame(sites) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from shapely.geometry import LineString, Point
 
 from geodata.crs import METRIC_CRS, STORAGE_CRS
+from routes.geometry import edge_line, edge_point_at, edge_position
 
 # Scenario parameters, editable per call.  Detection is the probability that a
 # checkpoint of this type stops a party that passes it; capacity is persons a
@@ -41,7 +42,8 @@ DEFAULT_CAPACITY: dict[str, float] = {
 }
 NODE_SITE_KINDS = ("crossing", "launch_point", "hub")
 EDGE_SITE_MODES = ("road", "track", "crossing")
-SITE_COLUMNS = ["site_id", "site_type", "detection", "capacity", "node", "edge", "name", "source", "geometry"]
+SITE_COLUMNS = ["site_id", "site_type", "detection", "capacity", "node", "edge", "along_m", "name", "source",
+                "geometry"]
 SITE_SOURCE = "checkpost:placement.candidates"
 
 
@@ -73,10 +75,7 @@ def link_ids(G: nx.MultiDiGraph) -> dict[tuple, tuple]:
 
 
 def _edge_line(G, u, v, k) -> LineString:
-    geom = G.edges[u, v, k].get("geometry")
-    if geom is not None:
-        return geom
-    return LineString([(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])])
+    return edge_line(G, u, v, k)
 
 
 def _segments(G: nx.MultiDiGraph, links: dict, site_nodes: set) -> list[list[tuple]]:
@@ -126,7 +125,9 @@ def candidates(G: nx.MultiDiGraph, *, detection: Mapping[str, float] | None = No
     """Default candidate checkpoint sites of a route network.
 
     One site per crossing, launch-point and hub node, and one per road/track/
-    crossing segment between junctions (on its longest link, at the midpoint).
+    crossing segment between junctions (on its longest link, halfway along the
+    link's line: on a real road, a point of the road, ``along_m`` metres from the
+    edge's start node).
     ``detection``/``capacity`` override the per-type defaults.  ``within``
     keeps only sites the agencies can staff: a shipped territory layer name
     (default ``"pakistan"``, with a 10 km margin for border posts), a shapely
@@ -149,13 +150,12 @@ def candidates(G: nx.MultiDiGraph, *, detection: Mapping[str, float] | None = No
     for chain in _segments(G, links, site_nodes):
         best = max(chain, key=lambda e: float(G.edges[e].get("length", 0.0)))
         mode = G.edges[best].get("mode")
-        line = _edge_line(G, *best)
         data = G.edges[best]
         label = data.get("ref") or data.get("name") or ""
+        half = float(data.get("length", 0.0)) / 2  # halfway along the road, not the chord's midpoint
         rows.append({"site_id": f"e{best[0]}-{best[1]}-{best[2]}", "site_type": mode, "detection": det[mode],
-                     "capacity": cap.get(mode, np.nan), "node": None, "edge": tuple(best),
-                     "name": str(label), "source": SITE_SOURCE,
-                     "geometry": line.interpolate(0.5, normalized=True)})
+                     "capacity": cap.get(mode, np.nan), "node": None, "edge": tuple(best), "along_m": half,
+                     "name": str(label), "source": SITE_SOURCE, "geometry": edge_point_at(G, tuple(best), half)})
     out = _frame(rows)
     if within is not None:
         area = _territory(within) if isinstance(within, str) else within
@@ -168,6 +168,7 @@ def _frame(rows) -> gpd.GeoDataFrame:
     # keep node ids as given (ints stay ints), None where the site is on a link
     df["node"] = pd.Series([r.get("node") for r in rows], dtype="object", index=df.index)
     df["edge"] = pd.Series([r.get("edge") for r in rows], dtype="object", index=df.index)
+    df["along_m"] = pd.to_numeric(df["along_m"], errors="coerce").astype(float)
     return gpd.GeoDataFrame(df, geometry="geometry", crs=STORAGE_CRS)
 
 
@@ -200,8 +201,8 @@ def add_site(sites: gpd.GeoDataFrame, G: nx.MultiDiGraph, lon: float, lat: float
         dist = lines.to_crs(METRIC_CRS).distance(here).to_numpy()
         best = int(np.argmin(dist))
         e = edges[best][0]
-        line = lines.iloc[best]
-        row = {"node": None, "edge": tuple(e), "geometry": line.interpolate(line.project(Point(lon, lat)))}
+        point, along, _ = edge_position(G, tuple(e), lon, lat)
+        row = {"node": None, "edge": tuple(e), "along_m": along, "geometry": point}
         default_id = f"u-e{e[0]}-{e[1]}-{e[2]}"
     sid = site_id or default_id
     if sid in set(sites["site_id"]):
