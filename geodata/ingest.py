@@ -33,8 +33,8 @@ from geodata.coords import (CoordinateError, check_range, in_pakistan, parse_ang
 from geodata.ingest_columns import match_columns
 from geodata.ingest_export import (rejected_file, template_csv, template_xlsx)  # noqa: F401 (re-export)
 from geodata.ingest_read import FileProblem, as_source, open_table
-from geodata.ingest_values import (ValueProblem, check_period, clean_text, numeric_date_order,
-                                   parse_bool, parse_case_type, parse_date, parse_mode, parse_persons)
+from geodata.ingest_values import (ValueProblem, check_period, clean_text, decide_date_order,
+                                   parse_bool, parse_case_type, parse_column_date, parse_mode, parse_persons)
 from geodata.schema import empty_intercepts, typed_intercepts
 
 DEFAULT_CHUNKSIZE = 50_000
@@ -138,6 +138,7 @@ class _Validator:
         self.mapping, column_notes = match_columns(headers)
         self.crs = crs
         self.dayfirst = dayfirst
+        self.date_orders: dict | None = None
         self.today = today
         self.notes: list[dict] = []
         self.note_counts: dict[str, int] = {}
@@ -187,18 +188,19 @@ class _Validator:
     # ------------------------------------------------------------ chunk
 
     def decide_date_order(self, chunk):
-        if self.dayfirst is not None:
+        """Per date column, from the first chunk's evidence (geodata.ingest_values.decide_date_order)."""
+        if self.date_orders is not None:
             return
-        samples = []
+        self.date_orders = {}
         for key in ("date", "date_from", "date_to"):
             index = self.mapping.get(key)
-            if index is not None:
-                samples.extend(values[index] for _, values, _, _ in chunk if index < len(values))
-        order = numeric_date_order(samples)
-        self.dayfirst = True if order is None else order
-        if order is False:
-            self.note(None, "date", "date_order",
-                      "dates read month-first (MM/DD/YYYY): some dates only make sense that way")
+            if index is None:
+                continue
+            rows = ((number, values[index]) for number, values, _, _ in chunk if index < len(values))
+            order = decide_date_order(self.headers[index], rows, self.dayfirst)
+            self.date_orders[key] = order
+            if order.note():
+                self.note(None, key, "date_order", order.note())
 
     def run(self, chunk) -> tuple[list[dict], list[dict]]:
         self.decide_date_order(chunk)
@@ -312,14 +314,14 @@ class _Validator:
     def dates(self, values) -> tuple[dt.date, dt.date]:
         text = self.get(values, "date")
         if text:
-            first, last = parse_date(text, self.dayfirst)
+            first, last = parse_column_date(text, self.date_orders.get("date"))
             check_period(first, last, f"'{text}'", self.today)
             return first, last
         start, end = self.get(values, "date_from"), self.get(values, "date_to")
         if not start and not end:
             raise ValueProblem("date is empty; enter the date (or date_from and date_to)")
-        first = parse_date(start or end, self.dayfirst)[0]
-        last = parse_date(end or start, self.dayfirst)[1]
+        first = parse_column_date(start or end, self.date_orders.get("date_from" if start else "date_to"))[0]
+        last = parse_column_date(end or start, self.date_orders.get("date_to" if end else "date_from"))[1]
         check_period(first, last, f"'{start}'..'{end}'", self.today)
         return first, last
 

@@ -132,10 +132,49 @@ def test_day_first_dates_and_month_periods():
     assert accepted.loc["F-4", "date_to"] == dt.datetime(2011, 6, 30)
 
 
-def test_month_first_file_is_recognised():
+def test_one_month_first_row_does_not_switch_the_column():
+    # issue 16: a single 03/14/2011 is not evidence enough to read 04/03/2011 as 3 April
     result = read("monthfirst.csv")
-    assert list(result.accepted["date"]) == [dt.datetime(2011, 3, 14), dt.datetime(2011, 4, 3)]
+    assert list(result.accepted["date"]) == [dt.datetime(2011, 3, 14)]
+    assert reasons(result)[3].startswith("date '04/03/2011' could be 4 March or 3 April, and column date "
+                                         "does not say which: of its dates, 1 can only be month-first (row 2)")
     assert result.note_counts["date_order"] == 1
+
+
+def test_month_first_column_is_recognised_from_several_rows():
+    result = read("monthfirst_evidence.csv")
+    assert list(result.accepted["date"]) == [dt.datetime(2011, 3, 14), dt.datetime(2011, 4, 3),
+                                             dt.datetime(2011, 3, 25)]
+    message = result.notes[result.notes["kind"] == "date_order"]["message"].iloc[0]
+    assert message == ("dates in column date read month-first (MM/DD/YYYY): 2 can only be month-first "
+                       "(row 2, 4), none only day-first")
+
+
+def test_the_issue_file_never_stores_5_march_as_3_may():
+    result = read("one_monthfirst_row.csv")
+    accepted = result.accepted.set_index("id")
+    assert list(accepted.index) == ["O-3", "O-4"]
+    assert accepted.loc["O-3", "date"] == dt.datetime(2024, 3, 15)
+    assert set(reasons(result)) == {2, 3}
+    assert "could be 5 March or 3 May" in reasons(result)[2]
+    assert "write it as YYYY-MM-DD" in reasons(result)[3]
+
+
+def test_mixed_orders_reject_only_the_ambiguous_dates():
+    result = read("mixed_date_orders.csv")
+    accepted = result.accepted.set_index("id")
+    assert accepted["date"].to_dict() == {"X-1": dt.datetime(2011, 3, 14), "X-2": dt.datetime(2011, 3, 15),
+                                          "X-4": dt.datetime(2011, 7, 7), "X-5": dt.datetime(2011, 3, 20)}
+    assert reasons(result) == {4: "date '05/03/2011' could be 5 March or 3 May, and column date does not say "
+                                  "which: of its dates, 2 can only be day-first (row 2, 6) and 1 can only be "
+                                  "month-first (row 3); write it as YYYY-MM-DD (or choose the date order "
+                                  "when importing)"}
+    note = result.notes[result.notes["kind"] == "date_order"]["message"].iloc[0]
+    assert note.startswith("column date mixes day-first and month-first dates")
+    # the user's choice overrides the evidence
+    forced = read("mixed_date_orders.csv", dayfirst=True)
+    assert forced.accepted.set_index("id").loc["X-3", "date"] == dt.datetime(2011, 3, 5)
+    assert "has no month 15" in reasons(forced)[3]
 
 
 def test_periods_longer_than_a_year_are_rejected():

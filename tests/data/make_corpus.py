@@ -219,6 +219,42 @@ def main() -> None:
             ["2011-03-14", "24.8607", "67.0011", "3", "Smuggling", "Boat", "ok", "x"],
         ]))
 
+    write_real_use_cases()
+
+
+def row(record_id, date, lat, lon, place, persons="2", case="smuggling", mode="sea", agency="FIA", notes=""):
+    return [record_id, date, lat, lon, place, persons, case, mode, agency, notes]
+
+
+def write_date_cases() -> None:
+    """Day-first vs month-first decided per column, with evidence (issue 16)."""
+    # Three dates that can only be month-first and none only day-first: the column is month-first.
+    write("monthfirst_evidence.csv", csv_text(HEADER, [
+        row("E-1", "03/14/2011", "24.8607", "67.0011", "Karachi"),
+        row("E-2", "04/03/2011", "25.1216", "62.3254", "Gwadar"),
+        row("E-3", "03/25/2011", "30.1798", "66.9750", "Quetta", mode="land"),
+    ]))
+    # The issue's file: one 03/15/2024 row must not turn 05/03/2024 into 3 May.
+    write("one_monthfirst_row.csv", csv_text(HEADER, [
+        row("O-1", "05/03/2024", "24.8607", "67.0011", "Karachi"),
+        row("O-2", "06/03/2024", "25.1216", "62.3254", "Gwadar"),
+        row("O-3", "03/15/2024", "30.1798", "66.9750", "Quetta", mode="land"),
+        row("O-4", "2024-03-16", "28.9640", "61.5950", "Taftan", mode="land"),
+    ]))
+    # Both orders in one column: only dates that can be read one way only are read.
+    write("mixed_date_orders.csv", csv_text(HEADER, [
+        row("X-1", "14/03/2011", "24.8607", "67.0011", "Karachi"),
+        row("X-2", "03/15/2011", "25.1216", "62.3254", "Gwadar"),
+        row("X-3", "05/03/2011", "30.1798", "66.9750", "Quetta", mode="land"),
+        row("X-4", "07/07/2011", "28.9640", "61.5950", "Taftan", mode="land"),
+        row("X-5", "20/03/2011", "28.4202", "70.2952", "Rahim Yar Khan", case="trafficking", mode="land"),
+    ]))
+
+
+def write_real_use_cases() -> None:
+    """Files met in real use (issue 16): each has its documented result in docs/records.md."""
+    write_date_cases()
+
 
 if __name__ == "__main__":
     main()
