@@ -7,8 +7,9 @@
     >>> result.notes             # swaps, conversions and other changes made, row by row
     >>> result.rejected_file()   # CSV bytes of the rejected rows with a `reason` column, to fix and re-import
 
-Reads CSV (any common delimiter and encoding), Excel .xlsx, GeoJSON,
-GeoPackage and zipped Shapefile, from a path, bytes or an uploaded file
+Reads CSV (any common delimiter; UTF-8, UTF-16, Windows-1256 or -1252), Excel
+.xlsx (every sheet that holds records), GeoJSON, GeoPackage, zipped Shapefile and
+Google Earth KML/KMZ, from a path, bytes or an uploaded file
 object.  Bad content never raises: a file that cannot be read at all gives an
 IngestResult whose ``file_errors`` say why.  Large files are streamed in chunks
 (``iter_intercepts``).
@@ -33,6 +34,7 @@ from geodata.coords import (CoordinateError, check_range, in_pakistan, parse_ang
 from geodata.ingest_columns import match_columns
 from geodata.ingest_export import (rejected_file, template_csv, template_xlsx)  # noqa: F401 (re-export)
 from geodata.ingest_read import FileProblem, as_source, open_table
+from geodata.ingest_source import clip
 from geodata.ingest_values import (ValueProblem, check_period, clean_text, decide_date_order,
                                    parse_bool, parse_case_type, parse_column_date, parse_mode, parse_persons)
 from geodata.schema import empty_intercepts, typed_intercepts
@@ -225,7 +227,9 @@ class _Validator:
             except _Reject as reject:
                 entry = {"row": number,
                          "field": ", ".join(dict.fromkeys(f for f, _ in reject.problems)),
-                         "reason": "; ".join(reason for _, reason in reject.problems)}
+                         "reason": "; ".join(clip(reason, 400) for _, reason in reject.problems)}
+                if "_sheet" in self.mapping:
+                    entry["sheet"] = self.get(values, "_sheet")
                 for header, value in zip(self.headers, values):
                     if header.startswith("__") or self._own_column(header):
                         continue  # geometry helpers; our previous reason/source_row are replaced
@@ -308,8 +312,12 @@ class _Validator:
                 "date_to": None if exact else last, "persons": persons, "case_type": case_type, "mode": mode,
                 "agency": text["agency"], "place_name": place_name,
                 "nationality": text["nationality"], "notes": text["notes"], "synthetic": synthetic,
-                "source": self.get(values, "source") or f"{self.file_name} row {number}",
+                "source": self.get(values, "source") or self.provenance(number, values),
                 "lon": lon, "lat": lat}
+
+    def provenance(self, number: int, values: list) -> str:
+        sheet = self.get(values, "_sheet")
+        return f"{self.file_name} sheet '{sheet}' row {number}" if sheet else f"{self.file_name} row {number}"
 
     def dates(self, values) -> tuple[dt.date, dt.date]:
         text = self.get(values, "date")
