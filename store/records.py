@@ -26,6 +26,7 @@ from store.limits import fit, too_long
 from store.models import CASE_TYPES, MODES, ImportBatch, Intercept, as_utc
 
 INSERT_CHUNK = 5000   # rows per write transaction: short enough that sign-ins never wait long
+STREAM_CHUNK = 10_000  # rows validated at a time by import_file (bounds its memory; see bench/)
 STALE_AFTER = dt.timedelta(hours=1)
 HASH_LOOKUP_CHUNK = 500
 
@@ -202,7 +203,6 @@ class _BatchWriter:
         self.engine = None if session is not None else (engine or get_engine())
         self.batch_id: int | None = None
         self.sha: str | None = None
-        self.seen: set[str] = set()
         self.counts = {"n_accepted": 0, "n_inserted": 0, "n_already_present": 0, "n_rejected": 0,
                        "n_duplicates": 0}
         self.by_case = {case: 0 for case in CASE_TYPES}
@@ -254,11 +254,12 @@ class _BatchWriter:
         else:  # first statement of the chunk is a write: the lock is held before the reads
             batch_id = self.batch_id
             session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(updated_at=now))
+        # Earlier chunks are in the database already (committed, or flushed in the caller's
+        # transaction), so the lookup finds repeats across chunks; ``hashes`` within this one.
         existing = _existing_hashes(session, [row["content_hash"] for row in rows])
         fresh, present, hashes = [], 0, set()
         for row in rows:
-            if row["content_hash"] in existing or row["content_hash"] in self.seen or \
-                    row["content_hash"] in hashes:
+            if row["content_hash"] in existing or row["content_hash"] in hashes:
                 present += 1
                 continue
             hashes.add(row["content_hash"])
@@ -266,9 +267,7 @@ class _BatchWriter:
         if fresh:
             _insert_chunk(session, fresh)
         session.flush()
-        # Only after the work succeeded (a retried attempt starts from the same state).
-        self.batch_id = batch_id
-        self.seen |= hashes
+        self.batch_id = batch_id   # only once the work succeeded: a retry starts from the same state
         return len(fresh), present
 
     def summary(self, repeat_of: int | None = None) -> BatchSummary:
@@ -394,6 +393,7 @@ def import_file(source, user: str, *, file_name: str | None = None, session: Ses
     """
     from geodata.ingest import iter_intercepts
 
+    read_options.setdefault("chunksize", STREAM_CHUNK)
     parts = iter_intercepts(source, file_name=file_name, **read_options)
     if on_chunk is not None:
         parts = _tee(parts, on_chunk)
