@@ -175,6 +175,7 @@ class _Validator:
         self._store_note(row, field_name, kind, message)
 
     def _store_note(self, row, field_name, kind, message):
+        message = clip(message, 400)   # notes quote headers and cells: never a whole file's worth
         count = self.note_counts.get(kind, 0)
         self.note_counts[kind] = count + 1
         if row is None or count < NOTES_PER_KIND:

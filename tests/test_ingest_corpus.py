@@ -491,3 +491,7 @@ def test_messages_never_echo_more_than_200_characters_of_the_file():
     assert result.accepted.empty
     for reason in result.rejected["reason"]:
         assert len(reason) < 400 and ("(5000 characters)" in reason or "(5011 characters)" in reason)
+    # a 30,000-character header cell: the "columns not used" note quotes a little of it, not all
+    data = ("date,lat,lon,persons,case_type,mode," + "Z" * 30_000 + "\n2011-03-14,24.86,67.0,2,smuggling,sea,x\n")
+    wide = read_intercepts(data.encode(), file_name="wide.csv", today=TODAY)
+    assert len(wide.accepted) == 1 and max(len(m) for m in wide.notes["message"]) <= 401
