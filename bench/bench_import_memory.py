@@ -14,7 +14,8 @@ resident memory (``ru_maxrss`` of that process, from ``os.wait4``) is its own:
     (no validation, no hashes, no duplicate checks).
 
 Prints a markdown table: seconds, peak MB and records stored per variant, with ratios to the
-reference.
+reference; and how long sign-ins (bcrypt check + audit entry, as the app does) took, once a second,
+while the streamed import ran on the same SQLite file.
 """
 from __future__ import annotations
 
@@ -49,22 +50,65 @@ print(len(frame))
 """
 
 
-def run(command: list[str], env: dict, log: Path) -> tuple[float, float, str]:
+def run(command: list[str], env: dict, log: Path, during=None) -> tuple[float, float, str]:
     """(seconds, peak MB, last line of output) of one child process.
 
     The child writes to a file, not a pipe, so it can be reaped with ``os.wait4``, which gives
-    that child's own peak resident memory.
+    that child's own peak resident memory.  ``during()`` is called repeatedly while it runs.
     """
     began = time.perf_counter()
     with open(log, "wb") as out:
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(child.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG if during else 0)
+            if pid == child.pid:
+                break
+            during()
     child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - began
     text = log.read_text(errors="replace").strip()
     if child.returncode != 0:
         raise RuntimeError(f"{command[:3]} failed: {text[-2000:]}")
     return seconds, usage.ru_maxrss / 1024, text.splitlines()[-1]   # ru_maxrss is in kB on Linux
+
+
+class SignIns:
+    """Sign in (bcrypt check + audit entry, as the app does) once a second during an import."""
+
+    def __init__(self, url: str):
+        from store.db import get_engine
+        from store.users import create_user
+
+        os.environ["CHECKPOST_DB_URL"] = url
+        create_user("bench-user", "a long passphrase", role="planner", engine=get_engine(url))
+        self.seconds: list[float] = []
+        self.failures: list[str] = []
+
+    def __call__(self) -> None:
+        from ui.auth import SignInLimiter, check_credentials
+
+        began = time.perf_counter()
+        try:
+            if check_credentials("bench-user", "a long passphrase", limiter=SignInLimiter()) is None:
+                self.failures.append("refused")
+        except Exception as error:  # noqa: BLE001 - a benchmark reports every failure
+            self.failures.append(repr(error)[:200])
+        self.seconds.append(time.perf_counter() - began)
+        time.sleep(1.0)
+
+    def baseline(self, count: int = 3) -> None:
+        """Sign-ins with no import running, for comparison on the same (shared) machine."""
+        for _ in range(count):
+            self()
+        self.alone, self.seconds = self.seconds, []
+
+    def report(self) -> str:
+        if not self.seconds:
+            return "no sign-ins ran"
+        ordered, alone = sorted(self.seconds), sorted(self.alone)
+        return (f"{len(ordered)} sign-ins during the streamed import: median {ordered[len(ordered) // 2]:.2f} s, "
+                f"worst {ordered[-1]:.2f} s, {len(self.failures)} failed; with no import running: median "
+                f"{alone[len(alone) // 2]:.2f} s")
 
 
 def main(argv=None) -> int:
@@ -89,7 +133,9 @@ def main(argv=None) -> int:
         url = f"sqlite:///{workdir / (database + '.sqlite')}"
         log = workdir / f"{database}.log"
         if database == "streamed":
-            seconds, peak, out = run(command, {**env, "CHECKPOST_DB_URL": url}, log)
+            sign_ins = SignIns(url)
+            sign_ins.baseline()
+            seconds, peak, out = run(command, {**env, "CHECKPOST_DB_URL": url}, log, during=sign_ins)
         else:
             seconds, peak, out = run(command + [url], env, log)
         results.append((label, seconds, peak, out))
@@ -100,6 +146,7 @@ def main(argv=None) -> int:
     print("| --- | ---: | ---: | ---: |")
     for label, seconds, peak, _ in results:
         print(f"| {label} | {seconds:.1f} s | {peak:.0f} MB | {seconds / base_s:.1f}x, {peak / base_mb:.1f}x |")
+    print(f"\n{sign_ins.report()}")
     return 0
 
 
