@@ -191,7 +191,8 @@ class _Validator:
     # ------------------------------------------------------------ chunk
 
     def decide_date_order(self, chunk):
-        """Per date column, from the first chunk's evidence (geodata.ingest_values.decide_date_order)."""
+        """Per date column, from the rows read ahead (or the first chunk) with
+        geodata.ingest_values.decide_date_order; ``chunk`` items start with (row, values)."""
         if self.date_orders is not None:
             return
         self.date_orders = {}
@@ -199,7 +200,7 @@ class _Validator:
             index = self.mapping.get(key)
             if index is None:
                 continue
-            rows = ((number, values[index]) for number, values, _, _ in chunk if index < len(values))
+            rows = ((item[0], item[1][index]) for item in chunk if index < len(item[1]))
             order = decide_date_order(self.headers[index], rows, self.dayfirst)
             self.date_orders[key] = order
             if order.note():
@@ -441,6 +442,9 @@ def iter_intercepts(source, *, crs: str | None = None, dayfirst: bool | None = N
         yield _failed(opened.name, str(problem), sha=sha)
         return
     validator = _Validator(opened.name, table.headers, crs, dayfirst, today or dt.date.today())
+    if table.evidence:
+        validator.decide_date_order(table.evidence)
+        table.evidence = []
     for message in table.notes:
         validator.note(None, "file", "file", message)
     columns = {key: table.headers[index] for key, index in validator.mapping.items()

@@ -13,6 +13,7 @@ from geodata.ingest_columns import (GEOMETRY_LAT, GEOMETRY_LON, GEOMETRY_PROBLEM
 from geodata.ingest_source import HEADER_SEARCH_ROWS, FileProblem, RawTable, clip
 
 PAIR_SAMPLE_ROWS = 200
+EVIDENCE_ROWS = 20_000   # data rows read ahead for column-wide decisions, whatever the chunk size
 PAIR_SHARE = 0.8        # of an unnamed column's sampled cells that must be decimal "lat, lon" pairs
 NAMED_PAIR_SHARE = 0.5  # the same for a column named like coordinates ("GPS", "Coordinates", ...)
 _NUMBER = r"[-+]?\d{1,3}(?:\.\d+)?"
@@ -126,10 +127,11 @@ def chunk_rows(table: RawTable, headers: list, records: Iterator[tuple[int, list
         headers = headers[:-1]
     table.headers = [str(h).strip() for h in headers]
     width = len(table.headers)
-    sample = [record for _, record in zip(range(PAIR_SAMPLE_ROWS), records)]
-    pair = _pair_column(table.headers, sample)
+    sample = [record for _, record in zip(range(EVIDENCE_ROWS), records)]
+    pair = _pair_column(table.headers, sample[:PAIR_SAMPLE_ROWS])
     if pair is not None:
         _note_pair(table, pair)
+    table.evidence = sample
     rows = chain(sample, records)
 
     def chunks():

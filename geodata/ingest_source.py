@@ -35,6 +35,9 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
     problems: list[str] = field(default_factory=list)   # file-level problems found while streaming
+    # The first data rows, ``(row, values)``, read ahead so that decisions about whole columns
+    # (date order) rest on the same rows whatever the chunk size.
+    evidence: list = field(default_factory=list)
 
 
 @dataclass

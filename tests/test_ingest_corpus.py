@@ -171,6 +171,9 @@ def test_mixed_orders_reject_only_the_ambiguous_dates():
                                   "when importing)"}
     note = result.notes[result.notes["kind"] == "date_order"]["message"].iloc[0]
     assert note.startswith("column date mixes day-first and month-first dates")
+    # the evidence is the same whatever the chunk size (the Data page and store import agree)
+    chunked = read("mixed_date_orders.csv", chunksize=1)   # a first chunk of one day-first row
+    assert reasons(chunked) == reasons(result) and list(chunked.accepted["id"]) == list(accepted.index)
     # the user's choice overrides the evidence
     forced = read("mixed_date_orders.csv", dayfirst=True)
     assert forced.accepted.set_index("id").loc["X-3", "date"] == dt.datetime(2011, 3, 5)
