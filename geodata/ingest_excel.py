@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Iterator
 from xml.etree.ElementTree import ParseError, iterparse
 
+from geodata.ingest_columns import SHEET as SHEET_COLUMN
 from geodata.ingest_columns import match_columns, normalise_header, recognised_count
 from geodata.ingest_rows import cell_text, chunk_rows
 from geodata.ingest_source import HEADER_SEARCH_ROWS, FileProblem, RawTable, Source, clip
 
-SHEET_COLUMN = "__sheet"
 _WORKBOOK_ERRORS = (zipfile.BadZipFile, KeyError, OSError, EOFError, ParseError, ValueError,
                     zlib.error, IndexError, TypeError)
 _CELL = re.compile(r"^([A-Z]{1,3})(\d+)$")
