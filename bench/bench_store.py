@@ -151,8 +151,9 @@ def bench_ingest(workdir: Path, count: int, seed: int) -> list[tuple[str, float,
     path.unlink()
     return [("reference: pandas.read_csv + points_from_xy (no checks)", reference_s, len(frame)),
             ("geodata.ingest.read_intercepts (every cell checked)", ingest_s, len(result.accepted)),
-            ("store.records.import_batch (SQLite, one transaction)", import_s, summary.inserted),
-            ("same import repeated (all rows already present)", repeat_s, again.already_present)]
+            ("store.records.import_batch (SQLite, short chunk transactions)", import_s, summary.inserted),
+            ("same file again (reported as the earlier batch; nothing written)", repeat_s,
+             again.already_present)]
 
 
 def main(argv=None) -> int:

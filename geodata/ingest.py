@@ -7,8 +7,9 @@
     >>> result.notes             # swaps, conversions and other changes made, row by row
     >>> result.rejected_file()   # CSV bytes of the rejected rows with a `reason` column, to fix and re-import
 
-Reads CSV (any common delimiter and encoding), Excel .xlsx, GeoJSON,
-GeoPackage and zipped Shapefile, from a path, bytes or an uploaded file
+Reads CSV (any common delimiter; UTF-8, UTF-16, Windows-1256 or -1252), Excel
+.xlsx (every sheet that holds records), GeoJSON, GeoPackage, zipped Shapefile and
+Google Earth KML/KMZ, from a path, bytes or an uploaded file
 object.  Bad content never raises: a file that cannot be read at all gives an
 IngestResult whose ``file_errors`` say why.  Large files are streamed in chunks
 (``iter_intercepts``).
@@ -33,8 +34,9 @@ from geodata.coords import (CoordinateError, check_range, in_pakistan, parse_ang
 from geodata.ingest_columns import match_columns
 from geodata.ingest_export import (rejected_file, template_csv, template_xlsx)  # noqa: F401 (re-export)
 from geodata.ingest_read import FileProblem, as_source, open_table
-from geodata.ingest_values import (ValueProblem, check_period, clean_text, numeric_date_order,
-                                   parse_bool, parse_case_type, parse_date, parse_mode, parse_persons)
+from geodata.ingest_source import clip
+from geodata.ingest_values import (ValueProblem, check_period, clean_text, decide_date_order,
+                                   parse_bool, parse_case_type, parse_column_date, parse_mode, parse_persons)
 from geodata.schema import empty_intercepts, typed_intercepts
 
 DEFAULT_CHUNKSIZE = 50_000
@@ -138,6 +140,7 @@ class _Validator:
         self.mapping, column_notes = match_columns(headers)
         self.crs = crs
         self.dayfirst = dayfirst
+        self.date_orders: dict | None = None
         self.today = today
         self.notes: list[dict] = []
         self.note_counts: dict[str, int] = {}
@@ -172,6 +175,7 @@ class _Validator:
         self._store_note(row, field_name, kind, message)
 
     def _store_note(self, row, field_name, kind, message):
+        message = clip(message, 400)   # notes quote headers and cells: never a whole file's worth
         count = self.note_counts.get(kind, 0)
         self.note_counts[kind] = count + 1
         if row is None or count < NOTES_PER_KIND:
@@ -187,18 +191,20 @@ class _Validator:
     # ------------------------------------------------------------ chunk
 
     def decide_date_order(self, chunk):
-        if self.dayfirst is not None:
+        """Per date column, from the rows read ahead (or the first chunk) with
+        geodata.ingest_values.decide_date_order; ``chunk`` items start with (row, values)."""
+        if self.date_orders is not None:
             return
-        samples = []
+        self.date_orders = {}
         for key in ("date", "date_from", "date_to"):
             index = self.mapping.get(key)
-            if index is not None:
-                samples.extend(values[index] for _, values, _, _ in chunk if index < len(values))
-        order = numeric_date_order(samples)
-        self.dayfirst = True if order is None else order
-        if order is False:
-            self.note(None, "date", "date_order",
-                      "dates read month-first (MM/DD/YYYY): some dates only make sense that way")
+            if index is None:
+                continue
+            rows = ((item[0], item[1][index]) for item in chunk if index < len(item[1]))
+            order = decide_date_order(self.headers[index], rows, self.dayfirst)
+            self.date_orders[key] = order
+            if order.note():
+                self.note(None, key, "date_order", order.note())
 
     def run(self, chunk) -> tuple[list[dict], list[dict]]:
         self.decide_date_order(chunk)
@@ -223,7 +229,9 @@ class _Validator:
             except _Reject as reject:
                 entry = {"row": number,
                          "field": ", ".join(dict.fromkeys(f for f, _ in reject.problems)),
-                         "reason": "; ".join(reason for _, reason in reject.problems)}
+                         "reason": "; ".join(clip(reason, 400) for _, reason in reject.problems)}
+                if "_sheet" in self.mapping:
+                    entry["sheet"] = self.get(values, "_sheet")
                 for header, value in zip(self.headers, values):
                     if header.startswith("__") or self._own_column(header):
                         continue  # geometry helpers; our previous reason/source_row are replaced
@@ -306,20 +314,24 @@ class _Validator:
                 "date_to": None if exact else last, "persons": persons, "case_type": case_type, "mode": mode,
                 "agency": text["agency"], "place_name": place_name,
                 "nationality": text["nationality"], "notes": text["notes"], "synthetic": synthetic,
-                "source": self.get(values, "source") or f"{self.file_name} row {number}",
+                "source": self.get(values, "source") or self.provenance(number, values),
                 "lon": lon, "lat": lat}
+
+    def provenance(self, number: int, values: list) -> str:
+        sheet = self.get(values, "_sheet")
+        return f"{self.file_name} sheet '{sheet}' row {number}" if sheet else f"{self.file_name} row {number}"
 
     def dates(self, values) -> tuple[dt.date, dt.date]:
         text = self.get(values, "date")
         if text:
-            first, last = parse_date(text, self.dayfirst)
+            first, last = parse_column_date(text, self.date_orders.get("date"))
             check_period(first, last, f"'{text}'", self.today)
             return first, last
         start, end = self.get(values, "date_from"), self.get(values, "date_to")
         if not start and not end:
             raise ValueProblem("date is empty; enter the date (or date_from and date_to)")
-        first = parse_date(start or end, self.dayfirst)[0]
-        last = parse_date(end or start, self.dayfirst)[1]
+        first = parse_column_date(start or end, self.date_orders.get("date_from" if start else "date_to"))[0]
+        last = parse_column_date(end or start, self.date_orders.get("date_to" if end else "date_from"))[1]
         check_period(first, last, f"'{start}'..'{end}'", self.today)
         return first, last
 
@@ -430,6 +442,9 @@ def iter_intercepts(source, *, crs: str | None = None, dayfirst: bool | None = N
         yield _failed(opened.name, str(problem), sha=sha)
         return
     validator = _Validator(opened.name, table.headers, crs, dayfirst, today or dt.date.today())
+    if table.evidence:
+        validator.decide_date_order(table.evidence)
+        table.evidence = []
     for message in table.notes:
         validator.note(None, "file", "file", message)
     columns = {key: table.headers[index] for key, index in validator.mapping.items()

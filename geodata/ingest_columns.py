@@ -37,6 +37,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 GEOMETRY_LON = "__lon"
 GEOMETRY_LAT = "__lat"
 GEOMETRY_PROBLEM = "__geometry_problem"
+SHEET = "__sheet"   # the worksheet a row came from, when a workbook's several sheets are read
 
 
 def normalise_header(header) -> str:
@@ -67,6 +68,9 @@ def match_columns(headers: list[str]) -> tuple[dict[str, int], list[str]]:
             continue
         if header == GEOMETRY_PROBLEM:
             mapping["_geometry_problem"] = index
+            continue
+        if header == SHEET:
+            mapping["_sheet"] = index
             continue
         key = normalise_header(header)
         field = _LOOKUP.get(key)

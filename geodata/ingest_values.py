@@ -9,6 +9,7 @@ import calendar
 import datetime as dt
 import difflib
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from geodata.schema import CASE_TYPES, MODES
@@ -17,8 +18,17 @@ MAX_PERIOD_DAYS = 366
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+QUOTE_CHARS = 60   # a value echoed in a message is cut to this many characters
+
+
 class ValueProblem(ValueError):
     """One field of one row is unusable; the message says why and what would fix it."""
+
+
+def quote(value, limit: int = QUOTE_CHARS) -> str:
+    """A cell's text for a message: cut to ``limit`` characters so no message echoes a whole file."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
 
 
 # ---------------------------------------------------------------- dates
@@ -116,31 +126,130 @@ def parse_date(text: str, dayfirst: bool = True) -> tuple[dt.date, dt.date]:
         # Excel's day count from 1899-12-30, as left behind when a date cell is exported as a number.
         day = dt.date(1899, 12, 30) + dt.timedelta(days=int(match[1]))
         return day, day
-    raise ValueProblem(f"date '{original}' is not a date that can be read; write it as "
+    raise ValueProblem(f"date '{quote(original)}' is not a date that can be read; write it as "
                        "YYYY-MM-DD or DD/MM/YYYY (or a month like 2011-03 when the day is not known)")
 
 
 def numeric_date_order(values) -> bool | None:
-    """Decide day-first (True) or month-first (False) from values like 03/14/2011.
+    """Day-first (True) or month-first (False) from values like 03/14/2011, or None without evidence.
 
-    Month-first is chosen only when some value can only be month-first and none
-    can only be day-first; None when the column gives no evidence.
+    Kept for callers that decide one order for a list of values; an import decides per
+    column with :func:`decide_date_order`, which never switches on one row and refuses to
+    guess when a column holds both orders.
     """
-    day_first_only = month_first_only = 0
-    for value in values:
-        match = _NUMERIC.match(str(value).strip().lstrip("'"))
-        if not match:
-            continue
+    order = decide_date_order("date", enumerate(values))
+    return order.dayfirst if (order.day_first_rows or order.month_first_rows) else None
+
+
+MIN_MONTH_FIRST_EVIDENCE = 2   # rows that can only be month-first before a column is read so
+EVIDENCE_SHOWN = 5
+
+
+@dataclass
+class DateOrder:
+    """How one column's numeric dates (``03/04/2011``) are read, with the rows that decided it.
+
+    ``dayfirst`` is True or False when the column is read one way, None when the evidence
+    is mixed or too thin: then only dates that can be read one way only are read, and
+    ambiguous ones are rejected with :attr:`reason`.
+    """
+
+    column: str
+    dayfirst: bool | None
+    day_first_rows: list = field(default_factory=list)
+    month_first_rows: list = field(default_factory=list)
+    forced: bool = False
+
+    @property
+    def mixed(self) -> bool:
+        return self.dayfirst is None
+
+    def evidence(self) -> str:
+        def rows(numbers):
+            shown = ", ".join(str(n) for n in numbers[:EVIDENCE_SHOWN])
+            return shown + (f" and {len(numbers) - EVIDENCE_SHOWN} more" if len(numbers) > EVIDENCE_SHOWN else "")
+
+        parts = []
+        if self.day_first_rows:
+            parts.append(f"{len(self.day_first_rows)} can only be day-first (row {rows(self.day_first_rows)})")
+        if self.month_first_rows:
+            parts.append(f"{len(self.month_first_rows)} can only be month-first "
+                         f"(row {rows(self.month_first_rows)})")
+        return " and ".join(parts) or "none can only be read one way"
+
+    def note(self) -> str | None:
+        """The file-level note saying how this column was read, or None for the plain default."""
+        if self.forced:
+            return None
+        if self.mixed:
+            why = "mixes day-first and month-first dates" if self.day_first_rows else \
+                "has too few dates that show their order"
+            return (f"column {self.column} {why}: of its dates, {self.evidence()}; dates such as 05/03/2011 "
+                    "that could be either are rejected rather than guessed")
+        if self.dayfirst is False:
+            return (f"dates in column {self.column} read month-first (MM/DD/YYYY): {self.evidence()}, "
+                    "none only day-first")
+        return None
+
+    def reason(self, original: str, first: int, second: int) -> str:
+        day_first = dt.date(2000, second, 1).strftime("%B")
+        month_first = dt.date(2000, first, 1).strftime("%B")
+        return (f"date '{quote(original)}' could be {first} {day_first} or {second} {month_first}, and column "
+                f"{self.column} does not say which: of its dates, {self.evidence()}; write it as YYYY-MM-DD "
+                "(or choose the date order when importing)")
+
+
+def _order_evidence(value) -> int:
+    """+1 when a value can only be day-first, -1 when only month-first, 0 otherwise."""
+    match = _NUMERIC.match(str(value).strip().lstrip("'"))
+    if not match:
+        return 0
+    first, second = int(match[1]), int(match[2])
+    if first > 12 >= second >= 1:
+        return 1
+    if second > 12 >= first >= 1:
+        return -1
+    return 0
+
+
+def decide_date_order(column: str, rows, forced: bool | None = None) -> DateOrder:
+    """Decide how a column's numeric dates are read from ``rows`` of ``(row number, value)``.
+
+    Day-first (the Pakistani convention) unless at least ``MIN_MONTH_FIRST_EVIDENCE`` values
+    can only be month-first and none only day-first.  A column with both kinds, or with a
+    single month-first-only value, is *mixed*: its ambiguous dates are rejected, not guessed.
+    ``forced`` (the user's choice) overrides the evidence.
+    """
+    if forced is not None:
+        return DateOrder(column, forced, forced=True)
+    day_first, month_first = [], []
+    for number, value in rows:
+        evidence = _order_evidence(value)
+        if evidence > 0:
+            day_first.append(number)
+        elif evidence < 0:
+            month_first.append(number)
+    if not month_first:
+        dayfirst = True
+    elif not day_first and len(month_first) >= MIN_MONTH_FIRST_EVIDENCE:
+        dayfirst = False
+    else:
+        dayfirst = None
+    return DateOrder(column, dayfirst, day_first, month_first)
+
+
+def parse_column_date(text: str, order: DateOrder | None) -> tuple[dt.date, dt.date]:
+    """:func:`parse_date` under a column's :class:`DateOrder`; ambiguous dates of a mixed column raise."""
+    if order is None or not order.mixed:
+        return parse_date(text, True if order is None else order.dayfirst)
+    original = str(text).strip()
+    match = _NUMERIC.match(original.lstrip("'").strip())
+    if match:
         first, second = int(match[1]), int(match[2])
-        if first > 12 >= second:
-            day_first_only += 1
-        elif second > 12 >= first:
-            month_first_only += 1
-    if month_first_only and not day_first_only:
-        return False
-    if day_first_only:
-        return True
-    return None
+        if first != second and 1 <= first <= 12 and 1 <= second <= 12:
+            raise ValueProblem(order.reason(original, first, second))
+        return parse_date(text, first > 12 or first == second)
+    return parse_date(text, True)
 
 
 def check_period(first: dt.date, last: dt.date, original: str, today: dt.date | None = None):
@@ -173,7 +282,7 @@ def parse_persons(text) -> int:
     try:
         number = int(value)  # int() also reads Urdu/Arabic-Indic digits
     except ValueError:
-        raise ValueProblem(f"persons '{original}' is not a whole number") from None
+        raise ValueProblem(f"persons '{quote(original)}' is not a whole number") from None
     if number < 1:
         raise ValueProblem(f"persons {number} must be at least 1")
     if number > 100_000:
@@ -218,7 +327,7 @@ def _category(text, words: dict[str, tuple[str, ...]], field: str, allowed: tupl
                   for spelling in spellings if len(spelling) > 2}
     close = difflib.get_close_matches(value, list(vocabulary), n=1, cutoff=0.8)
     hint = f" — did you mean {vocabulary[close[0]]}?" if close else ""
-    raise ValueProblem(f"{field} '{original}' is not one of {', '.join(allowed)}{hint}")
+    raise ValueProblem(f"{field} '{quote(original)}' is not one of {', '.join(allowed)}{hint}")
 
 
 def parse_case_type(text) -> str:
@@ -240,7 +349,7 @@ def parse_bool(text, field: str) -> bool:
         return False
     if value in ("1", "true", "yes", "y", "t"):
         return True
-    raise ValueProblem(f"{field} '{text}' is not yes/no (true/false)")
+    raise ValueProblem(f"{field} '{quote(text)}' is not yes/no (true/false)")
 
 
 # ---------------------------------------------------------------- text

@@ -143,8 +143,7 @@ def render() -> None:
             st.session_state["data_page_summary"] = summary
         summary = st.session_state.get("data_page_summary")
         if summary is not None:
-            st.success(f"Batch {summary.batch_id}: {summary.inserted} new records stored, "
-                       f"{summary.already_present} were already in the database.")
+            st.success(summary.message())   # plain numbers only: nothing user-typed reaches markdown
     _show_batches()
 
 

@@ -29,6 +29,39 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--province")
 
 
+def _import_command(args, engine) -> int:
+    """Stream the file through validation into one batch, chunk by chunk (bounded memory)."""
+    from dataclasses import replace
+
+    from geodata.ingest import combine
+    from geodata.schema import empty_intercepts
+    from store.records import FileNotImportable, import_file
+
+    kept = []   # each chunk's rejected rows and notes, without its accepted records
+
+    def keep(part) -> None:
+        kept.append(replace(part, accepted=empty_intercepts()))
+
+    try:
+        summary = import_file(args.file, args.user, crs=args.crs, on_chunk=keep, engine=engine)
+    except FileNotImportable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(summary.message())
+    print(summary.as_dict())
+    for refused in summary.refused[:50]:
+        print(f"  refused {refused['source']}: {refused['reason']}")
+    rejected = combine(kept) if kept else None
+    if args.rejected and rejected is not None and len(rejected.rejected):
+        with open(args.rejected, "wb") as handle:
+            handle.write(rejected.rejected_file("csv"))
+        print(f"{len(rejected.rejected)} rejected rows with reasons written to {args.rejected}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m store", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -60,20 +93,7 @@ def main(argv=None) -> int:
     if args.command == "migrate":
         print(f"database at the latest schema: {engine.url.render_as_string(hide_password=True)}")
     elif args.command == "import":
-        from geodata.ingest import read_intercepts
-        from store.records import import_batch
-
-        result = read_intercepts(args.file, crs=args.crs)
-        for error in result.file_errors:
-            print(f"error: {error}", file=sys.stderr)
-        if not result.ok:
-            return 1
-        summary = import_batch(result, result.file_name, args.user, engine=engine)
-        print(summary.as_dict())
-        if args.rejected and len(result.rejected):
-            with open(args.rejected, "wb") as handle:
-                handle.write(result.rejected_file("csv"))
-            print(f"{len(result.rejected)} rejected rows with reasons written to {args.rejected}")
+        return _import_command(args, engine)
     elif args.command in ("query", "counts"):
         from store.records import count_intercepts, query_intercepts
 

@@ -5,16 +5,27 @@
 ``checkpost.sqlite`` under ``CHECKPOST_DATA_DIR`` (default ``./data``), created
 on first use.  The schema is brought to the latest Alembic revision the first
 time an engine is made for a URL in this process.
+
+SQLite files run in WAL mode (readers never wait for a writer) with a busy
+timeout; :func:`run_write` runs one short write transaction, taking SQLite's
+write lock up front and retrying cleanly when the database stays locked.
 """
 from __future__ import annotations
 
 import os
+import random
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 30_000
+WRITE_ATTEMPTS = 6
 
 STORE_DIR = Path(__file__).resolve().parent
 _ENGINES: dict[str, Engine] = {}
@@ -66,7 +77,12 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode")
+    if cursor.fetchone()[0].lower() not in ("wal", "memory"):
+        # WAL lets sign-ins and map reads go on while an import writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode; fewer fsyncs per commit
     cursor.close()
 
 
@@ -92,6 +108,49 @@ def reset_engines() -> None:
     for engine in _ENGINES.values():
         engine.dispose()
     _ENGINES.clear()
+
+
+def _retryable(error: Exception) -> bool:
+    """Locks that clear by themselves (SQLite busy, PostgreSQL deadlock/serialisation) and
+    unique-key races between two imports of the same records: the transaction may simply run again."""
+    if isinstance(error, IntegrityError):
+        return "content_hash" in str(error.orig) or "unique" in str(error.orig).lower()
+    text = str(getattr(error, "orig", error)).lower()
+    return any(word in text for word in ("locked", "busy", "deadlock", "could not serialize"))
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction; on SQLite the write lock is taken at BEGIN (so no read-then-write
+    upgrade can fail half-way), waiting up to the busy timeout for another writer."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+            return
+        with connection.begin():
+            yield connection
+
+
+def run_write(engine: Engine, work: Callable[[Connection], T], *, attempts: int = WRITE_ATTEMPTS) -> T:
+    """Run ``work(connection)`` in one short write transaction, retrying on transient locks.
+
+    Each attempt is rolled back whole before the next, so a retry never doubles a write.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with write_transaction(engine) as connection:
+                return work(connection)
+        except (OperationalError, IntegrityError) as error:
+            if attempt == attempts or not _retryable(error):
+                raise
+            time.sleep(min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
+    raise AssertionError("unreachable")
 
 
 @contextmanager

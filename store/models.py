@@ -14,6 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 CASE_TYPES = ("smuggling", "trafficking", "unknown")
 MODES = ("land", "sea", "air")
 ROLES = ("planner", "commander", "donor", "admin")
+BATCH_STATUSES = ("importing", "complete")
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
           "ck": "ck_%(table_name)s_%(constraint_name)s",
@@ -53,6 +54,11 @@ class ImportBatch(Base):
     n_already_present: Mapped[int] = mapped_column(Integer, default=0)  # identical records already stored
     n_rejected: Mapped[int] = mapped_column(Integer, default=0)
     n_duplicates: Mapped[int] = mapped_column(Integer, default=0)      # in-file duplicates (also rejected)
+    # 'importing' while chunks are written (its records are hidden from queries), then 'complete'.
+    status: Mapped[str] = mapped_column(String(16), default="complete", server_default="complete")
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # last chunk written
+    __table_args__ = (CheckConstraint(_in("status", BATCH_STATUSES), name="status_known"),
+                      Index("ix_import_batches_file_sha256", "file_sha256"))
 
 
 class Intercept(Base):

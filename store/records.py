@@ -10,21 +10,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Iterable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from geodata.schema import typed_intercepts
 from store.audit import log as audit_log
-from store.db import session_scope
+from store.db import get_engine, run_write, session_scope
+from store.limits import fit, too_long
 from store.models import CASE_TYPES, MODES, ImportBatch, Intercept, as_utc
 
-INSERT_CHUNK = 5000
+INSERT_CHUNK = 5000   # rows per write transaction: short enough that sign-ins never wait long
+STREAM_CHUNK = 10_000  # rows validated at a time by import_file (bounds its memory; see bench/)
+STALE_AFTER = dt.timedelta(hours=1)
 HASH_LOOKUP_CHUNK = 500
 
 # Approximate bounding boxes (lon_min, lat_min, lon_max, lat_max) of Pakistan's provinces and
@@ -57,7 +60,9 @@ class FileNotImportable(ValueError):
 
 @dataclass
 class BatchSummary:
-    batch_id: int
+    """What one import did; ``batch_id`` is None when nothing was accepted (no batch written)."""
+
+    batch_id: int | None
     file_name: str
     imported_by: str
     accepted: int
@@ -66,6 +71,24 @@ class BatchSummary:
     rejected: int
     duplicates: int
     by_case_type: dict
+    repeat_of: int | None = None       # the same file was imported as this batch; nothing written
+    refused: list = field(default_factory=list)   # rows the database cannot hold: source, id, reason
+
+    @property
+    def written(self) -> bool:
+        """True when this import wrote a batch."""
+        return self.batch_id is not None and self.repeat_of is None
+
+    def message(self) -> str:
+        """One plain sentence for the user."""
+        if self.repeat_of is not None:
+            return (f"This file was already imported as batch {self.repeat_of}; nothing was written "
+                    "again.")
+        if self.batch_id is None:
+            return "Nothing was accepted from this file, so no batch was written."
+        refused = f" {len(self.refused)} rows had values too long to store." if self.refused else ""
+        return (f"Batch {self.batch_id}: {self.inserted} new records stored, {self.already_present} "
+                f"were already in the database.{refused}")
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -156,61 +179,195 @@ def _insert_chunk(session: Session, rows: list[dict]) -> None:
     session.connection().execute(Intercept.__table__.insert(), rows)
 
 
-def _store_rows(session: Session, batch: ImportBatch, rows: list[dict], seen: set[str]) -> tuple[int, int]:
-    """Insert rows not stored yet; returns (inserted, already present)."""
-    fresh, present = [], 0
-    existing = _existing_hashes(session, [row["content_hash"] for row in rows])
-    for row in rows:
-        if row["content_hash"] in existing or row["content_hash"] in seen:
-            present += 1
-            continue
-        seen.add(row["content_hash"])
-        fresh.append({**row, "batch_id": batch.id})
-    for start in range(0, len(fresh), INSERT_CHUNK):
-        _insert_chunk(session, fresh[start:start + INSERT_CHUNK])
-    return len(fresh), present
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _in_session(connection, work):
+    with Session(bind=connection) as session:   # joins the connection's transaction
+        return work(session)
+
+
+class _BatchWriter:
+    """Writes one file's records as one batch, a chunk per short transaction.
+
+    The batch row is made when the first record is to be written (a file with nothing
+    accepted writes no batch) and stays 'importing', its records hidden from queries,
+    until :meth:`finish`; :meth:`discard` removes it and its records after a failure.
+    With a caller's ``session`` everything happens in that one transaction instead.
+    """
+
+    def __init__(self, file_name: str, user: str, session: Session | None, engine: Engine | None):
+        self.file_name, self.user = fit(file_name, 255), user
+        self.session = session
+        self.engine = None if session is not None else (engine or get_engine())
+        self.batch_id: int | None = None
+        self.sha: str | None = None
+        self.counts = {"n_accepted": 0, "n_inserted": 0, "n_already_present": 0, "n_rejected": 0,
+                       "n_duplicates": 0}
+        self.by_case = {case: 0 for case in CASE_TYPES}
+        self.refused: list[dict] = []
+
+    def run(self, work):
+        """``work(session)`` in the caller's transaction, or in its own retried write transaction."""
+        if self.session is not None:
+            return work(self.session)
+        return run_write(self.engine, lambda connection: _in_session(connection, work))
+
+    def earlier_batch(self, sha: str | None) -> int | None:
+        if not sha:
+            return None
+        statement = (select(ImportBatch.id).where(ImportBatch.file_sha256 == sha)
+                     .order_by(ImportBatch.id).limit(1))
+        with session_scope(self.session, self.engine) as active:
+            return active.scalar(statement)
+
+    def add(self, part) -> None:
+        """Validate one chunk's rows against the table limits and write what fits."""
+        rows, refused = [], []
+        for row in rows_from_frame(part.accepted):
+            reason = too_long(row)
+            if reason:
+                refused.append({"source": row["source"], "id": row["record_id"], "reason": reason})
+            else:
+                rows.append(row)
+        self.refused.extend(refused)
+        self.counts["n_rejected"] += len(part.rejected) + len(refused)
+        self.counts["n_duplicates"] += part.duplicates
+        for start in range(0, len(rows), INSERT_CHUNK):  # one short write transaction each
+            piece = rows[start:start + INSERT_CHUNK]
+            inserted, present = self.run(lambda session: self._write(session, piece))
+            self.counts["n_accepted"] += len(piece)
+            self.counts["n_inserted"] += inserted
+            self.counts["n_already_present"] += present
+        for row in rows:
+            self.by_case[row["case_type"]] = self.by_case.get(row["case_type"], 0) + 1
+
+    def _write(self, session: Session, rows: list[dict]) -> tuple[int, int]:
+        now = _utcnow()
+        if self.batch_id is None:
+            batch = ImportBatch(file_name=self.file_name, imported_by=self.user, file_sha256=self.sha,
+                                status="importing", updated_at=now, **{k: 0 for k in self.counts})
+            session.add(batch)
+            session.flush()
+            batch_id = batch.id
+        else:  # first statement of the chunk is a write: the lock is held before the reads
+            batch_id = self.batch_id
+            session.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(updated_at=now))
+        # Earlier chunks are in the database already (committed, or flushed in the caller's
+        # transaction), so the lookup finds repeats across chunks; ``hashes`` within this one.
+        existing = _existing_hashes(session, [row["content_hash"] for row in rows])
+        fresh, present, hashes = [], 0, set()
+        for row in rows:
+            if row["content_hash"] in existing or row["content_hash"] in hashes:
+                present += 1
+                continue
+            hashes.add(row["content_hash"])
+            fresh.append({**row, "batch_id": batch_id})
+        if fresh:
+            _insert_chunk(session, fresh)
+        session.flush()
+        self.batch_id = batch_id   # only once the work succeeded: a retry starts from the same state
+        return len(fresh), present
+
+    def summary(self, repeat_of: int | None = None) -> BatchSummary:
+        counts = self.counts
+        return BatchSummary(repeat_of or self.batch_id, self.file_name, self.user, counts["n_accepted"],
+                            counts["n_inserted"], counts["n_already_present"], counts["n_rejected"],
+                            counts["n_duplicates"], dict(self.by_case), repeat_of, list(self.refused))
+
+    def finish(self) -> BatchSummary:
+        summary = self.summary()
+
+        def complete(session: Session) -> None:
+            if self.batch_id is None:
+                audit_log(self.user, "import_skipped", {**summary.as_dict(), "why": "nothing accepted"},
+                          session=session)
+                return
+            session.execute(update(ImportBatch).where(ImportBatch.id == self.batch_id).values(
+                status="complete", updated_at=_utcnow(), **self.counts))
+            audit_log(self.user, "import", summary.as_dict(), session=session)
+
+        self.run(complete)
+        return summary
+
+    def repeat(self, earlier: int, part) -> BatchSummary:
+        """The same file (same SHA-256) was imported before: report that batch, write none."""
+        accepted = len(part.accepted) if part is not None else 0
+        summary = self.summary(repeat_of=earlier)
+        summary.accepted = summary.already_present = accepted
+        summary.rejected = len(part.rejected) if part is not None else 0
+        self.run(lambda session: audit_log(self.user, "import_skipped",
+                                           {**summary.as_dict(), "why": f"same file as batch {earlier}"},
+                                           session=session))
+        return summary
+
+    def discard(self) -> None:
+        """Remove the unfinished batch and every record written for it."""
+        if self.batch_id is None or self.session is not None:
+            return  # nothing written, or the caller's transaction rolls back as a whole
+        batch_id = self.batch_id
+
+        def remove(session: Session) -> None:
+            session.execute(delete(Intercept).where(Intercept.batch_id == batch_id))
+            session.execute(delete(ImportBatch).where(ImportBatch.id == batch_id))
+
+        self.run(remove)
+        self.batch_id = None
 
 
 def _import(parts: Iterable, file_name: str, user: str, session: Session | None,
             engine: Engine | None) -> BatchSummary:
     if not user or not str(user).strip():
         raise ValueError("import_batch: user (who imports) is required")
-    with session_scope(session, engine) as active:
-        batch = ImportBatch(file_name=file_name, imported_by=str(user), n_accepted=0, n_inserted=0,
-                            n_already_present=0, n_rejected=0, n_duplicates=0)
-        active.add(batch)
-        active.flush()
-        seen: set[str] = set()
-        by_case = {case: 0 for case in CASE_TYPES}
-        for part in parts:
+    if len(str(user)) > 64:
+        raise ValueError("import_batch: user name is longer than 64 characters")
+    writer = _BatchWriter(file_name, str(user), session, engine)
+    if session is None:
+        discard_stale_batches(engine=writer.engine)
+    try:
+        for number, part in enumerate(parts):
             if getattr(part, "file_errors", None):
                 # An unreadable (or partly unreadable) file is not imported at all.
                 raise FileNotImportable(f"{file_name} was not imported: {'; '.join(part.file_errors)}")
-            rows = rows_from_frame(part.accepted)
-            inserted, present = _store_rows(active, batch, rows, seen)
-            batch.n_accepted += len(rows)
-            batch.n_inserted += inserted
-            batch.n_already_present += present
-            batch.n_rejected += len(part.rejected)
-            batch.n_duplicates += part.duplicates
-            batch.file_sha256 = batch.file_sha256 or part.file_sha256
-            for case, count in part.accepted["case_type"].value_counts().items():
-                by_case[str(case)] = by_case.get(str(case), 0) + int(count)
-        summary = BatchSummary(batch.id, file_name, str(user), batch.n_accepted, batch.n_inserted,
-                               batch.n_already_present, batch.n_rejected, batch.n_duplicates, by_case)
-        audit_log(str(user), "import", summary.as_dict(), session=active)
-        return summary
+            if number == 0:
+                writer.sha = part.file_sha256
+                earlier = writer.earlier_batch(writer.sha)
+                if earlier is not None:
+                    return writer.repeat(earlier, part)
+            writer.add(part)
+        return writer.finish()
+    except BaseException:
+        writer.discard()
+        raise
+
+
+def discard_stale_batches(older_than: dt.timedelta = STALE_AFTER, *, session: Session | None = None,
+                          engine: Engine | None = None) -> list[int]:
+    """Remove batches left 'importing' by a process that died (no chunk for ``older_than``)."""
+    cutoff = _utcnow() - older_than
+    with session_scope(session, engine) as active:
+        stale = list(active.scalars(select(ImportBatch.id).where(
+            ImportBatch.status == "importing", ImportBatch.updated_at < cutoff)))
+        if stale:
+            active.execute(delete(Intercept).where(Intercept.batch_id.in_(stale)))
+            active.execute(delete(ImportBatch).where(ImportBatch.id.in_(stale)))
+    return stale
 
 
 def import_batch(result, file_name: str, user: str, *, session: Session | None = None,
                  engine: Engine | None = None) -> BatchSummary:
-    """Store the accepted records of an IngestResult as one import batch, in one transaction.
+    """Store the accepted records of an IngestResult as one import batch.
 
     Raises FileNotImportable when the result carries file errors (nothing is stored).
 
-    Records whose content is already stored (same content hash) are not added again,
-    so importing the same file twice adds nothing.  Any failure rolls everything
-    back: no batch row, no records, no audit entry.
+    Records whose content is already stored (same content hash) are not added again;
+    a file imported before (same SHA-256) writes no batch and reports the earlier one
+    (``repeat_of``); a file with nothing accepted writes no batch (``batch_id`` None).
+    Rows with a value too long for its column are refused with the reason (``refused``).
+    Records are written in short transactions of ``INSERT_CHUNK`` rows (others may read
+    and sign in meanwhile) and stay hidden until the batch is complete; any failure
+    removes the batch and its records, and leaves no audit entry.
     """
     return _import([result], file_name, user, session, engine)
 
@@ -227,13 +384,27 @@ def import_records(records: gpd.GeoDataFrame, file_name: str, user: str, *, sess
 
 
 def import_file(source, user: str, *, file_name: str | None = None, session: Session | None = None,
-                engine: Engine | None = None, **read_options) -> BatchSummary:
-    """Validate and import a file chunk by chunk (for files too large for memory), in one transaction."""
+                engine: Engine | None = None, on_chunk=None, **read_options) -> BatchSummary:
+    """Validate and import a file chunk by chunk, as one batch (memory stays bounded by the chunk size).
+
+    Same rules as :func:`import_batch`; ``read_options`` go to ``geodata.ingest.iter_intercepts``.
+    ``on_chunk(result)`` is called with each chunk's IngestResult before it is stored (e.g. to
+    collect rejected rows).
+    """
     from geodata.ingest import iter_intercepts
 
+    read_options.setdefault("chunksize", STREAM_CHUNK)
     parts = iter_intercepts(source, file_name=file_name, **read_options)
+    if on_chunk is not None:
+        parts = _tee(parts, on_chunk)
     name = file_name or getattr(source, "name", None) or str(source)
     return _import(parts, str(name).rsplit("/", 1)[-1], user, session, engine)
+
+
+def _tee(parts, callback):
+    for part in parts:
+        callback(part)
+        yield part
 
 
 def list_batches(*, session: Session | None = None, engine: Engine | None = None) -> pd.DataFrame:
@@ -327,7 +498,14 @@ def _conditions(session, start, end, case_type, mode, bbox, province, synthetic)
         conditions.append(Intercept.mode.in_(modes))
     if synthetic is not None:
         conditions.append(Intercept.synthetic.is_(bool(synthetic)))
+    conditions.append(_in_complete_batch())
     return conditions, polygon
+
+
+def _in_complete_batch():
+    """Records of a batch still importing (or being removed) are not shown to anyone."""
+    unfinished = select(ImportBatch.id).where(ImportBatch.status != "complete")
+    return or_(Intercept.batch_id.is_(None), Intercept.batch_id.not_in(unfinished))
 
 
 _COLUMNS = ("record_id", "date", "date_from", "date_to", "persons", "case_type", "mode", "agency",
@@ -392,5 +570,5 @@ def batch_detail(batch_id: int, *, session: Session | None = None, engine: Engin
         return {c.name: as_utc(getattr(batch, c.name)) for c in ImportBatch.__table__.columns}
 
 
-__all__ = ["FileNotImportable", "import_batch", "import_records", "import_file", "query_intercepts", "count_intercepts", "list_batches",
+__all__ = ["FileNotImportable", "discard_stale_batches", "import_batch", "import_records", "import_file", "query_intercepts", "count_intercepts", "list_batches",
            "batch_detail", "province_bbox", "content_hash", "BatchSummary", "PROVINCE_BBOXES"]

@@ -132,10 +132,52 @@ def test_day_first_dates_and_month_periods():
     assert accepted.loc["F-4", "date_to"] == dt.datetime(2011, 6, 30)
 
 
-def test_month_first_file_is_recognised():
+def test_one_month_first_row_does_not_switch_the_column():
+    # issue 16: a single 03/14/2011 is not evidence enough to read 04/03/2011 as 3 April
     result = read("monthfirst.csv")
-    assert list(result.accepted["date"]) == [dt.datetime(2011, 3, 14), dt.datetime(2011, 4, 3)]
+    assert list(result.accepted["date"]) == [dt.datetime(2011, 3, 14)]
+    assert reasons(result)[3].startswith("date '04/03/2011' could be 4 March or 3 April, and column date "
+                                         "does not say which: of its dates, 1 can only be month-first (row 2)")
     assert result.note_counts["date_order"] == 1
+
+
+def test_month_first_column_is_recognised_from_several_rows():
+    result = read("monthfirst_evidence.csv")
+    assert list(result.accepted["date"]) == [dt.datetime(2011, 3, 14), dt.datetime(2011, 4, 3),
+                                             dt.datetime(2011, 3, 25)]
+    message = result.notes[result.notes["kind"] == "date_order"]["message"].iloc[0]
+    assert message == ("dates in column date read month-first (MM/DD/YYYY): 2 can only be month-first "
+                       "(row 2, 4), none only day-first")
+
+
+def test_the_issue_file_never_stores_5_march_as_3_may():
+    result = read("one_monthfirst_row.csv")
+    accepted = result.accepted.set_index("id")
+    assert list(accepted.index) == ["O-3", "O-4"]
+    assert accepted.loc["O-3", "date"] == dt.datetime(2024, 3, 15)
+    assert set(reasons(result)) == {2, 3}
+    assert "could be 5 March or 3 May" in reasons(result)[2]
+    assert "write it as YYYY-MM-DD" in reasons(result)[3]
+
+
+def test_mixed_orders_reject_only_the_ambiguous_dates():
+    result = read("mixed_date_orders.csv")
+    accepted = result.accepted.set_index("id")
+    assert accepted["date"].to_dict() == {"X-1": dt.datetime(2011, 3, 14), "X-2": dt.datetime(2011, 3, 15),
+                                          "X-4": dt.datetime(2011, 7, 7), "X-5": dt.datetime(2011, 3, 20)}
+    assert reasons(result) == {4: "date '05/03/2011' could be 5 March or 3 May, and column date does not say "
+                                  "which: of its dates, 2 can only be day-first (row 2, 6) and 1 can only be "
+                                  "month-first (row 3); write it as YYYY-MM-DD (or choose the date order "
+                                  "when importing)"}
+    note = result.notes[result.notes["kind"] == "date_order"]["message"].iloc[0]
+    assert note.startswith("column date mixes day-first and month-first dates")
+    # the evidence is the same whatever the chunk size (the Data page and store import agree)
+    chunked = read("mixed_date_orders.csv", chunksize=1)   # a first chunk of one day-first row
+    assert reasons(chunked) == reasons(result) and list(chunked.accepted["id"]) == list(accepted.index)
+    # the user's choice overrides the evidence
+    forced = read("mixed_date_orders.csv", dayfirst=True)
+    assert forced.accepted.set_index("id").loc["X-3", "date"] == dt.datetime(2011, 3, 5)
+    assert "has no month 15" in reasons(forced)[3]
 
 
 def test_periods_longer_than_a_year_are_rejected():
@@ -300,8 +342,12 @@ def test_mutated_corpus_files_never_raise():
 
     rng = random.Random(20111214)
     files = sorted(p for p in CORPUS.iterdir() if p.suffix != ".md" and p.stat().st_size > 0)
+    rows = {}
     for _ in range(100):
         path = rng.choice(files)
+        if path not in rows:   # the undamaged file's rows (at least 6: the clean files' count)
+            whole = read_intercepts(path, today=TODAY)
+            rows[path] = max(6, len(whole.accepted) + len(whole.rejected))
         data = bytearray(path.read_bytes())
         operation = rng.choice(["cut", "flip", "insert"])
         position = rng.randrange(len(data))
@@ -312,4 +358,143 @@ def test_mutated_corpus_files_never_raise():
         else:
             data[position:position] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
         result = read_intercepts(bytes(data), file_name=path.name, today=TODAY)
-        assert len(result.accepted) <= 6   # damage never invents records
+        assert len(result.accepted) <= rows[path]   # damage never invents records
+
+
+# ---------------------------------------------------------------- issue 16: files met in real use
+
+def test_every_sheet_that_holds_records_is_read_and_named():
+    result = read("three_monthly_sheets.xlsx")
+    assert result.ok and len(result.accepted) == 15 and result.rejected.empty
+    messages = list(result.notes["message"])
+    assert "read worksheets 'Jan', 'Feb', 'Mar' of 3" in messages
+    assert "sheet 'Mar': header found on row 2; rows above it skipped" in messages
+    accepted = result.accepted.set_index("id")
+    # March's columns are in another order: matched by name, not position
+    assert accepted.loc["M-2", "persons"] == 3 and accepted.loc["M-2", "case_type"] == "unknown"
+    assert accepted.loc["M-2", "date"] == dt.datetime(2011, 3, 12) and near(accepted.loc["M-2", "geometry"],
+                                                                          (30.18, 66.995))
+    assert accepted.loc["F-1", "source"] == "three_monthly_sheets.xlsx sheet 'Feb' row 3"
+
+
+def test_a_summary_sheet_first_does_not_hide_the_data():
+    result = read("summary_sheet_first.xlsx")
+    assert list(result.accepted["id"]) == ["J-0", "J-1", "J-2"]
+    assert result.notes["message"].iloc[0] == (
+        "read worksheet 'Data' of 2; skipped 'Summary' (no date, place or coordinates and persons columns: "
+        "a summary or other sheet)")
+
+
+def test_title_and_two_row_merged_header_and_merged_dates():
+    result = read("merged_header.xlsx")
+    assert result.ok and result.rejected.empty
+    assert result.columns["lat"] == "Latitude" and result.columns["lon"] == "Longitude"
+    assert "place_name" not in result.columns      # "Position" is a group title, not a place
+    accepted = result.accepted.set_index("id")
+    assert list(accepted["date"]) == [dt.datetime(2011, 3, 14), dt.datetime(2011, 3, 14),
+                                      dt.datetime(2011, 3, 16)]   # G-2's date is in the merged cell
+    assert near(accepted.loc["G-1", "geometry"], GWADAR) and near(accepted.loc["G-3", "geometry"], TAFTAN)
+    assert list(accepted["source"]) == [f"merged_header.xlsx row {n}" for n in (4, 5, 6)]
+    assert "sheet 'Intercepts': two header rows (ending on row 3) read as one" in list(result.notes["message"])
+
+
+def test_urdu_in_windows_1256_is_urdu_not_korean():
+    result = read("urdu_cp1256.csv")
+    assert result.encoding == "cp1256" and len(result.accepted) == 2
+    assert list(result.accepted["place_name"]) == ["کراچي", "گوادر"]
+    assert result.accepted["notes"].iloc[1] == "پسني کے قريب"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("mixed_utf8_cp1252.csv", "mixed_utf8_cp1252.csv is mostly UTF-8 but some of its bytes are not"),
+    ("chinese_gbk.csv", "chinese_gbk.csv is not UTF-8 and does not read cleanly as Windows-1256 (Urdu) or "
+                        "Windows-1252 (English)"),
+])
+def test_text_that_does_not_decode_cleanly_is_refused_naming_the_encoding(name, message):
+    result = read(name)
+    assert not result.ok and result.accepted.empty
+    assert result.file_errors[0].startswith(message)
+    assert "save it again as UTF-8 (Excel: File > Save As > 'CSV UTF-8')" in result.file_errors[0]
+
+
+@pytest.mark.parametrize("name", ["field_team.kml", "field_team.kmz"])
+def test_google_earth_placemarks_in_folders(name):
+    result = read(name)
+    assert result.file_kind == "kml" and len(result.accepted) == 2
+    accepted = result.accepted
+    assert list(accepted["place_name"]) == ["Taftan", "Quetta bus stand"]
+    assert list(accepted["notes"]) == ["40 persons at the border post", "bus & two vans"]   # HTML stripped
+    assert list(accepted["persons"]) == [40, 5] and list(accepted["case_type"]) == ["smuggling", "trafficking"]
+    assert near(accepted.geometry.iloc[0], TAFTAN) and near(accepted.geometry.iloc[1], QUETTA)
+    rejected = result.rejected.iloc[0]
+    assert rejected["row"] == 3 and rejected["reason"] == "geometry is a LineString; an intercept must be a single point"
+    assert rejected["folder"] == "Field team May 2011 / Towns"
+
+
+def test_kml_with_entities_is_refused():
+    result = read("kml_entities.kml")
+    assert result.file_errors == ["kml_entities.kml declares XML entities or a DOCTYPE, which Google Earth files "
+                                  "never do; refused for safety. Export it again from Google Earth"]
+
+
+def test_shapefile_inside_a_folder_of_the_zip():
+    result = read("shapefile_in_folder.zip")
+    assert result.ok and list(result.accepted["id"]) == ["K-4", "K-5", "K-6"]
+    assert "Shapefile found in folder 'Intercepts May 2011' of the zip" in list(result.notes["message"])
+
+
+@pytest.mark.parametrize("name, part", [("shapefile_no_dbf.zip", ".dbf (its table of attributes"),
+                                        ("shapefile_no_shx.zip", ".shx (its index of shapes)")])
+def test_shapefile_missing_a_part_names_it(name, part):
+    result = read(name)
+    assert not result.ok
+    assert result.file_errors[0].startswith(f"{name}: the Shapefile intercepts.shp has no {part}")
+    assert "GDAL" not in result.file_errors[0] and "/vsizip" not in result.file_errors[0]
+
+
+def test_shapefile_without_prj_is_read_as_wgs84_with_a_note():
+    result = read("shapefile_no_prj.zip")
+    assert len(result.accepted) == 3 and near(result.accepted.geometry.iloc[0], QUETTA)
+    assert ("the Shapefile intercepts.shp has no .prj part (its coordinate system); coordinates taken as "
+            "WGS 84 longitude/latitude") in list(result.notes["message"])
+
+
+def test_a_shp_part_alone_is_refused_with_what_to_do():
+    assert read("shp_alone.shp").file_errors[0].startswith(
+        "shp_alone.shp is only the .shp part of a Shapefile; zip it together with the .shx, .dbf and .prj")
+
+
+def test_excel_sep_line_is_honoured():
+    result = read("sep_line.csv")
+    assert list(result.accepted["id"]) == ["K-1", "K-2", "K-3"]
+    assert list(result.accepted["source"]) == [f"sep_line.csv row {n}" for n in (2, 3, 4)]   # as Excel shows
+    assert "first line 'sep=;' honoured" in list(result.notes["message"])
+
+
+def test_one_column_lat_lon_is_read_as_coordinates_not_gazetteer_centroids():
+    result = read("latlon_one_column.csv")
+    accepted = result.accepted
+    assert near(accepted.geometry.iloc[0], KARACHI) and near(accepted.geometry.iloc[1], GWADAR)
+    assert near(accepted.geometry.iloc[2], QUETTA, metres=20)          # DMS pair, whole seconds
+    assert result.note_counts.get("gazetteer", 0) <= 1                 # only Taftan, whose cell is empty
+    assert reasons(result) == {6: "coordinates 'near the bridge' are not a 'latitude, longitude' pair"}
+    assert "column 'GPS' holds 'latitude, longitude' pairs; read as coordinates" in list(result.notes["message"])
+
+
+def test_a_location_column_of_pairs_is_not_taken_for_place_names():
+    result = read("location_pairs.csv")
+    assert len(result.accepted) == 2 and near(result.accepted.geometry.iloc[1], GWADAR)
+    assert set(result.accepted["place_name"].fillna("")) == {""}
+
+
+def test_messages_never_echo_more_than_200_characters_of_the_file():
+    error = read("huge_cells.csv").file_errors[0]
+    assert error.count("x") <= 201 and len(error) < 500
+    result = read("huge_value.csv")
+    assert result.accepted.empty
+    for reason in result.rejected["reason"]:
+        assert len(reason) < 400 and ("(5000 characters)" in reason or "(5011 characters)" in reason)
+    # a 30,000-character header cell: the "columns not used" note quotes a little of it, not all
+    data = ("date,lat,lon,persons,case_type,mode," + "Z" * 30_000 + "\n2011-03-14,24.86,67.0,2,smuggling,sea,x\n")
+    wide = read_intercepts(data.encode(), file_name="wide.csv", today=TODAY)
+    assert len(wide.accepted) == 1 and max(len(m) for m in wide.notes["message"]) <= 401

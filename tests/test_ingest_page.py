@@ -54,7 +54,9 @@ def test_report_then_confirmed_import_then_idempotent_repeat(database):
     assert len(query_intercepts()) == 2
     assert list(list_batches()["imported_by"]) == ["amina"]
     app.button(key="data_page_confirm").click().run()
-    assert app.success[0].value == "Batch 2: 0 new records stored, 2 were already in the database."
+    # the same file again: the earlier batch is reported, no second batch written (issue 16)
+    assert app.success[0].value == "This file was already imported as batch 1; nothing was written again."
+    assert list(list_batches()["imported_by"]) == ["amina"]
     assert len(query_intercepts()) == 2
 
 

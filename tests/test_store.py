@@ -105,15 +105,20 @@ def test_import_is_idempotent(engine):
     first = records.import_batch(result, "clean.csv", "amina", engine=engine)
     assert (first.accepted, first.inserted, first.already_present) == (6, 6, 0)
     assert first.by_case_type == {"smuggling": 2, "trafficking": 2, "unknown": 2}
+    # the same file again: the earlier batch is reported and no batch is written (issue 16)
     second = records.import_batch(read_intercepts(CORPUS / "clean.csv"), "clean.csv", "amina", engine=engine)
     assert (second.inserted, second.already_present) == (0, 6)
+    assert second.repeat_of == first.batch_id and not second.written
+    assert "already imported as batch" in second.message()
     # the same records arriving in another format are recognised too
     third = records.import_batch(read_intercepts(CORPUS / "clean.xlsx"), "clean.xlsx", "bilal", engine=engine)
-    assert (third.inserted, third.already_present) == (0, 6)
+    assert (third.inserted, third.already_present) == (0, 6) and third.repeat_of is None
     assert count(engine, Intercept) == 6
     batches = records.list_batches(engine=engine)
-    assert list(batches["n_inserted"]) == [6, 0, 0] and list(batches["imported_by"]) == ["amina", "amina", "bilal"]
-    assert list(audit.entries(action="import", engine=engine)["actor"]) == ["bilal", "amina", "amina"]
+    assert list(batches["n_inserted"]) == [6, 0] and list(batches["imported_by"]) == ["amina", "bilal"]
+    assert list(batches["status"]) == ["complete", "complete"]
+    assert list(audit.entries(action="import", engine=engine)["actor"]) == ["bilal", "amina"]
+    assert list(audit.entries(action="import_skipped", engine=engine)["actor"]) == ["amina"]
 
 
 def test_killed_import_leaves_nothing(engine, monkeypatch):

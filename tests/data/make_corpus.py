@@ -219,6 +219,218 @@ def main() -> None:
             ["2011-03-14", "24.8607", "67.0011", "3", "Smuggling", "Boat", "ok", "x"],
         ]))
 
+    write_real_use_cases()
+
+
+def row(record_id, date, lat, lon, place, persons="2", case="smuggling", mode="sea", agency="FIA", notes=""):
+    return [record_id, date, lat, lon, place, persons, case, mode, agency, notes]
+
+
+def write_date_cases() -> None:
+    """Day-first vs month-first decided per column, with evidence (issue 16)."""
+    # Three dates that can only be month-first and none only day-first: the column is month-first.
+    write("monthfirst_evidence.csv", csv_text(HEADER, [
+        row("E-1", "03/14/2011", "24.8607", "67.0011", "Karachi"),
+        row("E-2", "04/03/2011", "25.1216", "62.3254", "Gwadar"),
+        row("E-3", "03/25/2011", "30.1798", "66.9750", "Quetta", mode="land"),
+    ]))
+    # The issue's file: one 03/15/2024 row must not turn 05/03/2024 into 3 May.
+    write("one_monthfirst_row.csv", csv_text(HEADER, [
+        row("O-1", "05/03/2024", "24.8607", "67.0011", "Karachi"),
+        row("O-2", "06/03/2024", "25.1216", "62.3254", "Gwadar"),
+        row("O-3", "03/15/2024", "30.1798", "66.9750", "Quetta", mode="land"),
+        row("O-4", "2024-03-16", "28.9640", "61.5950", "Taftan", mode="land"),
+    ]))
+    # Both orders in one column: only dates that can be read one way only are read.
+    write("mixed_date_orders.csv", csv_text(HEADER, [
+        row("X-1", "14/03/2011", "24.8607", "67.0011", "Karachi"),
+        row("X-2", "03/15/2011", "25.1216", "62.3254", "Gwadar"),
+        row("X-3", "05/03/2011", "30.1798", "66.9750", "Quetta", mode="land"),
+        row("X-4", "07/07/2011", "28.9640", "61.5950", "Taftan", mode="land"),
+        row("X-5", "20/03/2011", "28.4202", "70.2952", "Rahim Yar Khan", case="trafficking", mode="land"),
+    ]))
+
+
+def _sheet(workbook, title, header, rows, title_rows=()):
+    import datetime as dt
+
+    sheet = workbook.create_sheet(title)
+    for line in title_rows:
+        sheet.append(line)
+    sheet.append(header)
+    for values in rows:
+        sheet.append([dt.datetime.fromisoformat(v) if isinstance(v, str) and v[:4].isdigit() and "-" in v
+                      else v for v in values])
+    return sheet
+
+
+def _saved(workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+MONTHS = {
+    "Jan": [[f"J-{i}", f"2011-01-{10 + i}", 24.86 + i / 100, 67.0011, "Karachi", 2 + i, "smuggling", "sea"]
+            for i in range(5)],
+    "Feb": [[f"F-{i}", f"2011-02-{10 + i}", 25.12, 62.3254 + i / 100, "Gwadar", 3 + i, "trafficking", "sea"]
+            for i in range(5)],
+}
+SHORT = ["id", "date", "latitude", "longitude", "place_name", "persons", "case_type", "mode"]
+
+
+def write_excel_cases() -> None:
+    """Workbooks as offices keep them: a sheet per month, a summary first, merged title and header."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in MONTHS.items():
+        _sheet(workbook, title, SHORT, rows)
+    # March's clerk put the columns in another order and a title above them.
+    march = [[r[5], r[6], r[7], r[0], r[1], r[2], r[3], r[4]] for r in
+             ([f"M-{i}", f"2011-03-{10 + i}", 30.18, 66.975 + i / 100, "Quetta", 1 + i, "unknown", "land"]
+              for i in range(5))]
+    _sheet(workbook, "Mar", SHORT[5:] + SHORT[:5], march, title_rows=[["March 2011 - FIA Quetta"]])
+    write("three_monthly_sheets.xlsx", _saved(workbook))
+
+    workbook = openpyxl.Workbook()
+    summary = workbook.active
+    summary.title = "Summary"
+    for line in (["Date", "Persons", "Case type"], ["2011-01", 20, "smuggling"], ["2011-02", 25, "trafficking"]):
+        summary.append(line)
+    _sheet(workbook, "Data", SHORT, MONTHS["Jan"][:3])
+    write("summary_sheet_first.xlsx", _saved(workbook))
+    write("merged_header.xlsx", _merged_header_workbook())
+
+
+def _merged_header_workbook() -> bytes:
+    """A title merged across the top, a two-row header ("Position" over Latitude | Longitude), and a
+    date merged down over the two intercepts of one day."""
+    import datetime as dt
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Intercepts"
+    sheet.append(["FIA Balochistan - intercepts March 2011"])
+    sheet.merge_cells("A1:G1")
+    sheet.append(["Case No", "Date", "Position", None, "Persons", "Case type", "Mode"])
+    sheet.append([None, None, "Latitude", "Longitude", None, None, None])
+    for column in "ABEFG":
+        sheet.merge_cells(f"{column}2:{column}3")
+    sheet.merge_cells("C2:D2")
+    rows = [["G-1", dt.datetime(2011, 3, 14), 25.1216, 62.3254, 30, "smuggling", "sea"],
+            ["G-2", None, 25.1300, 62.3300, 12, "smuggling", "sea"],
+            ["G-3", dt.datetime(2011, 3, 16), 28.9640, 61.5950, 40, "unknown", "land"]]
+    for values in rows:
+        sheet.append(values)
+    sheet.merge_cells("B4:B5")   # G-1 and G-2: the same day, written once
+    return _saved(workbook)
+
+
+def write_encoding_cases() -> None:
+    urdu = csv_text(HEADER, [
+        ["A-1", "2011-03-14", "24.8607", "67.0011", "کراچي", "2", "smuggling", "sea", "FIA", "بندرگاہ پر کشتي"],
+        ["A-2", "2011-03-15", "25.1216", "62.3254", "گوادر", "3", "smuggling", "sea", "MSA", "پسني کے قريب"],
+    ])
+    write("urdu_cp1256.csv", urdu.encode("cp1256"))
+    mixed = csv_text(HEADER, [
+        ["Z-1", "2011-03-14", "24.8607", "67.0011", "کراچی", "2", "smuggling", "sea", "FIA", "بندرگاہ"],
+        ["Z-2", "2011-03-15", "25.1216", "62.3254", "گوادر", "3", "smuggling", "sea", "MSA", "café"],
+    ]).encode("utf-8").replace("café".encode("utf-8"), "café".encode("cp1252"))
+    write("mixed_utf8_cp1252.csv", mixed)
+    write("chinese_gbk.csv", csv_text(HEADER, [
+        ["C-1", "2011-03-14", "24.8607", "67.0011", "卡拉奇港", "2", "smuggling", "sea", "FIA", "集装箱"],
+    ]).encode("gbk"))
+
+
+KML_PLACEMARK = """    <Placemark>
+      <name>{name}</name>
+      <description><![CDATA[{description}]]></description>
+      <ExtendedData>
+        <Data name="date"><value>{date}</value></Data>
+        <Data name="persons"><value>{persons}</value></Data>
+        <Data name="case_type"><value>{case}</value></Data>
+        <Data name="mode"><value>{mode}</value></Data>
+      </ExtendedData>
+      {geometry}
+    </Placemark>
+"""
+
+
+def kml_text() -> str:
+    marks = [
+        dict(name="Taftan", description="<b>40 persons</b> at the border post", date="2011-05-01", persons=40,
+             case="smuggling", mode="land", geometry="<Point><coordinates>61.5950,28.9640,0</coordinates></Point>"),
+        dict(name="Quetta bus stand", description="bus &amp; two vans", date="2011-05-02", persons=5,
+             case="trafficking", mode="land",
+             geometry="<Point><coordinates> 66.9750,30.1798 </coordinates></Point>"),
+        dict(name="Makran coast road", description="patrol line", date="2011-05-03", persons=3, case="unknown",
+             mode="land", geometry="<LineString><coordinates>64.0,25.2 65.0,25.3</coordinates></LineString>"),
+    ]
+    folders = [("Border posts", marks[:1]), ("Towns", marks[1:])]
+    body = "".join(f"  <Folder>\n    <name>{title}</name>\n" + "".join(KML_PLACEMARK.format(**m) for m in group)
+                   + "  </Folder>\n" for title, group in folders)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">\n'
+            f"<Document>\n  <name>Field team May 2011</name>\n{body}</Document>\n</kml>\n")
+
+
+def write_format_cases() -> None:
+    import shutil
+    import tempfile
+
+    write("field_team.kml", kml_text())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("doc.kml", kml_text())
+    write("field_team.kmz", buffer.getvalue())
+    write("kml_entities.kml", '<?xml version="1.0"?>\n<!DOCTYPE kml [<!ENTITY a "aaaaaaaaaa">]>\n'
+                              '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>&a;</name>'
+                              '</Document></kml>\n')
+    folder = Path(tempfile.mkdtemp())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        geo_frame(CLEAN[3:]).to_file(folder / "intercepts.shp")
+    parts = {part.suffix: part.read_bytes() for part in folder.iterdir()}
+    shutil.rmtree(folder)
+    for name, drop, inside in (("shapefile_in_folder.zip", None, "Intercepts May 2011/"),
+                               ("shapefile_no_dbf.zip", ".dbf", ""), ("shapefile_no_shx.zip", ".shx", ""),
+                               ("shapefile_no_prj.zip", ".prj", "")):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for suffix, data in sorted(parts.items()):
+                if suffix != drop:
+                    archive.writestr(f"{inside}intercepts{suffix}", data)
+        write(name, buffer.getvalue())
+    write("shp_alone.shp", parts[".shp"])
+    write("sep_line.csv", "sep=;\r\n" + csv_text(HEADER, CLEAN[:3], delimiter=";"))
+    write("latlon_one_column.csv", csv_text(["date", "GPS", "place", "persons", "case_type", "mode"], [
+        ["2011-03-14", "24.8607, 67.0011", "Karachi", "3", "smuggling", "sea"],
+        ["2011-03-15", "25.1216,62.3254", "Gwadar", "3", "smuggling", "sea"],
+        ["2011-03-16", "30°10'47\"N, 66°58'30\"E", "Quetta", "2", "trafficking", "land"],
+        ["2011-03-17", "", "Taftan", "2", "unknown", "land"],
+        ["2011-03-18", "near the bridge", "Quetta", "2", "unknown", "land"],
+    ]))
+    write("location_pairs.csv", csv_text(["date", "Location", "persons", "case_type", "mode"], [
+        ["2011-03-14", "24.8607, 67.0011", "3", "smuggling", "sea"],
+        ["2011-03-15", "25.1216, 62.3254", "3", "smuggling", "sea"],
+    ]))
+    write("huge_cells.csv", "x" * 20_000 + "\r\n" + "y" * 5 + "\r\n")
+    write("huge_value.csv", csv_text(HEADER, [
+        ["H-1", "2011-03-14", "24.8607", "67.0011", "Karachi", "2", "s" * 5000, "sea", "FIA", ""],
+        ["H-2", "2011-03-15 " + "9" * 5000, "24.8607", "67.0011", "Karachi", "2", "smuggling", "sea", "FIA", ""],
+    ]))
+
+
+def write_real_use_cases() -> None:
+    """Files met in real use (issue 16): each has its documented result in docs/records.md."""
+    write_date_cases()
+    write_excel_cases()
+    write_encoding_cases()
+    write_format_cases()
+
 
 if __name__ == "__main__":
     main()
