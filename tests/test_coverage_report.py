@@ -171,3 +171,25 @@ def test_holding_centres_in_both_reports():
     pdf = pdfium.PdfDocument(C.report(r, audience="donor", fmt="pdf"))
     texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
     assert any("Holding centres: 1" in t and "town 1" in t for t in texts)
+
+
+def test_gaps_are_looked_for_only_in_pakistan_and_its_border_belt():
+    from shapely.geometry import Point, box
+
+    from models.coverage._gaps import study_area
+
+    area = study_area()
+    assert area.contains(Point(66.99, 30.18))          # Quetta
+    assert area.contains(Point(60.86, 29.50))          # Zahedan side of Taftan, about 70 km beyond the border
+    assert not area.contains(Point(28.98, 41.01))      # Istanbul
+    assert not area.contains(Point(23.73, 37.98))      # Athens
+    flows = hand_flows()
+    inside = C.gaps(checkpoint_at_crossing(0.6), flows, adaptive=False, borders=TEST_BORDER)
+    assert inside.segments["gap"].any() and inside.segments["in_study_area"].all()
+    # the same routes placed in a study area far away (a box over Turkey): nothing is called a gap
+    elsewhere = C.gaps(checkpoint_at_crossing(0.6), flows, adaptive=False, borders=TEST_BORDER,
+                       area=box(26.0, 36.0, 45.0, 42.0))
+    for table in (elsewhere.segments, elsewhere.corridors, elsewhere.crossings, elsewhere.districts):
+        assert not table["gap"].any()
+    assert elsewhere.biggest_gaps().empty
+    assert elsewhere.segments["flow"].sum() == inside.segments["flow"].sum()   # the flows are still counted
