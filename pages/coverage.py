@@ -78,8 +78,8 @@ def chosen_plan(flows, choice: tuple[str, str], k: int):
     if kind == "session":
         return st.session_state["planner_plans"][name]["plan"]
     from store.plans import load_plan
-    sites = load_plan(name).sites
-    return pd.DataFrame(sites[[c for c in ("site_id", "detection", "node", "edge", "capacity") if c in sites]])
+    from ui.plan_io import checkpoints_of
+    return checkpoints_of(load_plan(name).sites)
 
 
 def run_gaps(G, demand, choice: tuple[str, str], k: int, adaptive: bool, rerouting: str):

@@ -267,3 +267,12 @@ def compare(sites_a: pd.DataFrame, sites_b: pd.DataFrame) -> pd.DataFrame:
 def sites_json(sites: pd.DataFrame) -> str:
     """Sites as JSON text (session-state friendly)."""
     return json.dumps(sites.to_dict("records"), default=str)
+
+
+def checkpoints_of(sites: pd.DataFrame) -> pd.DataFrame:
+    """A stored plan's sites as a checkpoint table (docs/CONTRACTS.md): ``node`` None where the site is a link."""
+    columns = [c for c in ("site_id", "detection", "node", "edge", "capacity") if c in sites.columns]
+    out = pd.DataFrame(sites[columns]).reset_index(drop=True)
+    out["node"] = [None if n is None or pd.isna(n) else int(n) for n in out["node"]]
+    out["edge"] = [None if e is None or (isinstance(e, float) and math.isnan(e)) else tuple(e) for e in out["edge"]]
+    return out
