@@ -28,12 +28,16 @@ FITTED_KEY = "plans_map_fitted"   # per tab: the plan(s) the shared map view was
 
 
 @st.cache_data(show_spinner="Naming the sites and computing their catch…", max_entries=32)
-def _details(name: str, version: int, with_catch: bool) -> pd.DataFrame:
-    """Readable names (and catch) of a stored plan version; versions never change, so they cache."""
+def _cached_details(name: str, version: int, created: str, with_catch: bool, _G, _demand, graph_id: int):
+    return plan_io.plan_details(load_plan(name, version), _G, _demand if with_catch else None)
+
+
+def _details(stored, with_catch: bool) -> pd.DataFrame:
+    """Readable names (and catch) of a stored plan version; a saved version never changes, so it caches."""
     from ui.scenario import network_and_demand
 
     G, demand = network_and_demand()
-    return plan_io.plan_details(load_plan(name, version), G, demand if with_catch else None)
+    return _cached_details(stored.name, stored.version, str(stored.created), with_catch, G, demand, id(G))
 
 
 def _fit_view(sites: pd.DataFrame, which: tuple) -> None:
@@ -58,7 +62,7 @@ def _open_tab(names: list[str], user: dict) -> None:
     versions = history[history["name"] == name]["version"].tolist()
     version = st.selectbox("Version", versions[::-1], key="plans_open_version")
     stored = load_plan(name, version)
-    details = _details(stored.name, stored.version, False)
+    details = _details(stored, False)
     st.caption(f"Version {stored.version} by {stored.author}, {stored.created:%Y-%m-%d %H:%M} UTC"
                + (f" — {stored.note}" if stored.note else ""))
     _fit_view(stored.sites, ("open", stored.name, stored.version))
@@ -104,7 +108,7 @@ def _compare_tab(names: list[str]) -> None:
     a_name = a_col.selectbox("Plan A", names, key="plans_a")
     b_name = b_col.selectbox("Plan B", names, index=min(1, len(names) - 1), key="plans_b")
     a, b = load_plan(a_name), load_plan(b_name)
-    names_a, names_b = _details(a.name, a.version, False), _details(b.name, b.version, False)
+    names_a, names_b = _details(a, False), _details(b, False)
     _fit_view(pd.concat([a.sites, b.sites]), ("compare", a.name, a.version, b.name, b.version))
     with a_col:
         show_map("plans_map_a", [sites_layer(_labelled(a, names_a), name=f"A: {a.name}")], height=380)
@@ -125,7 +129,7 @@ def _compare_tab(names: list[str]) -> None:
 def _export_tab(names: list[str]) -> None:
     name = st.selectbox("Plan to export", names, key="plans_export_name")
     stored = load_plan(name)
-    details = _details(stored.name, stored.version, True)
+    details = _details(stored, True)
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stored.name) + f"_v{stored.version}"
     st.caption("Each site carries its name (road and nearest place, or the crossing), type, detection, what it "
                "catches a year with flows on their usual routes (model estimate), the plan's note and its "

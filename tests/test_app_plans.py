@@ -213,3 +213,38 @@ def test_an_optimiser_plan_is_saved_and_assessed_on_coverage(db):
     expected = C.gaps(plan_io.checkpoints_of(stored.sites), flows, adaptive=False)
     assert next(m.value for m in page.metric if m.label == "Share intercepted") == f"{expected.share:.1%}"
     assert expected.share == pytest.approx(plan.share)
+
+
+def test_saved_plans_page_names_sites_and_fits_the_map_to_the_plan(db):
+    import time
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from app_fixtures import small_demand, small_network
+    from ui import auth
+
+    sites = pd.DataFrame([{"site_id": "taftan", "node": 2, "edge": None, "detection": 0.5, "lon": 61.57, "lat": 28.94},
+                          {"site_id": "n40", "node": None, "edge": (0, 1, 0), "detection": 0.6, "lon": 65.7,
+                           "lat": 29.86}])
+    save_plan("Chagai", sites, author="amina", note="<img src=x onerror=alert(1)>")
+    save_plan("Taftan only", sites.iloc[:1], author="amina")
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "plans.py"), default_timeout=120)
+    at.session_state["user"] = {"username": "amina", "role": "planner", "region": None}
+    at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
+    at.session_state["app_network"], at.session_state["app_demand"] = small_network(), small_demand()
+    at.run()
+    assert not at.exception
+    table = next(t.value for t in at.dataframe if "near" in t.value.columns)
+    assert table["name"].tolist() == ["Taftan border crossing", "N-40 near Nushki"]
+    assert table["detection"].tolist() == ["50%", "60%"] and "site_id" not in table.columns
+    # the view is the plan's: centred between Taftan and the N-40 site, zoomed to hold both (4.1 degrees wide)
+    view = at.session_state["map_view"]
+    assert view["center"] == pytest.approx(((28.94 + 29.86) / 2, (61.57 + 65.7) / 2))
+    assert view["zoom"] == 7
+    diff = next(t.value for t in at.dataframe if "detection in A" in t.value.columns)
+    assert diff["site"].tolist() == ["N-40 near Nushki", "Taftan border crossing"]
+    assert diff["in"].tolist() == ["only plan A", "both plans"] and diff["detection in A"].tolist() == ["60%", "50%"]
+    at.selectbox(key="plans_open_name").set_value("Taftan only").run()
+    assert at.session_state["map_view"]["center"] == pytest.approx((28.94, 61.57))   # refitted to the new plan
+    assert at.session_state["map_view"]["zoom"] == 11
