@@ -157,10 +157,10 @@ def study_area(belt_km: float = STUDY_BELT_KM):
 
 
 def in_study_area(frame: gpd.GeoDataFrame, area) -> np.ndarray:
-    """Whether each row's geometry touches ``area`` (rows without a geometry count as inside)."""
+    """Whether each row's geometry touches ``area``; a row with no geometry cannot be placed, so it is outside."""
     if area is None:
         return np.ones(len(frame), dtype=bool)
-    return np.array([g is None or g.is_empty or g.intersects(area) for g in frame.geometry], dtype=bool)
+    return np.array([g is not None and not g.is_empty and g.intersects(area) for g in frame.geometry], dtype=bool)
 
 
 def _tables(paths: pd.DataFrame, G, elements: dict):

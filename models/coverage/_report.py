@@ -123,9 +123,10 @@ def _source_sentences(sources: list[str]) -> list[str]:
                      "district, placed at GeoNames positions")
         out.append(text + ".")
     if route:
-        out.append("Route choice uses the flow model's settings: " + ", ".join(route) + " (routes.flows).")
+        out.append("Route choice uses the flow model's settings: " + ", ".join(r.replace("_", " ") for r in route)
+                   + " (routes.flows).")
     if detection:
-        parts = [d.replace(" checkpoints: ", " checkpoints stop ") for d in detection]
+        parts = [d.replace(" checkpoints: ", " checkpoints stop ").replace("_", " ") for d in detection]
         out.append("Detection is assumed per checkpoint type: " + "; ".join(parts)
                    + " of those who pass (scenario parameters, not measured rates).")
     sites = [s for s in sources if s.startswith("checkpoint sites: ")]
@@ -195,7 +196,7 @@ def draw_gap_map(coverage, tables: dict | None = None, ax=None, n_labels: int = 
     gaps = _biggest_gaps(tables, n_labels)
     for i, g in gaps.iterrows():
         geom = _geometry_of(tables, g)
-        if geom is None:
+        if geom is None or geom.is_empty:
             continue
         pt = geom.representative_point() if geom.geom_type != "Point" else geom
         ax.annotate(str(i + 1), (pt.x, pt.y), xytext=(6, 6), textcoords="offset points", fontsize=10,
