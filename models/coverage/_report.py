@@ -227,11 +227,11 @@ def _legend(ax, cmap, norm) -> None:
                Line2D([], [], marker="^", color="#111111", lw=0, label="checkpoint"),
                Line2D([], [], marker="o", color=GAP_COLOUR, lw=0, label="numbered: five biggest gaps")]
     handles.insert(1, Line2D([], [], color=cmap(0.5), lw=2, label="corridor: road or track (width = flow)"))
-    handles.insert(2, Line2D([], [], color=cmap(0.5), lw=1.2, ls=(0, (3, 2)), label="sea lane (simplified)"))
+    handles.insert(2, Line2D([], [], color=cmap(0.5), lw=7, alpha=0.35, label="sea lane (simplified band)"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=7, frameon=False)
 
 
-SEA_SIMPLIFY_DEG = 0.25   # sea lanes follow the coast in many small steps; drawn simplified they stay legible
+SEA_SIMPLIFY_M = 25_000.0   # sea lanes follow the coast in many small steps; drawn simplified they stay legible
 
 
 def _draw_corridors(ax, cor: gpd.GeoDataFrame, cmap, norm) -> None:
@@ -244,10 +244,11 @@ def _draw_corridors(ax, cor: gpd.GeoDataFrame, cmap, norm) -> None:
         land.plot(ax=ax, color=[c for c, s in zip(colours, sea) if not s],
                   linewidth=0.5 + 2.5 * np.sqrt(land["flow"] / top), alpha=0.8, zorder=3)
     if sea.any():
-        lanes = cor[sea].copy()
-        lanes["geometry"] = lanes.geometry.simplify(SEA_SIMPLIFY_DEG, preserve_topology=False)
-        lanes.plot(ax=ax, color=[c for c, s in zip(colours, sea) if s], linewidth=1.2, linestyle=(0, (3, 2)),
-                   alpha=0.85, zorder=3)
+        # the sea network is a mesh of parallel legs: each lane is drawn as one simplified band instead
+        from geodata.crs import METRIC_CRS
+        lanes = cor[sea].to_crs(METRIC_CRS)
+        lanes["geometry"] = lanes.geometry.simplify(SEA_SIMPLIFY_M).buffer(SEA_SIMPLIFY_M / 2)
+        lanes.to_crs(cor.crs).plot(ax=ax, color=[c for c, s in zip(colours, sea) if s], edgecolor="none", alpha=0.35, zorder=3)
 
 
 def _geometry_of(tables, gap_row):
