@@ -281,7 +281,11 @@ def results_table(record: dict, current: str) -> None:
     if "logit" in record:
         c3.metric("After logit re-routing", f"{record['logit'].share_after:.1%}")
     table = summary_table(record)
-    st.dataframe(table.style.format("{:.1%}"), width="stretch",
+    shown = pd.concat([pd.Series(table.index, name="measure"),
+                       table.reset_index(drop=True).apply(lambda c: c.map(lambda v: "" if pd.isna(v) else f"{v:.1%}"))],
+                      axis=1)
+    # the long measure names get their own wide column, so the table is not cut off on the right
+    st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"measure": st.column_config.TextColumn("measure", width="large")})
     gap = "not reported" if pl.gap != pl.gap else f"{pl.gap:.1%}"
     st.caption(f"Solver: {pl.status}; at most {gap} below the best possible plan; {pl.seconds:.1f} s"

@@ -39,14 +39,24 @@ def handle_click(state: dict, user: dict, lon: float, lat: float, *, mode: str, 
     site = snapper(G).snap(lon, lat, detection=detection)
     if not inside(bbox, site["lon"], site["lat"]):
         return "warning", f"The nearest link to your click lies outside your region {user.get('region')}: not placed."
-    where = f"{site['site_type'].replace('_', ' ')} {site['ref'] or site['name']} near {site['nearest_place']}"
+    where = _where(site, G)
     if mode == "move" and selected:
+        before = next((_where(s, G) for s in state["sites"] if s["site_id"] == selected), "the selected checkpoint")
         if P.move_site(state, selected, site):
-            return "success", f"Moved {selected} to the {where}."
-        return "info", f"A checkpoint already stands at the {where}."
+            return "success", f"Moved the checkpoint at {before} to {where}."
+        return "info", f"A checkpoint already stands at {where}."
     if P.add_site(state, site):
-        return "success", f"Added {site['site_id']}: {where}."
-    return "info", f"{P.find_same_place(state, site)} already stands at the {where}."
+        return "success", f"Added a checkpoint at {where}."
+    return "info", f"A checkpoint already stands at {where}."
+
+
+def _where(site: dict, G) -> str:
+    """Where a site stands, in words (its name, and the nearest place when the name does not say it)."""
+    from ui.site_text import site_name
+
+    text = site_name(site, G)
+    near = site.get("nearest_place") or text["near"]
+    return text["name"] if not near or near in text["name"] else f"{text['name']} (near {near})"
 
 
 def save_proposal(state: dict, user: dict, name: str, note: str) -> tuple[str, str]:
