@@ -248,3 +248,19 @@ def test_saved_plans_page_names_sites_and_fits_the_map_to_the_plan(db):
     at.selectbox(key="plans_open_name").set_value("Taftan only").run()
     assert at.session_state["map_view"]["center"] == pytest.approx((28.94, 61.57))   # refitted to the new plan
     assert at.session_state["map_view"]["zoom"] == 11
+
+
+def test_a_robust_site_with_catch_0_is_explained(db):
+    # on the detour network the robust k=2 plan takes crossing 3 (catch 600) and crossing 6 on the
+    # detour, which nobody takes once the plan stands (catch 0): the page says why it is there
+    at = _planner_app()
+    at.number_input(key="planner_k").set_value(2)
+    method = at.radio(key="planner_method")
+    method.set_value(method.options[1])
+    at.button(key="planner_run").click().run()
+    assert not at.exception
+    shown = next(t.value for t in at.dataframe if "catch per year" in t.value.columns)
+    assert sorted(shown["catch per year"].tolist()) == [0, 600]
+    assert any("A site with catch 0 stops nobody" in c.value for c in at.caption)
+    measures = next(t.value for t in at.dataframe if "measure" in t.value.columns)
+    assert measures["all"].str.fullmatch(r"\d+\.\d%").all()         # shares as percentages, not 0.6000001
