@@ -1,4 +1,4 @@
-"""Saved plans: list, open, duplicate, compare two side by side, export (GeoJSON, CSV, KML), import back.
+"""Saved plans: list, open, duplicate, compare two side by side, export (GeoJSON, CSV, KML, GeoPackage), import back.
 
 Every plan is shown by readable site names (road ref and nearest place, or the crossing's name,
 ``ui.site_text``), never by internal ids; the map fits the opened plan's sites.
@@ -134,16 +134,17 @@ def _export_tab(names: list[str]) -> None:
     st.caption("Each site carries its name (road and nearest place, or the crossing), type, detection, what it "
                "catches a year with flows on their usual routes (model estimate), the plan's note and its "
                "position (6 decimals); Checkpost's own ids come last so the file can be imported back.")
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     c1.download_button("GeoJSON", plan_io.to_geojson(stored, details), f"{stem}.geojson", plan_io.FORMATS["geojson"])
     c2.download_button("CSV", plan_io.to_csv(stored, details), f"{stem}.csv", plan_io.FORMATS["csv"])
     c3.download_button("KML", plan_io.to_kml(stored, details), f"{stem}.kml", plan_io.FORMATS["kml"])
+    c4.download_button("GeoPackage", plan_io.to_gpkg(stored, details), f"{stem}.gpkg", plan_io.FORMATS["gpkg"])
 
 
 def _import_section(user: dict) -> None:
     st.subheader("Import a plan")
-    upload = st.file_uploader("GeoJSON, CSV or KML exported by Checkpost", type=["geojson", "json", "csv", "kml"],
-                              key="plans_upload")
+    upload = st.file_uploader("GeoJSON, CSV, KML or GeoPackage exported by Checkpost",
+                              type=["geojson", "json", "csv", "kml", "gpkg"], key="plans_upload")
     staged = st.session_state.get("plans_staged_upload")  # (file name, bytes): headless tests
     if upload is not None:
         staged = (upload.name, upload.getvalue())

@@ -75,7 +75,7 @@ def test_geojson_has_readable_properties_and_ids_only_as_extra_columns(details):
 
 
 @pytest.mark.parametrize("writer,file_name", [(plan_io.to_geojson, "p.geojson"), (plan_io.to_csv, "p.csv"),
-                                              (plan_io.to_kml, "p.kml")])
+                                              (plan_io.to_kml, "p.kml"), (plan_io.to_gpkg, "p.gpkg")])
 def test_export_then_import_on_saved_plans_gives_the_same_sites_and_names(monkeypatch, tmp_path, details,
                                                                              writer, file_name):
     from ui.plan_actions import import_plan

@@ -10,7 +10,7 @@ place, or the crossing's name), ``type``, ``road``, ``near``, ``detection``, ``c
 ``note``, ``lon``/``lat`` (EPSG:4326, 6 decimals), then what Checkpost needs to read the file back:
 ``site_id``, ``node`` (graph node id, empty for a link site), ``edge`` (``"u,v,key"``), ``capacity``
 and the plan's ``plan``, ``version``, ``author``.  Text cells that a spreadsheet would run as a
-formula are neutralised (``geodata.ingest_export.safe_cell``).  KML goes through GDAL's KML driver
+formula are neutralised (``geodata.ingest_export.safe_cell``).  GeoPackage (``to_gpkg``) holds one point layer.  KML goes through GDAL's KML driver
 (pyogrio): each placemark is named by the site's readable name with a description, so Google
 Earth and QGIS show them well.
 """
@@ -30,7 +30,8 @@ from geodata.ingest_export import safe_cell
 EXPORT_COLUMNS = ["name", "type", "road", "near", "detection", "catch_per_year", "note", "lon", "lat",
                   "site_id", "node", "edge", "capacity"]
 TEXT_COLUMNS = ("name", "type", "road", "near", "note", "site_id", "plan", "author")
-FORMATS = {"geojson": "application/geo+json", "csv": "text/csv", "kml": "application/vnd.google-earth.kml+xml"}
+FORMATS = {"geojson": "application/geo+json", "csv": "text/csv", "kml": "application/vnd.google-earth.kml+xml",
+           "gpkg": "application/geopackage+sqlite3"}
 DECIMALS = 6   # about 0.1 m: enough for a checkpoint, no false precision
 
 
@@ -131,6 +132,15 @@ def to_kml(stored, details: pd.DataFrame | None = None) -> bytes:
         return path.read_bytes()
 
 
+def to_gpkg(stored, details: pd.DataFrame | None = None) -> bytes:
+    """The plan as a GeoPackage (one point layer named after the plan) for QGIS and ArcGIS."""
+    frame = _frame_of(stored, details)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "plan.gpkg"
+        frame.to_file(path, driver="GPKG", engine="pyogrio", layer=_xml_name(stored.name))
+        return path.read_bytes()
+
+
 def _xml_name(name: str) -> str:
     """A KML folder/schema name that is a valid XML name (GDAL would rename it with a warning)."""
     cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(name or "plan"))
@@ -144,7 +154,7 @@ def _read_any(data: bytes, file_name: str) -> pd.DataFrame:
         return pd.read_csv(io.BytesIO(data), dtype={"node": "string", "edge": "string", "site_id": "string"},
                            keep_default_na=False, na_values={"detection": [""], "capacity": [""], "lon": [""],
                                                             "lat": [""]})
-    if suffix in (".geojson", ".json", ".kml"):
+    if suffix in (".geojson", ".json", ".kml", ".gpkg"):
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / f"plan{suffix}"
@@ -161,7 +171,8 @@ def _read_any(data: bytes, file_name: str) -> pd.DataFrame:
         if "lat" not in frame or frame["lat"].isna().all():
             frame["lat"] = points.y
         return frame
-    raise ValueError(f"{file_name}: plans are imported from .geojson, .json, .csv or .kml, not '{suffix or 'no suffix'}'")
+    raise ValueError(f"{file_name}: plans are imported from .geojson, .json, .csv, .kml or .gpkg, "
+                     f"not '{suffix or 'no suffix'}'")
 
 
 def _int_or_none(value, file_name, row, field):
