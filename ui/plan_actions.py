@@ -127,10 +127,22 @@ def import_plan(data: bytes, file_name: str, name: str, user: dict, note: str = 
 
 
 def plan_view(sites: pd.DataFrame, *, width_px: int = 700, height_px: int = 420, max_zoom: int = 11) -> dict | None:
-    """Map view (``{"center": (lat, lon), "zoom": z}``) that shows every site of ``sites``; None without sites.
+    """The map view that shows every site of a plan.
 
-    The zoom is the largest web-mercator level at which the sites' extent, plus a margin, fits a map of
-    ``width_px`` x ``height_px`` pixels.
+    Parameters
+    ----------
+    sites : DataFrame
+        Sites with ``lon``/``lat`` (EPSG:4326); rows without a position are ignored.
+    width_px, height_px : int
+        The map's size in pixels; the sites' extent fills at most 70% of it.
+    max_zoom : int
+        Closest zoom (one site alone is shown at this level).
+
+    Returns
+    -------
+    dict or None
+        ``{"center": (lat, lon), "zoom": z}`` (the largest web-mercator zoom at which the extent fits,
+        at least 4), or None when no site has a position.
     """
     import math
 
@@ -181,10 +193,22 @@ def optimiser_note(plan) -> str:
 
 
 def save_optimiser_plan(plan, user: dict, name: str, note: str = "") -> tuple[str, str]:
-    """Save an optimiser ``Plan`` to Saved plans as a new plan; returns (level, message) for the page.
+    """Save an optimiser run to Saved plans as a new plan.
 
-    An existing name is refused (open that plan from Saved plans to change it): a run never replaces
-    a saved plan silently.
+    Parameters
+    ----------
+    plan : models.placement.Plan
+        The run (its ``sites`` with node or edge, detection, capacity and point geometry).
+    user : dict
+        The signed-in user (``username`` becomes the author).
+    name, note : str
+        The saved plan's name (an existing one is refused: a run never replaces a saved plan
+        silently) and note (default: method, k and share, ``optimiser_note``).
+
+    Returns
+    -------
+    (level, message) : tuple of str
+        ``"success"`` or ``"error"`` and the sentence the page shows.
     """
     name = name.strip()
     if not name:
