@@ -21,7 +21,7 @@ if _ROOT not in sys.path:
 
 from models import coverage as C  # noqa: E402
 from models import placement as P  # noqa: E402
-from models.coverage._report import downloads_zip, printable  # noqa: E402
+from models.coverage._report import HEADERS, downloads_zip, printable  # noqa: E402
 
 REPORT_KEY, MARGINAL_KEY, HOLDING_KEY, FILES_KEY = "coverage_report", "coverage_marginal", "coverage_holding", "coverage_files"
 RECORDS_KEY = "coverage_records"   # intercept records (store.records.query_intercepts, or injected by a test)
@@ -85,6 +85,13 @@ def chosen_plan(flows, choice: tuple[str, str], k: int):
 def run_gaps(G, demand, choice: tuple[str, str], k: int, adaptive: bool, rerouting: str):
     flows = _base_flows(G, demand, id(G))
     return C.gaps(chosen_plan(flows, choice, k), flows, adaptive=adaptive, rerouting=rerouting)
+
+
+def show_table(frame: pd.DataFrame, rows: int | None = None) -> None:
+    """A coverage table, printable (rounded, Yes/No), under readable headers (the data keep their names)."""
+    shown = printable(frame, rows)
+    labels = {c: HEADERS.get(c, str(c).replace("_", " ").capitalize()) for c in shown.columns}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=labels)
 
 
 def _colour(share) -> str:
@@ -210,7 +217,7 @@ def _headline(rep, tables) -> None:
     st.subheader("Biggest gaps")
     st.caption("Only inside Pakistan and a 100 km belt beyond its borders: the far legs of the routes "
                "(Iran, Turkey, the Gulf) carry flow, but no checkpoint here could close them.")
-    st.dataframe(printable(_biggest_gaps(tables)), hide_index=True, width="stretch")
+    show_table(_biggest_gaps(tables), 25)
 
 
 def _marginal_section(G, demand, rep) -> None:
@@ -234,18 +241,18 @@ def _marginal_section(G, demand, rep) -> None:
     curve = st.session_state.get(MARGINAL_KEY)
     if curve is not None:
         c2.altair_chart(marginal_chart(curve), width="stretch")
-        st.dataframe(printable(curve, None), hide_index=True, width="stretch")
+        show_table(curve)
 
 
 def _tables_section(tables) -> None:
     st.subheader("Source districts")
     st.caption("Share of each district's emigrants whose route meets a checkpoint: prevention work can aim at "
                "the districts whose routes are not covered.")
-    st.dataframe(printable(tables["districts"], None), hide_index=True, width="stretch")
+    show_table(tables["districts"])
     with st.expander("All tables"):
         for name, frame in tables.items():
             st.markdown(f"**{name.replace('_', ' ')}**")
-            st.dataframe(printable(frame, None), hide_index=True, width="stretch")
+            show_table(frame)
 
 
 def simulated_share(records) -> float:
@@ -282,7 +289,7 @@ def _records_section(G) -> None:
                    "scenario simulator, not from real intercepts.")
     for name, frame in C.donor_record_tables(records, network=G).items():
         st.markdown(f"**{name.replace('_', ' ')}**")
-        st.dataframe(printable(frame, None), hide_index=True, width="stretch")
+        show_table(frame)
 
 
 def _holding_section(G) -> None:
@@ -299,10 +306,9 @@ def _holding_section(G) -> None:
     hold = st.session_state.get(HOLDING_KEY)
     if hold is not None:
         st.metric("Mean road distance per person", f"{hold.mean_distance_km:,.0f} km")
-        st.dataframe(printable(hold.centres.drop(columns=["node"]), None), hide_index=True, width="stretch")
-        st.dataframe(printable(hold.assignment.drop(columns=["node"]).assign(
-            distance_km=hold.assignment["distance_m"] / 1000).drop(columns=["distance_m"]), None),
-            hide_index=True, width="stretch")
+        show_table(hold.centres.drop(columns=["node"]))
+        show_table(hold.assignment.drop(columns=["node"]).assign(
+            distance_km=hold.assignment["distance_m"] / 1000).drop(columns=["distance_m"]))
 
 
 def _downloads_section(rep, donor: bool) -> None:
