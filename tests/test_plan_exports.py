@@ -91,3 +91,14 @@ def test_export_then_import_on_saved_plans_gives_the_same_sites_and_names(monkey
     assert back.sites["site_id"].tolist() == ["taftan", "n40"]
     assert back.sites["edge"].tolist() == [None, (0, 1, 0)] and back.sites["detection"].tolist() == [0.5, 0.6]
     assert describe_sites(back.sites, G)["name"].tolist() == details["name"].tolist()
+
+
+def test_a_link_without_a_ref_is_named_by_its_own_name():
+    from ui.site_text import road_label
+
+    assert road_label("N-40", "N-40 Quetta-Nushki") == "N-40"
+    assert road_label("", "Thatta-Keti Bandar road") == "Thatta-Keti Bandar road"
+    assert road_label("", "access Karachi Port") == "road to Karachi Port"
+    assert road_label("", "track 0-4") == ""            # a generated name is node ids, not a name
+    track = describe_sites([{"site_id": "t", "node": None, "edge": (0, 4, 0), "detection": 0.5}], small_network())
+    assert track["name"].tolist()[0].startswith("track near ") and track["type"].tolist() == ["track"]

@@ -9,6 +9,7 @@ plan ("N-40 near Nushki (2)").  Public names: ``describe_sites``, ``site_name``,
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -16,6 +17,18 @@ TYPE_LABELS = {"crossing": "border crossing", "launch_point": "coastal launch po
                "road": "road", "track": "track", "junction": "junction", "town": "town", "user": "own site",
                "node": "point", "link": "road or track"}
 DETAIL_COLUMNS = ["name", "type", "road", "near"]
+# names some networks generate for a link from its mode and node ids ("road 1-2"): ids, not a name
+_GENERATED_LINK_NAME = re.compile(r"^(road|track|crossing|sea|air)( [\w-]+)? \d+-\d+$")
+
+
+def road_label(ref: str, name: str) -> str:
+    """What people call a link: its ref ("N-40"), else its own name ("Thatta-Keti Bandar road"), else ""."""
+    if ref:
+        return ref
+    name = str(name or "").strip()
+    if not name or _GENERATED_LINK_NAME.match(name):
+        return ""
+    return f"road to {name[len('access '):]}" if name.startswith("access ") else name
 
 
 def _missing(value) -> bool:
@@ -53,11 +66,12 @@ def site_name(site: dict, G=None) -> dict:
     elif edge is not None and G is not None and G.has_edge(*edge):
         data = G.edges[edge]
         kind, road = data.get("mode") or "road", str(data.get("ref") or "")
+        own = road_label(road, str(data.get("name") or ""))
     type_label = TYPE_LABELS.get(kind, kind.replace("_", " "))
-    if own:
+    if own and node is not None:
         name = f"{own} {type_label}" if kind in ("crossing", "launch_point") else own
-    elif road:
-        name = f"{road} near {near}" if near else road
+    elif own:
+        name = f"{own} near {near}" if near and near not in own else own
     else:
         name = f"{type_label} near {near}" if near else type_label
     return {"name": name, "type": type_label, "road": road, "near": near}
