@@ -1,9 +1,15 @@
-"""Users: create accounts, change role/region, deactivate, reset passwords; read the audit log (admins only)."""
+"""Users: create accounts, change role/region, deactivate, reset passwords; read the audit log (admins only).
+
+The create form keeps what was typed when the store refuses it (short password, taken name, a
+commander without a region) and clears only after a success; a user without a region shows as
+"(none)", never "nan".
+"""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 _ROOT = str(Path(__file__).resolve().parents[1])
@@ -18,59 +24,92 @@ from ui.auth import ROLE_LABELS, require_role  # noqa: E402
 
 PROVINCES = ["", "Balochistan", "Sindh", "Punjab", "Khyber Pakhtunkhwa", "Gilgit-Baltistan", "Azad Kashmir",
              "Islamabad"]
+CREATE_KEYS = ("admin_new_username", "admin_new_role", "admin_new_region", "admin_new_password")
+CREATED_KEY = "admin_created"   # the success message of the last create, shown after the form is cleared
+
+
+def region_text(value) -> str:
+    """A stored region as text: "" for none (the store gives None, pandas NaN)."""
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def region_label(region: str) -> str:
+    return region or "(none)"
+
+
+def users_table(users: pd.DataFrame) -> pd.DataFrame:
+    """The user list for people: no NaN, Yes/No for active, readable role names."""
+    return pd.DataFrame({"user": users["username"], "role": users["role"].map(lambda r: ROLE_LABELS.get(r, r)),
+                         "region": users["region"].map(region_text), "active": users["active"].map(
+                             lambda a: "Yes" if a else "No"), "created": users["created"].astype(str).str[:16]})
+
+
+def _create_tab(admin: dict) -> None:
+    if st.session_state.pop(f"{CREATED_KEY}_clear", False):
+        for key in CREATE_KEYS:   # cleared before the widgets are drawn, after a success only
+            st.session_state.pop(key, None)
+    with st.form("create_user", clear_on_submit=False):
+        username = st.text_input("User name", key=CREATE_KEYS[0])
+        role = st.selectbox("Role", ROLES, format_func=lambda r: ROLE_LABELS[r], key=CREATE_KEYS[1])
+        region = st.selectbox("Region (commanders)", PROVINCES, format_func=region_label, key=CREATE_KEYS[2])
+        password = st.text_input("Initial password (at least 8 characters)", type="password", key=CREATE_KEYS[3])
+        submitted = st.form_submit_button("Create")
+    if submitted:
+        if role == "commander" and not region:
+            st.error("A commander needs an assigned region.")
+        else:
+            try:
+                create_user(username, password, role=role, region=region or None, actor=admin["username"])
+            except (ValueError, UserExistsError) as error:
+                st.error(str(error))
+            else:
+                st.session_state[CREATED_KEY] = f"Created {username.strip()} ({ROLE_LABELS[role]})."
+                st.session_state[f"{CREATED_KEY}_clear"] = True
+                st.rerun()
+    if CREATED_KEY in st.session_state:
+        st.success(st.session_state.pop(CREATED_KEY))
+
+
+def _change_tab(users: pd.DataFrame, admin: dict) -> None:
+    if users.empty:
+        st.info("No users.")
+        return
+    name = st.selectbox("User", users["username"], key="admin_change_user")
+    row = users[users["username"] == name].iloc[0]
+    region_now = region_text(row["region"])
+    regions = PROVINCES if region_now in PROVINCES else PROVINCES + [region_now]
+    with st.form("change_user"):
+        new_role = st.selectbox("Role", ROLES, index=ROLES.index(row["role"]), format_func=lambda r: ROLE_LABELS[r])
+        new_region = st.selectbox("Region", regions, index=regions.index(region_now), format_func=region_label)
+        active = st.checkbox("Active (may sign in)", value=bool(row["active"]))
+        new_password = st.text_input("New password (leave empty to keep)", type="password")
+        submitted = st.form_submit_button("Apply")
+    if not submitted:
+        return
+    try:
+        changes = update_user(name, actor=admin["username"], role=new_role, region=new_region or None, active=active)
+        if new_password:
+            set_password(name, new_password, actor=admin["username"])
+            changes["password"] = "reset"
+    except (ValueError, LookupError) as error:
+        st.error(str(error))
+    else:
+        st.success(f"{name}: {', '.join(changes) or 'no change'}.")
 
 
 def render() -> None:
     admin = require_role("admin")
     st.title("Users")
     users = list_users()
-    st.dataframe(users.assign(created=users["created"].astype(str)), hide_index=True, width="stretch",
-                 key="admin_users")
-
+    st.dataframe(users_table(users), hide_index=True, width="stretch", key="admin_users")
     create, change, audit = st.tabs(["Create a user", "Change a user", "Audit log"])
-    with create, st.form("create_user", clear_on_submit=True):
-        username = st.text_input("User name")
-        role = st.selectbox("Role", ROLES, format_func=lambda r: ROLE_LABELS[r])
-        region = st.selectbox("Region (commanders)", PROVINCES)
-        password = st.text_input("Initial password (at least 8 characters)", type="password")
-        if st.form_submit_button("Create"):
-            if role == "commander" and not region:
-                st.error("A commander needs an assigned region.")
-            else:
-                try:
-                    create_user(username, password, role=role, region=region or None, actor=admin["username"])
-                except (ValueError, UserExistsError) as error:
-                    st.error(str(error))
-                else:
-                    st.success(f"Created {username} ({role}).")
+    with create:
+        _create_tab(admin)
     with change:
-        if users.empty:
-            st.info("No users.")
-        else:
-            name = st.selectbox("User", users["username"], key="admin_change_user")
-            row = users[users["username"] == name].iloc[0]
-            with st.form("change_user"):
-                new_role = st.selectbox("Role", ROLES, index=ROLES.index(row["role"]),
-                                        format_func=lambda r: ROLE_LABELS[r])
-                region_now = row["region"] or ""
-                new_region = st.selectbox("Region", PROVINCES if region_now in PROVINCES else PROVINCES + [region_now],
-                                          index=(PROVINCES + [region_now]).index(region_now))
-                active = st.checkbox("Active (may sign in)", value=bool(row["active"]))
-                new_password = st.text_input("New password (leave empty to keep)", type="password")
-                if st.form_submit_button("Apply"):
-                    try:
-                        changes = update_user(name, actor=admin["username"], role=new_role,
-                                              region=new_region or None, active=active)
-                        if new_password:
-                            set_password(name, new_password, actor=admin["username"])
-                            changes["password"] = "reset"
-                    except (ValueError, LookupError) as error:
-                        st.error(str(error))
-                    else:
-                        st.success(f"{name}: {', '.join(changes) or 'no change'}.")
+        _change_tab(users, admin)
     with audit:
         log = entries(limit=500)
-        log = log.assign(at=log["at"].astype(str), detail=log["detail"].astype(str))
+        log = log.assign(at=log["at"].astype(str).str[:19], detail=log["detail"].astype(str))
         st.dataframe(log, hide_index=True, width="stretch", key="admin_audit")
 
 

@@ -21,7 +21,7 @@ if _ROOT not in sys.path:
 
 from models import coverage as C  # noqa: E402
 from models import placement as P  # noqa: E402
-from models.coverage._report import downloads_zip, printable  # noqa: E402
+from models.coverage._report import HEADERS, downloads_zip, printable  # noqa: E402
 
 REPORT_KEY, MARGINAL_KEY, HOLDING_KEY, FILES_KEY = "coverage_report", "coverage_marginal", "coverage_holding", "coverage_files"
 RECORDS_KEY = "coverage_records"   # intercept records (store.records.query_intercepts, or injected by a test)
@@ -47,13 +47,51 @@ def _base_flows(_G, demand: pd.DataFrame, graph_id: int):
     return assign(_G, demand)
 
 
-def run_gaps(G, demand, source: str, k: int, adaptive: bool, rerouting: str):
+SESSION_PREFIX, SAVED_PREFIX = "This session's run: ", "Saved plan: "
+
+
+def plan_choices(donor: bool) -> dict[str, tuple[str, str]]:
+    """Label -> (kind, name) of every plan this viewer may assess: the optimal plan, this session's
+    optimiser runs and (planners) every saved plan.  Donors assess the optimal plan only: saved plans
+    hold operational sites."""
+    choices = {OPTIMAL: ("optimal", "")}
+    if donor:
+        return choices
+    for name in (st.session_state.get("planner_plans") or {}):
+        choices[SESSION_PREFIX + name] = ("session", name)
+    try:
+        from store.plans import list_plans
+        saved = list_plans()
+    except Exception as err:  # noqa: BLE001 - an unreachable database must not take the page down
+        st.sidebar.caption(f"Saved plans unavailable ({type(err).__name__}).")
+        return choices
+    for name, version in zip(saved["name"], saved["version"]):
+        choices[f"{SAVED_PREFIX}{name} (version {version})"] = ("saved", name)
+    return choices
+
+
+def chosen_plan(flows, choice: tuple[str, str], k: int):
+    """The checkpoints to assess: a Plan, or a saved plan's sites table."""
+    kind, name = choice
+    if kind == "optimal":
+        return P.plan(flows, int(k), name=f"optimal k={k}")
+    if kind == "session":
+        return st.session_state["planner_plans"][name]["plan"]
+    from store.plans import load_plan
+    from ui.plan_io import checkpoints_of
+    return checkpoints_of(load_plan(name).sites)
+
+
+def run_gaps(G, demand, choice: tuple[str, str], k: int, adaptive: bool, rerouting: str):
     flows = _base_flows(G, demand, id(G))
-    if source == OPTIMAL:
-        plan = P.plan(flows, int(k), name=f"optimal k={k}")
-    else:
-        plan = st.session_state["planner_plans"][source]["plan"]
-    return C.gaps(plan, flows, adaptive=adaptive, rerouting=rerouting)
+    return C.gaps(chosen_plan(flows, choice, k), flows, adaptive=adaptive, rerouting=rerouting)
+
+
+def show_table(frame: pd.DataFrame, rows: int | None = None) -> None:
+    """A coverage table, printable (rounded, Yes/No), under readable headers (the data keep their names)."""
+    shown = printable(frame, rows)
+    labels = {c: HEADERS.get(c, str(c).replace("_", " ").capitalize()) for c in shown.columns}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=labels)
 
 
 def _colour(share) -> str:
@@ -130,40 +168,42 @@ def marginal_chart(curve: pd.DataFrame):
             .interactive())
 
 
-def render():
-    if "user" in st.session_state:
-        from ui.auth import require_role
-        require_role("planner", "donor")
-    role = current_role()
-    donor = role != "planner"
+def _header(donor: bool) -> None:
     st.title("Coverage")
     st.caption("What the checkpoints intercept and miss, by border segment, corridor, crossing and source district "
                "(persons per year, model estimates from the scenario, not statistics)."
                + (" Donor view: aggregates only, cells under 5 persons pooled." if donor else ""))
-    G, demand = inputs()
-    saved = list((st.session_state.get("planner_plans") or {}).keys())
+    if donor:
+        st.info("Every flow and share on this page is simulated: 100% of the persons-per-year figures come from "
+                "the route model's scenario (unodc-2011 parameters), none is a count of real people.")
+
+
+def _sidebar(G, demand, donor: bool) -> None:
+    """Plan choice and re-routing settings; runs the analysis when asked."""
+    choices = plan_choices(donor)
     with st.sidebar:
         st.header("Plan to assess")
-        source = st.selectbox("Checkpoints", [OPTIMAL] + saved, key="coverage_source")
+        source = st.selectbox("Checkpoints", list(choices), key="coverage_source")
         k = st.number_input("k (new sites)", 0, 50, 3, key="coverage_k", disabled=source != OPTIMAL)
         adaptive = st.checkbox("Smugglers re-route around the checkpoints", True, key="coverage_adaptive")
         rerouting = st.radio("Re-routing model", ["logit", "best_response"], key="coverage_rerouting",
-                             disabled=not adaptive, horizontal=True)
+                             disabled=not adaptive, horizontal=True,
+                             format_func=lambda r: {"logit": "spread over cheap routes",
+                                                    "best_response": "each takes the best detour"}[r])
         run = st.button("Analyse coverage", key="coverage_run", type="primary")
     if run:
         with st.spinner("Routing and scoring…"):
             try:
-                st.session_state[REPORT_KEY] = run_gaps(G, demand, source, int(k), adaptive, rerouting)
+                st.session_state[REPORT_KEY] = run_gaps(G, demand, choices[source], int(k), adaptive, rerouting)
+                st.session_state["coverage_assessed"] = source
                 st.session_state.pop(FILES_KEY, None)
-            except ValueError as err:
+            except (ValueError, LookupError) as err:
                 st.error(str(err))
-    rep = st.session_state.get(REPORT_KEY)
-    if rep is None:
-        st.info("Choose the checkpoints in the sidebar and press **Analyse coverage**.")
-        return
-    rep.marginal = st.session_state.get(MARGINAL_KEY)
-    rep.holding = st.session_state.get(HOLDING_KEY)
-    tables = _donor_tables(rep) if donor else rep.tables()
+
+
+def _headline(rep, tables) -> None:
+    if st.session_state.get("coverage_assessed"):
+        st.caption(f"Assessed: {st.session_state['coverage_assessed']}")
     c1, c2, c3 = st.columns(3)
     c1.metric("Migrants a year (model)", f"{rep.total_volume:,.0f}")
     c2.metric("Intercepted a year", f"{rep.intercepted_volume:,.0f}")
@@ -175,8 +215,12 @@ def render():
         st.warning(f"Map unavailable: {err}")
     from models.coverage._report import _biggest_gaps
     st.subheader("Biggest gaps")
-    st.dataframe(printable(_biggest_gaps(tables)), hide_index=True, width="stretch")
+    st.caption("Only inside Pakistan and a 100 km belt beyond its borders: the far legs of the routes "
+               "(Iran, Turkey, the Gulf) carry flow, but no checkpoint here could close them.")
+    show_table(_biggest_gaps(tables), 25)
 
+
+def _marginal_section(G, demand, rep) -> None:
     st.subheader("What more checkpoints would buy")
     c1, c2 = st.columns([1, 3])
     k_max = c1.number_input("Up to k new sites", 1, 20, 3, key="coverage_kmax")
@@ -197,17 +241,31 @@ def render():
     curve = st.session_state.get(MARGINAL_KEY)
     if curve is not None:
         c2.altair_chart(marginal_chart(curve), width="stretch")
-        st.dataframe(printable(curve, None), hide_index=True, width="stretch")
+        show_table(curve)
 
+
+def _tables_section(tables) -> None:
     st.subheader("Source districts")
     st.caption("Share of each district's emigrants whose route meets a checkpoint: prevention work can aim at "
                "the districts whose routes are not covered.")
-    st.dataframe(printable(tables["districts"], None), hide_index=True, width="stretch")
+    show_table(tables["districts"])
     with st.expander("All tables"):
         for name, frame in tables.items():
             st.markdown(f"**{name.replace('_', ' ')}**")
-            st.dataframe(printable(frame, None), hide_index=True, width="stretch")
+            show_table(frame)
 
+
+def simulated_share(records) -> float:
+    """Share of the persons in ``records`` that come from simulated (synthetic) records."""
+    if records is None or not len(records) or "synthetic" not in records.columns:
+        return 0.0
+    persons = pd.to_numeric(records.get("persons", pd.Series(1, index=records.index)), errors="coerce").fillna(1)
+    synthetic = records["synthetic"].fillna(False).astype(bool).to_numpy()
+    total = float(persons.sum())
+    return float(persons[synthetic].sum()) / total if total > 0 else 0.0
+
+
+def _records_section(G) -> None:
     st.subheader("Recorded intercepts (aggregated)")
     st.caption("Intercept records counted by month, border segment, district seat and corridor; cells under 5 "
                "persons pooled. No record, place name or note is ever shown here.")
@@ -218,18 +276,23 @@ def render():
         except (ImportError, OSError, ValueError) as err:
             st.error(f"Intercept records unavailable: {err}")
         except Exception as err:  # noqa: BLE001 - a database error must not take the page down
-            st.error(f"Intercept records unavailable ({type(err).__name__}): {err}")
+            st.error(f"Intercept records unavailable ({type(err).__name__}).")
     records = st.session_state.get(RECORDS_KEY)
-    if records is not None:
-        if len(records) == 0:
-            st.info("No intercept records in the store yet.")
-        else:
-            if "synthetic" in records.columns and records["synthetic"].fillna(False).astype(bool).any():
-                st.warning("Includes simulated (synthetic) records from the scenario simulator.")
-            for name, frame in C.donor_record_tables(records, network=G).items():
-                st.markdown(f"**{name.replace('_', ' ')}**")
-                st.dataframe(printable(frame, None), hide_index=True, width="stretch")
+    if records is None:
+        return
+    if len(records) == 0:
+        st.info("No intercept records in the store yet.")
+        return
+    share = simulated_share(records)
+    if share > 0:
+        st.warning(f"{share:.0%} of the persons counted here come from simulated (synthetic) records of the "
+                   "scenario simulator, not from real intercepts.")
+    for name, frame in C.donor_record_tables(records, network=G).items():
+        st.markdown(f"**{name.replace('_', ' ')}**")
+        show_table(frame)
 
+
+def _holding_section(G) -> None:
     st.subheader("Holding centres")
     st.caption("Where to hold deportees and offloadees: minimises the person-weighted road distance from where "
                "they arrive (Karachi port, Quetta, Islamabad airport, Taftan; unodc-2011 §8.1, §11.4).")
@@ -243,11 +306,12 @@ def render():
     hold = st.session_state.get(HOLDING_KEY)
     if hold is not None:
         st.metric("Mean road distance per person", f"{hold.mean_distance_km:,.0f} km")
-        st.dataframe(printable(hold.centres.drop(columns=["node"]), None), hide_index=True, width="stretch")
-        st.dataframe(printable(hold.assignment.drop(columns=["node"]).assign(
-            distance_km=hold.assignment["distance_m"] / 1000).drop(columns=["distance_m"]), None),
-            hide_index=True, width="stretch")
+        show_table(hold.centres.drop(columns=["node"]))
+        show_table(hold.assignment.drop(columns=["node"]).assign(
+            distance_km=hold.assignment["distance_m"] / 1000).drop(columns=["distance_m"]))
 
+
+def _downloads_section(rep, donor: bool) -> None:
     st.subheader("Download report")
     audience = "donor" if donor else st.radio("Audience", ["planner", "donor"], key="coverage_audience",
                                               horizontal=True)
@@ -264,6 +328,29 @@ def render():
         c2.download_button("Report (PDF)", files["pdf"], "coverage-report.pdf", "application/pdf", key="coverage_dl_pdf")
         c3.download_button("Tables (CSV + GeoJSON, zip)", files["zip"], "coverage-tables.zip", "application/zip",
                            key="coverage_dl_zip")
+
+
+def render():
+    if "user" in st.session_state:
+        from ui.auth import require_role
+        require_role("planner", "donor")
+    donor = current_role() != "planner"
+    _header(donor)
+    G, demand = inputs()
+    _sidebar(G, demand, donor)
+    rep = st.session_state.get(REPORT_KEY)
+    if rep is None:
+        st.info("Choose the checkpoints in the sidebar and press **Analyse coverage**.")
+        return
+    rep.marginal = st.session_state.get(MARGINAL_KEY)
+    rep.holding = st.session_state.get(HOLDING_KEY)
+    tables = _donor_tables(rep) if donor else rep.tables()
+    _headline(rep, tables)
+    _marginal_section(G, demand, rep)
+    _tables_section(tables)
+    _records_section(G)
+    _holding_section(G)
+    _downloads_section(rep, donor)
 
 
 render()

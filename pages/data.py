@@ -81,10 +81,12 @@ def confirm_import(result: IngestResult, user: dict, engine=None):
     return import_batch(result, result.file_name, user["username"], engine=engine)
 
 
-def recent_batches(engine=None, limit: int = 10) -> pd.DataFrame:
+def recent_batches(engine=None, limit: int = 10, user: dict | None = None) -> pd.DataFrame:
+    """The latest imports: a commander sees only their own, planners every import."""
     from store.records import list_batches
 
-    batches = list_batches(engine=engine)
+    own = user is not None and user.get("role") != "planner"
+    batches = list_batches(engine=engine, imported_by=user["username"] if own else None)
     return batches.drop(columns=["file_sha256"]).tail(limit).iloc[::-1]
 
 
@@ -184,7 +186,7 @@ def _show_report(result: IngestResult) -> None:
 
 
 def _show_batches() -> None:
-    batches = recent_batches()
+    batches = recent_batches(user=current_user())
     if len(batches):
         st.markdown("**Recent imports**")
         st.dataframe(batches, hide_index=True)

@@ -217,8 +217,8 @@ def _show_card(model, hotspot_id):
     cols[3].metric("trend", info["trend"])
     st.markdown(f"**{info['category']}** — {info['category_text']}")
     left, right = st.columns(2)
-    left.dataframe(pd.DataFrame({"persons": info["by_case_type"]}), use_container_width=True)
-    right.dataframe(pd.DataFrame({"persons": info["by_mode"]}), use_container_width=True)
+    left.dataframe(pd.DataFrame({"persons": info["by_case_type"]}), width="stretch")
+    right.dataframe(pd.DataFrame({"persons": info["by_mode"]}), width="stretch")
     if len(info["monthly"]):
         st.bar_chart(info["monthly"])
     crossing, crossing_km = info["crossing"]
@@ -283,7 +283,7 @@ def render() -> None:
     _show_card(model, hotspot_id)
 
     st.subheader("All hotspots")
-    st.dataframe(hotspot_table(model), hide_index=True, use_container_width=True)
+    st.dataframe(hotspot_table(model), hide_index=True, width="stretch")
     csv, geojson = downloads(model)
     left, right = st.columns(2)
     left.download_button("Download CSV", csv, "checkpost_hotspots.csv", "text/csv")

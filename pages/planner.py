@@ -41,12 +41,20 @@ def load_inputs():
     return G, demand
 
 
-def site_label(sites: pd.DataFrame) -> dict:
-    """site_id -> readable label for pickers."""
-    out = {}
-    for sid, typ, name in zip(sites["site_id"], sites["site_type"], sites.get("name", sites["site_id"])):
-        out[sid] = f"{name or sid} ({typ.replace('_', ' ')}, {sid})"
-    return out
+def site_label(sites: pd.DataFrame, G=None) -> dict:
+    """site_id -> readable label for pickers: the site's name (road and nearest place) and type, no id."""
+    from ui.site_text import describe_sites
+
+    details = describe_sites(sites, G)
+    return {sid: f"{name} ({typ})" for sid, name, typ in zip(sites["site_id"], details["name"], details["type"])}
+
+
+def next_run_name(records: dict) -> str:
+    """The first free "plan N" among this session's runs."""
+    number = len(records) + 1
+    while f"plan {number}" in records:
+        number += 1
+    return f"plan {number}"
 
 
 def baseline_flows(G, demand):
@@ -96,12 +104,21 @@ def summary_table(record: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("measure")
 
 
-def sites_table(pl) -> pd.DataFrame:
+def sites_table(pl, labels: dict | None = None) -> pd.DataFrame:
+    """The chosen sites for people: name, type, detection and catch rounded, existing as Yes/No."""
     s = pl.sites
-    return pd.DataFrame({"site": s["site_id"], "name": s.get("name", ""), "type": s["site_type"],
-                         "detection": s["detection"], "existing": s["existing"],
-                         "catch per year": s["catch"].round(0),
-                         "lon": s.geometry.x.round(4), "lat": s.geometry.y.round(4)})
+    labels = labels or {}
+    return pd.DataFrame({"site": [labels.get(sid, str(name or sid)) for sid, name in zip(s["site_id"],
+                                                                                       s.get("name", s["site_id"]))],
+                         "detection": [f"{d:.0%}" for d in s["detection"]],
+                         "existing": ["Yes" if e else "No" for e in s["existing"]],
+                         "catch per year": s["catch"].round(0).astype(int),
+                         "lon": s.geometry.x.round(5), "lat": s.geometry.y.round(5)})
+
+
+ZERO_CATCH_NOTE = ("A site with catch 0 stops nobody on the routes the flows take once the plan stands: the robust "
+                   "plan keeps it to close the detour smugglers would otherwise take around the other sites, so "
+                   "its value shows in the share after re-routing, not in its own catch.")
 
 
 def nearest_site(sites: pd.DataFrame, lon: float, lat: float) -> tuple[str, float]:
@@ -109,6 +126,13 @@ def nearest_site(sites: pd.DataFrame, lon: float, lat: float) -> tuple[str, floa
     d = haversine_m(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), lon, lat)
     i = int(d.argmin())
     return str(sites["site_id"].iloc[i]), float(d[i]) / 1000.0
+
+
+SHARE_FORMAT = st.column_config.NumberColumn(format="percent")
+COMPARE_COLUMNS = {"intercepted_per_year": st.column_config.NumberColumn("intercepted /yr", format="%.0f"),
+                   "share": SHARE_FORMAT, "gap": st.column_config.NumberColumn("solver gap", format="percent"),
+                   "seconds": st.column_config.NumberColumn("seconds", format="%.1f"),
+                   "after best response": SHARE_FORMAT, "after logit re-routing": SHARE_FORMAT}
 
 
 def compare_table(records: dict, names: list[str]) -> pd.DataFrame:
@@ -148,113 +172,162 @@ def plan_map(pl, candidates_gdf):
 
 
 # ----------------------------------------------------------------------------- layout
-def render():
-    require_role("planner")
-    st.title("Checkpoint planner")
-    st.caption("Where should k checkpoints go, how much flow would they intercept, and how much of it "
-               "survives when smugglers move to other routes? Volumes are scenario estimates "
-               "(migrants/year), not official statistics.")
-    try:
-        G, demand = load_inputs()
-    except (ImportError, FileNotFoundError, ValueError) as err:
-        st.error(f"The route network or demand is not available: {err}")
-        return
+NAME_KEY, NEXT_NAME_KEY = "planner_name", "planner_name_next"
+
+
+def _setup(G) -> tuple[pd.DataFrame, dict, dict]:
+    """(candidate sites, their readable labels, this session's runs), made once per session."""
     if "planner_sites" not in st.session_state:
         st.session_state["planner_sites"] = P.candidates(G)
     sites = st.session_state["planner_sites"]
-    labels = site_label(sites)
+    if st.session_state.get("planner_labels_for") is not sites:
+        st.session_state["planner_labels"] = site_label(sites, G)
+        st.session_state["planner_labels_for"] = sites
     records = st.session_state.setdefault(PLANS_KEY, {})
     for key in ("planner_existing", "planner_required", "planner_forbidden"):
         st.session_state.setdefault(key, [])
+    # a finished run hands the next free name to the name field before the field is drawn
+    if NEXT_NAME_KEY in st.session_state:
+        st.session_state[NAME_KEY] = st.session_state.pop(NEXT_NAME_KEY)
+    st.session_state.setdefault(NAME_KEY, next_run_name(records))
+    return sites, st.session_state["planner_labels"], records
 
+
+def _sidebar(sites: pd.DataFrame, labels: dict) -> dict:
+    """The run's settings from the sidebar widgets."""
     with st.sidebar:
         st.subheader("Plan")
-        k = st.number_input("Checkpoints to place (k)", min_value=1, max_value=len(sites), value=min(10, len(sites)),
-                            step=1, key="planner_k")
-        method_label = st.radio("Method", list(METHODS), key="planner_method")
-        detour = st.slider("Detour smugglers accept (% above their cheapest route)", 0, 200, 50, step=10,
-                           key="planner_detour") / 100.0
+        settings = {"k": st.number_input("Checkpoints to place (k)", min_value=1, max_value=len(sites),
+                                         value=min(10, len(sites)), step=1, key="planner_k"),
+                    "method": METHODS[st.radio("Method", list(METHODS), key="planner_method")],
+                    "detour": st.slider("Detour smugglers accept (% above their cheapest route)", 0, 200, 50,
+                                        step=10, key="planner_detour") / 100.0}
         st.multiselect("Existing checkpoints (do not use the budget)", list(labels), format_func=labels.get,
                        key="planner_existing")
         st.multiselect("Required sites", list(labels), format_func=labels.get, key="planner_required")
         st.multiselect("Forbidden sites", list(labels), format_func=labels.get, key="planner_forbidden")
-        budget = st.number_input("Robust search time budget (s)", min_value=5, max_value=1800, value=60, step=5,
-                                 key="planner_budget", help="The robust search stops here and reports its gap.")
-        name = st.text_input("Plan name", value=f"plan {len(records) + 1}", key="planner_name")
-        run = st.button("Run optimiser", type="primary", key="planner_run")
+        settings["budget"] = st.number_input("Robust search time budget (s)", min_value=5, max_value=1800, value=60,
+                                             step=5, key="planner_budget",
+                                             help="The robust search stops here and reports how far from the "
+                                                  "best possible plan it may still be.")
+        settings["name"] = st.text_input("Name of this run", key=NAME_KEY,
+                                         help="Each run keeps its own name; a run never replaces an earlier one.")
+        settings["run"] = st.button("Run optimiser", type="primary", key="planner_run")
+    return settings
 
-    if run:
-        bar = st.progress(0.0, text="Starting…")
-        try:
-            record = run_plan(G, demand, sites, k=int(k), method=METHODS[method_label],
-                              existing=st.session_state["planner_existing"],
-                              required=st.session_state["planner_required"],
-                              forbidden=st.session_state["planner_forbidden"], detour=detour, name=name,
-                              max_seconds=float(budget),
-                              progress=lambda stage, frac: bar.progress(min(max(frac, 0.0), 1.0), text=stage))
-        except ValueError as err:
-            bar.empty()
-            st.error(str(err))
-        else:
-            bar.progress(1.0, text="Done")
-            records[name] = record
-            st.session_state["planner_current"] = name
 
-    current = st.session_state.get("planner_current")
-    record = records.get(current)
-    left, right = st.columns([3, 2])
-    with left:
-        clicked = None
-        show_map = st.toggle("Show map", value=True, key="planner_show_map",
-                             help="Click the map to require, forbid or mark an existing site near the click.")
-        try:
-            if not show_map:
-                raise ImportError("switched off")
-            from streamlit_folium import st_folium
-            out = st_folium(plan_map(record["plan"] if record else None, sites), key="planner_map", height=560,
-                            width="stretch", returned_objects=["last_clicked"])
-            clicked = (out or {}).get("last_clicked")
-        except ImportError as err:  # the map is optional for the optimiser itself
-            if show_map:
-                st.warning(f"Map unavailable: {err}")
-        if clicked:
-            sid, km = nearest_site(sites, clicked["lng"], clicked["lat"])
-            st.write(f"Nearest candidate to the click: **{labels[sid]}**, {km:,.1f} km away")
-            cols = st.columns(3)
-            for col, (key, text) in zip(cols, (("planner_required", "Require"), ("planner_forbidden", "Forbid"),
-                                               ("planner_existing", "Mark existing"))):
-                if col.button(text, key=f"{key}_click") and sid not in st.session_state[key]:
-                    st.session_state[key] = st.session_state[key] + [sid]
-                    st.rerun()
-    with right:
-        if record:
-            pl = record["plan"]
-            st.subheader(f"{current}: {pl.method}, k = {pl.k}")
-            c1, c2, c3 = st.columns(3)
-            c1.metric("Intercepted (static)", f"{pl.share:.1%}")
-            c2.metric("After best response", f"{record['best_response'].share_after:.1%}")
-            if "logit" in record:
-                c3.metric("After logit re-routing", f"{record['logit'].share_after:.1%}")
-            st.dataframe(summary_table(record).style.format("{:.1%}"), width="stretch")
-            gap = "n/a" if pl.gap != pl.gap else f"{pl.gap:.2%}"
-            st.caption(f"Solver: {pl.status}; gap {gap}; {pl.seconds:.1f} s"
-                       + (f"; {pl.iterations} route-generation iterations" if pl.iterations else ""))
-            if "logit_error" in record:
-                st.caption(record["logit_error"])
-        else:
-            st.info("Set k and the sites in the sidebar, then run the optimiser.")
-    if record:
-        st.subheader("Chosen sites")
-        st.dataframe(sites_table(record["plan"]), hide_index=True, width="stretch")
+def _run(G, demand, sites, records: dict, settings: dict) -> None:
+    """Run the optimiser under a name no earlier run of this session has; show errors in words."""
+    name = settings["name"].strip()
+    if not name:
+        st.error("Give the run a name.")
+        return
+    if name in records:
+        st.error(f"A run named '{name}' exists already in this session: choose another name "
+                 "(an earlier run is never replaced).")
+        return
+    bar = st.progress(0.0, text="Starting…")
+    try:
+        record = run_plan(G, demand, sites, k=int(settings["k"]), method=settings["method"],
+                          existing=st.session_state["planner_existing"],
+                          required=st.session_state["planner_required"],
+                          forbidden=st.session_state["planner_forbidden"], detour=settings["detour"], name=name,
+                          max_seconds=float(settings["budget"]),
+                          progress=lambda stage, frac: bar.progress(min(max(frac, 0.0), 1.0), text=stage))
+    except ValueError as err:
+        bar.empty()
+        st.error(str(err))
+        return
+    bar.progress(1.0, text="Done")
+    records[name] = record
+    st.session_state["planner_current"] = name
+    st.session_state[NEXT_NAME_KEY] = next_run_name(records)
+    st.rerun()  # draw the name field with the next free name now, not over what the user types next
 
-    if len(records) >= 2:
-        st.subheader("Compare two plans")
-        names = list(records)
-        a = st.selectbox("First plan", names, index=0, key="planner_cmp_a")
-        b = st.selectbox("Second plan", names, index=1, key="planner_cmp_b")
-        if a != b:
-            st.dataframe(compare_table(records, [a, b]), width="stretch")
 
+def _map_panel(record, sites: pd.DataFrame, labels: dict) -> None:
+    """The candidates and chosen sites on the map; a click picks the nearest candidate to require or forbid."""
+    clicked = None
+    show_map = st.toggle("Show map", value=True, key="planner_show_map",
+                         help="Click the map to require, forbid or mark an existing site near the click.")
+    try:
+        if not show_map:
+            raise ImportError("switched off")
+        from streamlit_folium import st_folium
+        out = st_folium(plan_map(record["plan"] if record else None, sites), key="planner_map", height=560,
+                        width="stretch", returned_objects=["last_clicked"])
+        clicked = (out or {}).get("last_clicked")
+    except ImportError as err:  # the map is optional for the optimiser itself
+        if show_map:
+            st.warning(f"Map unavailable: {err}")
+    if clicked:
+        sid, km = nearest_site(sites, clicked["lng"], clicked["lat"])
+        st.write(f"Nearest candidate to the click: **{labels[sid]}**, {km:,.1f} km away")
+        cols = st.columns(3)
+        for col, (key, text) in zip(cols, (("planner_required", "Require"), ("planner_forbidden", "Forbid"),
+                                           ("planner_existing", "Mark existing"))):
+            if col.button(text, key=f"{key}_click") and sid not in st.session_state[key]:
+                st.session_state[key] = st.session_state[key] + [sid]
+                st.rerun()
+
+
+def results_table(record: dict, current: str) -> None:
+    """The run's headline figures and its measures table (intercepted share static and after re-routing)."""
+    pl = record["plan"]
+    st.subheader(f"{current}: {pl.method}, k = {pl.k}")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Intercepted (static)", f"{pl.share:.1%}")
+    c2.metric("After best response", f"{record['best_response'].share_after:.1%}")
+    if "logit" in record:
+        c3.metric("After logit re-routing", f"{record['logit'].share_after:.1%}")
+    table = summary_table(record)
+    shown = pd.concat([pd.Series(table.index, name="measure"),
+                       table.reset_index(drop=True).apply(lambda c: c.map(lambda v: "" if pd.isna(v) else f"{v:.1%}"))],
+                      axis=1)
+    # the long measure names get their own wide column, so the table is not cut off on the right
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={"measure": st.column_config.TextColumn("measure", width="large")})
+    gap = "not reported" if pl.gap != pl.gap else f"{pl.gap:.1%}"
+    st.caption(f"Solver: {pl.status}; at most {gap} below the best possible plan; {pl.seconds:.1f} s"
+               + (f"; {pl.iterations} route-generation rounds" if pl.iterations else ""))
+    if "logit_error" in record:
+        st.caption(record["logit_error"])
+
+
+def _chosen_sites(record: dict, labels: dict, user: dict) -> None:
+    """The chosen sites table and the form that saves the run to Saved plans."""
+    from ui.plan_actions import save_optimiser_plan
+
+    pl = record["plan"]
+    st.subheader("Chosen sites")
+    st.dataframe(sites_table(pl, labels), hide_index=True, width="stretch")
+    if (pl.sites["catch"].round(0) == 0).any():
+        st.caption(ZERO_CATCH_NOTE)
+    with st.form("planner_save"):
+        st.markdown("**Keep this run in Saved plans** (to assess it on Coverage, edit or export it)")
+        name = st.text_input("Saved plan name", value=pl.name, key="planner_save_name")
+        note = st.text_input("Note", value="", key="planner_save_note")
+        if st.form_submit_button("Save to Saved plans"):
+            st.session_state["planner_save_message"] = save_optimiser_plan(pl, user, name, note)
+    if "planner_save_message" in st.session_state:
+        level, message = st.session_state["planner_save_message"]
+        getattr(st, level)(message)
+
+
+def _compare(records: dict) -> None:
+    if len(records) < 2:
+        return
+    st.subheader("Compare two plans")
+    names = list(records)
+    a = st.selectbox("First plan", names, index=0, key="planner_cmp_a")
+    b = st.selectbox("Second plan", names, index=1, key="planner_cmp_b")
+    if a != b:
+        table = compare_table(records, [a, b])
+        config = {c: SHARE_FORMAT for c in table.columns if str(c).startswith("share")}
+        st.dataframe(table, width="stretch", column_config={**config, **COMPARE_COLUMNS})
+
+
+def _rotation(G, demand, sites: pd.DataFrame, labels: dict, detour: float) -> None:
     with st.expander("Mobile checkpoint rotation"):
         c1, c2, c3 = st.columns(3)
         k_mobile = c1.number_input("Patrol teams", 1, len(sites), 3, key="planner_k_mobile")
@@ -270,11 +343,43 @@ def render():
         rot = st.session_state.get("planner_rot")
         if rot is not None:
             st.metric("Worst-case expected interception", f"{rot.value:.1%}")
-            probs = rot.probabilities[rot.probabilities["coverage"] > 1e-6]
-            st.dataframe(probs[["site_id", "name", "site_type", "coverage"]]
-                         .sort_values("coverage", ascending=False), hide_index=True, width="stretch")
+            probs = rot.probabilities[rot.probabilities["coverage"] > 1e-6].sort_values("coverage", ascending=False)
+            st.dataframe(pd.DataFrame({"site": [labels.get(s, s) for s in probs["site_id"]],
+                                       "share of days staffed": [f"{c:.0%}" for c in probs["coverage"]]}),
+                         hide_index=True, width="stretch")
             st.download_button("Download schedule (CSV)", rot.to_csv(), file_name="rotation.csv",
                                mime="text/csv", key="planner_rot_csv")
+
+
+def render():
+    user = require_role("planner")
+    st.title("Checkpoint planner")
+    st.caption("Where should k checkpoints go, how much flow would they intercept, and how much of it "
+               "survives when smugglers move to other routes? Volumes are scenario estimates "
+               "(migrants/year), not official statistics.")
+    try:
+        G, demand = load_inputs()
+    except (ImportError, FileNotFoundError, ValueError) as err:
+        st.error(f"The route network or demand is not available: {err}")
+        return
+    sites, labels, records = _setup(G)
+    settings = _sidebar(sites, labels)
+    if settings["run"]:
+        _run(G, demand, sites, records, settings)
+    current = st.session_state.get("planner_current")
+    record = records.get(current)
+    left, right = st.columns([3, 2])
+    with left:
+        _map_panel(record, sites, labels)
+    with right:
+        if record:
+            results_table(record, current)
+        else:
+            st.info("Set k and the sites in the sidebar, then run the optimiser.")
+    if record:
+        _chosen_sites(record, labels, user)
+    _compare(records)
+    _rotation(G, demand, sites, labels, settings["detour"])
 
 
 render()

@@ -46,15 +46,30 @@ def catch_for(state: dict, G, demand):
     return _catch_cached(key, G, demand, id(G))
 
 
-def site_table(state: dict, catch) -> pd.DataFrame:
+def site_labels(state: dict, G=None) -> dict:
+    """site_id -> the site's readable name (road and nearest place, or the crossing's name)."""
+    from ui.site_text import describe_sites
+
+    if not state["sites"]:
+        return {}
+    names = describe_sites(state["sites"], G)["name"]
+    return dict(zip((s["site_id"] for s in state["sites"]), names))
+
+
+def site_table(state: dict, catch, labels: dict | None = None) -> pd.DataFrame:
+    """The proposal's sites for people: name, type, road, place, detection in %, whole migrants per year."""
     sites = pd.DataFrame(state["sites"])
-    table = sites[["site_id", "site_type", "ref", "name", "nearest_place", "detection"]].merge(
+    table = sites[["site_id", "site_type", "ref", "nearest_place", "detection"]].merge(
         catch.sites, on="site_id", how="left")
     for column in ("passing", "caught_static", "caught_rerouted", "detoured"):
-        table[column] = table[column].round(0)
-    return table.rename(columns={"site_type": "type", "ref": "road", "nearest_place": "near",
-                                 "passing": "passing /yr", "caught_static": "caught, static /yr",
-                                 "caught_rerouted": "caught after re-routing /yr", "detoured": "detour around /yr"})
+        table[column] = table[column].round(0).astype("Int64")
+    table.insert(0, "site", table["site_id"].map(labels or {}).fillna(table["site_id"]))
+    table["site_type"] = table["site_type"].str.replace("_", " ")
+    table["detection"] = [f"{d:.0%}" for d in table["detection"]]
+    return table.drop(columns=["site_id"]).rename(columns={
+        "site_type": "type", "ref": "road", "nearest_place": "near", "passing": "passing /yr",
+        "caught_static": "caught, static /yr", "caught_rerouted": "caught after re-routing /yr",
+        "detoured": "detour around /yr"})
 
 
 def apply_click(state, user, click, mode, selected, detection, G) -> bool:
@@ -95,8 +110,9 @@ def render() -> None:
         mode = st.radio("A click on the map…", ["add", "move"], key="propose_mode",
                         format_func=lambda m: {"add": "adds a checkpoint", "move": "moves the selected checkpoint"}[m])
         ids = [s["site_id"] for s in state["sites"]]
+        labels = site_labels(state, G)
         selected = st.selectbox("Selected checkpoint", ids, index=len(ids) - 1 if ids else None,
-                                key="propose_selected") if ids else None
+                                format_func=lambda sid: labels.get(sid, sid), key="propose_selected") if ids else None
         detection = st.slider("Detection probability of new checkpoints", 0.05, 1.0, 0.5, 0.05, key="propose_detection")
 
     baseline = _baseline(G, demand, id(G))
@@ -131,9 +147,12 @@ def render() -> None:
         b.metric("Caught per year, static", f"{catch.caught_static:,.0f}", help=f"{catch.share_static:.1%} of all migrants")
         c.metric("Caught per year after re-routing", f"{catch.caught_rerouted:,.0f}",
                  help=f"{catch.share_rerouted:.1%} of all migrants")
-        st.dataframe(site_table(state, catch), hide_index=True, width="stretch", key="propose_table")
+        st.dataframe(site_table(state, catch, site_labels(state, G)), hide_index=True, width="stretch",
+                     key="propose_table")
         st.caption("Static: flows keep their routes. After re-routing: the scenario's share of informed smugglers "
-                   "detours around the plan (routes.flows.assign). Migrants per year, synthetic scenario.")
+                   "detours around the plan. Passing /yr counts those who reach the site not yet caught: a "
+                   "checkpoint added earlier on the same routes stops some of them first, so a site's passing "
+                   "figure falls when another site goes in upstream. Migrants per year, synthetic scenario.")
     else:
         st.info("No checkpoints yet: click the map.")
 

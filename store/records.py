@@ -407,9 +407,14 @@ def _tee(parts, callback):
         yield part
 
 
-def list_batches(*, session: Session | None = None, engine: Engine | None = None) -> pd.DataFrame:
+def list_batches(*, imported_by: str | None = None, session: Session | None = None,
+                 engine: Engine | None = None) -> pd.DataFrame:
+    """Import batches, oldest first; only those ``imported_by`` that user when given (a commander's own)."""
+    statement = select(ImportBatch).order_by(ImportBatch.id)
+    if imported_by is not None:
+        statement = statement.where(ImportBatch.imported_by == str(imported_by))
     with session_scope(session, engine) as active:
-        rows = active.execute(select(ImportBatch).order_by(ImportBatch.id)).scalars().all()
+        rows = active.execute(statement).scalars().all()
         return pd.DataFrame([{c.name: as_utc(getattr(row, c.name)) for c in ImportBatch.__table__.columns}
                              for row in rows],
                             columns=[c.name for c in ImportBatch.__table__.columns])

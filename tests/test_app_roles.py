@@ -166,7 +166,7 @@ def test_a_map_click_on_the_propose_page_adds_a_site_with_its_catch_and_saves(db
     at.session_state["propose_map_offline"] = {"last_clicked": {"lat": 28.96, "lng": 61.60}}
     at.run()
     assert not at.exception, at.exception
-    assert any("Added node-2: crossing N-40 near Taftan" in s.value for s in at.success), [s.value for s in list(at.success) + list(at.info) + list(at.warning)]
+    assert any("Added a checkpoint at Taftan border crossing." in s.value for s in at.success), [s.value for s in list(at.success) + list(at.info) + list(at.warning)]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Caught per year, static"] == "500" and metrics["Caught per year after re-routing"] == "500"
     assert "node-2" in component_calls[-1]  # the new site is on the map of this same run

@@ -94,6 +94,8 @@ def test_donor_sees_recorded_intercepts_only_as_aggregates():
     at.run()
     assert not at.exception
     assert any("synthetic" in w.value for w in at.warning)
+    assert any("100% of the persons counted here come from simulated" in w.value for w in at.warning)
+    assert any("100% of the persons-per-year figures come from the route model" in i.value for i in at.info)
     text = " ".join(t.value.to_csv() for t in at.dataframe)
     assert "SECRET" not in text and "informant" not in text and "safe house" not in text
     months = next(t.value for t in at.dataframe if "month" in t.value.columns)

@@ -83,8 +83,11 @@ def test_donor_html_has_no_small_cells_or_paths(rep):
     assert "audience: donor" in page and "cells under 5 persons pooled" in page
     tables = _html_tables(page)
     assert len(tables) >= 6
+    assert any("Migrants /yr" in t.columns for t in tables)
     for t in tables:
-        for col in ("flow", "intercepted", "uncovered"):
+        assert not [c for c in t.columns if "_" in c], list(t.columns)     # readable headers, no snake_case
+        assert not {"True", "False"} & set(t.to_numpy().ravel()), list(t.columns)
+        for col in ("Migrants /yr", "Intercepted /yr", "Not intercepted /yr"):
             if col in t.columns:
                 vals = t[col].astype(str).str.replace(",", "")
                 nums = vals[vals != "suppressed"].astype(float)
@@ -104,6 +107,7 @@ def test_pdf_pages_render_and_show_the_map(rep, tmp_path):
     pdf = pdfium.PdfDocument(data)
     # summary, map, marginal chart, 6 tables, sources
     assert len(pdf) == 10
+    assert {tuple(round(x) for x in pdf[i].get_size()) for i in range(len(pdf))} == {(595, 842)}  # all A4 portrait
     images = [np.asarray(pdf[i].render(scale=0.6).to_pil().convert("RGB")) for i in range(len(pdf))]
     for i, img in enumerate(images):
         assert (img < 160).any(axis=2).mean() > 2e-4, f"page {i + 1} has no ink"
@@ -171,3 +175,42 @@ def test_holding_centres_in_both_reports():
     pdf = pdfium.PdfDocument(C.report(r, audience="donor", fmt="pdf"))
     texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
     assert any("Holding centres: 1" in t and "town 1" in t for t in texts)
+
+
+def test_gaps_are_looked_for_only_in_pakistan_and_its_border_belt():
+    from shapely.geometry import Point, box
+
+    from models.coverage._gaps import study_area
+
+    area = study_area()
+    assert area.contains(Point(66.99, 30.18))          # Quetta
+    assert area.contains(Point(60.86, 29.50))          # Zahedan side of Taftan, about 70 km beyond the border
+    assert not area.contains(Point(28.98, 41.01))      # Istanbul
+    assert not area.contains(Point(23.73, 37.98))      # Athens
+    flows = hand_flows()
+    inside = C.gaps(checkpoint_at_crossing(0.6), flows, adaptive=False, borders=TEST_BORDER)
+    assert inside.segments["gap"].any() and inside.segments["in_study_area"].all()
+    # the same routes placed in a study area far away (a box over Turkey): nothing is called a gap
+    elsewhere = C.gaps(checkpoint_at_crossing(0.6), flows, adaptive=False, borders=TEST_BORDER,
+                       area=box(26.0, 36.0, 45.0, 42.0))
+    for table in (elsewhere.segments, elsewhere.corridors, elsewhere.crossings, elsewhere.districts):
+        assert not table["gap"].any()
+    assert elsewhere.biggest_gaps().empty
+    assert elsewhere.segments["flow"].sum() == inside.segments["flow"].sum()   # the flows are still counted
+
+
+def test_assumptions_are_sentences_with_their_source(rep):
+    from models.coverage._report import assumptions
+
+    flows = hand_flows()
+    flows.demand["source"] = ["addition: central Punjab district (see unodc-2011 §4.1); position geonames:1164909; "
+                              "pull: unodc-2011 §4.1 / §4.2.2 (IGTOS; Greece)", "unodc-2011 §9.2 (camel jockeys)"]
+    r = C.gaps(checkpoint_at_crossing(0.6), flows, adaptive=False, borders=TEST_BORDER)
+    lines = assumptions(r)
+    assert len(lines) <= 12 and all(line.endswith(".") for line in lines)
+    demand = next(line for line in lines if line.startswith("Migrants per route"))
+    assert "2 origin-destination flows" in demand and "sections §4.1, §4.2.2, §9.2" in demand
+    assert "1 of them are Checkpost additions" in demand
+    assert not [line for line in lines if "geonames:" in line or line.startswith("demand: ")]
+    assert any("Pakistan and a 100 km belt" in line for line in lines)
+    assert any("100% of the persons-per-year counts are simulated" in line for line in lines)

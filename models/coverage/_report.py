@@ -9,6 +9,7 @@ import base64
 import html
 import io
 import json
+import re
 import textwrap
 import zipfile
 from pathlib import Path
@@ -89,16 +90,68 @@ def summary_lines(coverage, tables: dict) -> list[str]:
     return lines
 
 
+REROUTING_WORDS = {
+    "logit": "smugglers spread over the cheaper routes around the checkpoints, more of them on cheaper ones "
+             "(logit route choice)",
+    "best_response": "each group of smugglers takes its best route around the checkpoints, up to {detour:.0%} "
+                     "dearer than its cheapest (best response)",
+    "none": "routes stay fixed: smugglers do not react to the checkpoints",
+}
+
+
+def _section_refs(texts) -> str:
+    """The distinct report sections cited in ``texts`` ("§4.1, §4.2.2"), in order."""
+    refs = sorted({m for t in texts for m in re.findall(r"§\s?\d+(?:\.\d+)*", t)},
+                  key=lambda r: [int(x) for x in re.findall(r"\d+", r)])
+    return ", ".join(refs)
+
+
+def _source_sentences(sources: list[str]) -> list[str]:
+    """The scenario's provenance strings summarised as a few sentences, each with its source."""
+    demand = [s[len("demand: "):] for s in sources if s.startswith("demand: ")]
+    route = [s[len("route choice: "):] for s in sources if s.startswith("route choice: ")]
+    detection = [s[len("detection assumed at "):] for s in sources if s.startswith("detection assumed at ")]
+    out = []
+    if demand:
+        added = sum("addition:" in d for d in demand)
+        text = (f"Migrants per route come from the scenario's {len(demand)} origin-destination flows, built from "
+                "the UNODC 2011 situational analysis of migrant smuggling from Pakistan")
+        refs = _section_refs(demand)
+        text += f" (sections {refs})" if refs else ""
+        if added:
+            text += (f"; {added} of them are Checkpost additions where the report names a region but not a "
+                     "district, placed at GeoNames positions")
+        out.append(text + ".")
+    if route:
+        out.append("Route choice uses the flow model's settings: " + ", ".join(r.replace("_", " ") for r in route)
+                   + " (routes.flows).")
+    if detection:
+        parts = [d.replace(" checkpoints: ", " checkpoints stop ").replace("_", " ") for d in detection]
+        out.append("Detection is assumed per checkpoint type: " + "; ".join(parts)
+                   + " of those who pass (scenario parameters, not measured rates).")
+    sites = [s for s in sources if s.startswith("checkpoint sites: ")]
+    if sites:
+        out.append("Checkpoint sites: " + ", ".join(s[len("checkpoint sites: "):] for s in sites) + ".")
+    out.append("Borders, crossings, launch points and source districts come from the shipped geodata layers "
+               "(Natural Earth, GeoNames and the UNODC 2011 report; see geodata/SOURCES.md).")
+    return out
+
+
 def assumptions(coverage) -> list[str]:
+    """The report's assumptions in plain sentences, each saying where it comes from."""
     p = coverage.parameters
-    out = [f"Land borders cut into {p['segment_km']:.0f} km segments (measured in UTM 42N).",
-           f"A gap is an element with at least {p['gap_min_flow']:,.0f} migrants a year of which less than "
-           f"{p['gap_max_share']:.0%} are intercepted.",
-           "Intercepted means the expected number stopped anywhere on their route; flow through a border "
+    rerouting = REROUTING_WORDS.get(p.get("rerouting", "none"), str(p.get("rerouting")))
+    out = [f"Land borders are cut into {p['segment_km']:.0f} km segments, measured in UTM zone 42N.",
+           f"A gap is a border segment, corridor, crossing or launch point with at least {p['gap_min_flow']:,.0f} "
+           f"migrants a year of whom fewer than {p['gap_max_share']:.0%} are intercepted; gaps are looked for "
+           f"only in {p.get('study_area', 'Pakistan and its border belt')}.",
+           "Intercepted means the expected number stopped anywhere on their route; the flow through a border "
            "segment counts everyone whose route crosses it.",
-           f"Re-routing model: {p['rerouting']}.",
-           "Donor tables: aggregates only; cells under 5 persons are pooled into 'other (suppressed)'."]
-    return out + list(coverage.sources)
+           "Re-routing: " + rerouting.format(detour=float(p.get("detour", 0.5))) + ".",
+           "Every figure is a model estimate: 100% of the persons-per-year counts are simulated from scenario "
+           "parameters; none is a count of real people.",
+           "Donor tables hold aggregates only; cells under 5 persons are pooled into 'other (suppressed)'."]
+    return out + _source_sentences(list(coverage.sources))
 
 
 # ----------------------------------------------------------------------------- figures
@@ -121,9 +174,7 @@ def draw_gap_map(coverage, tables: dict | None = None, ax=None, n_labels: int = 
         keep = [g is not None and not g.is_empty for g in cor.geometry]
         cor = cor[np.asarray(keep, dtype=bool) & (cor["flow"].fillna(0) > 0).to_numpy() & (cor["mode"] != "air").to_numpy()]
         if len(cor):
-            width = 0.5 + 2.5 * np.sqrt(cor["flow"] / cor["flow"].max())
-            cor.plot(ax=ax, color=[cmap(norm(s)) for s in cor["share_intercepted"].fillna(0)], linewidth=width,
-                     alpha=0.8, zorder=3)
+            _draw_corridors(ax, cor, cmap, norm)
     seg = tables.get("segments")
     if seg is not None and len(seg):
         seg = seg[np.asarray([g is not None and not g.is_empty for g in seg.geometry], dtype=bool)]
@@ -145,7 +196,7 @@ def draw_gap_map(coverage, tables: dict | None = None, ax=None, n_labels: int = 
     gaps = _biggest_gaps(tables, n_labels)
     for i, g in gaps.iterrows():
         geom = _geometry_of(tables, g)
-        if geom is None:
+        if geom is None or geom.is_empty:
             continue
         pt = geom.representative_point() if geom.geom_type != "Point" else geom
         ax.annotate(str(i + 1), (pt.x, pt.y), xytext=(6, 6), textcoords="offset points", fontsize=10,
@@ -158,6 +209,13 @@ def draw_gap_map(coverage, tables: dict | None = None, ax=None, n_labels: int = 
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
+    _legend(ax, cmap, norm)
+    ax.set_title("Coverage gaps: border segments and corridors by share intercepted", fontsize=11)
+    return ax
+
+
+def _legend(ax, cmap, norm) -> None:
+    """Colour bar (share intercepted) and the symbol legend under the map."""
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     cb = ax.figure.colorbar(sm, ax=ax, fraction=0.035, pad=0.01)
     cb.set_label("share of the flow intercepted")
@@ -168,10 +226,29 @@ def draw_gap_map(coverage, tables: dict | None = None, ax=None, n_labels: int = 
                Line2D([], [], color="#7f7f7f", lw=1, label="border segment, no modelled flow"),
                Line2D([], [], marker="^", color="#111111", lw=0, label="checkpoint"),
                Line2D([], [], marker="o", color=GAP_COLOUR, lw=0, label="numbered: five biggest gaps")]
-    handles.insert(1, Line2D([], [], color=cmap(0.5), lw=2, label="corridor: road, track, sea lane (width = flow)"))
+    handles.insert(1, Line2D([], [], color=cmap(0.5), lw=2, label="corridor: road or track (width = flow)"))
+    handles.insert(2, Line2D([], [], color=cmap(0.5), lw=7, alpha=0.35, label="sea lane (simplified band)"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2, fontsize=7, frameon=False)
-    ax.set_title("Coverage gaps: border segments and corridors by share intercepted", fontsize=11)
-    return ax
+
+
+SEA_SIMPLIFY_M = 25_000.0   # sea lanes follow the coast in many small steps; drawn simplified they stay legible
+
+
+def _draw_corridors(ax, cor: gpd.GeoDataFrame, cmap, norm) -> None:
+    """Land corridors by share intercepted (width = flow); sea lanes simplified, thin and dashed on top."""
+    top = float(cor["flow"].max()) or 1.0
+    colours = [cmap(norm(v)) for v in cor["share_intercepted"].fillna(0)]
+    sea = (cor["mode"] == "sea").to_numpy()
+    if (~sea).any():
+        land = cor[~sea]
+        land.plot(ax=ax, color=[c for c, s in zip(colours, sea) if not s],
+                  linewidth=0.5 + 2.5 * np.sqrt(land["flow"] / top), alpha=0.8, zorder=3)
+    if sea.any():
+        # the sea network is a mesh of parallel legs: each lane is drawn as one simplified band instead
+        from geodata.crs import METRIC_CRS
+        lanes = cor[sea].to_crs(METRIC_CRS)
+        lanes["geometry"] = lanes.geometry.simplify(SEA_SIMPLIFY_M).buffer(SEA_SIMPLIFY_M / 2)
+        lanes.to_crs(cor.crs).plot(ax=ax, color=[c for c, s in zip(colours, sea) if s], edgecolor="none", alpha=0.35, zorder=3)
 
 
 def _geometry_of(tables, gap_row):
@@ -216,27 +293,65 @@ def _png(draw) -> str:
 
 
 # ----------------------------------------------------------------------------- tables for print
+def _number(v) -> str:
+    if pd.isna(v) or not np.isfinite(v):
+        return ""
+    return f"{v:,.0f}" if abs(v) >= 10 or float(v).is_integer() else f"{v:.2f}"
+
+
+def _readable_column(column: pd.Series) -> pd.Series:
+    """One column's values for print: shares in %, counts whole, lists joined, Yes/No, floats rounded."""
+    c = column.name
+    if c.startswith("share") or c == "gain":
+        return column.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+    if c in ("flow", "intercepted", "uncovered", "met", "persons", "volume", "flow_static"):
+        return column.map(lambda v: "suppressed" if pd.isna(v) else f"{v:,.0f}")
+    if c in ("km_from", "km_to", "length_km", "distance_to_checkpoint_km"):
+        return column.map(lambda v: "" if pd.isna(v) or not np.isfinite(v) else f"{v:,.0f}")
+    if column.map(lambda v: isinstance(v, (list, tuple))).any():
+        return column.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+    if column.map(lambda v: isinstance(v, (bool, np.bool_))).any():
+        return column.map(lambda v: ("Yes" if v else "No") if isinstance(v, (bool, np.bool_)) else
+                          ("" if pd.isna(v) else v))
+    if pd.api.types.is_float_dtype(column):
+        return column.map(_number)
+    return column
+
+
 def printable(frame: pd.DataFrame, rows: int | None = TABLE_ROWS) -> pd.DataFrame:
-    """Readable table: no geometry, whole persons, percentages, km; busiest first."""
+    """Readable table: no geometry, whole persons, percentages, km, Yes/No; busiest first."""
     out = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
-    for c in ("label", "why", "pooled_rows", "key", "distance_to_checkpoint_m"):
-        if c in out.columns and c != "why":
-            out = out.drop(columns=c)
+    out = out.drop(columns=[c for c in ("label", "pooled_rows", "key", "distance_to_checkpoint_m") if c in out])
     if "flow" in out.columns:
         out = out.sort_values("uncovered" if "uncovered" in out.columns else "flow", ascending=False, kind="stable")
         out = out[out["flow"].fillna(1) > 0] if (out["flow"].fillna(1) > 0).any() else out
     if rows is not None:
         out = out.head(rows)
     for c in out.columns:
-        if c.startswith("share"):
-            out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
-        elif c in ("flow", "intercepted", "uncovered", "met", "persons", "volume", "flow_static"):
-            out[c] = out[c].map(lambda v: "suppressed" if pd.isna(v) else f"{v:,.0f}")
-        elif c in ("km_from", "km_to", "length_km", "distance_to_checkpoint_km"):
-            out[c] = out[c].map(lambda v: "" if pd.isna(v) or not np.isfinite(v) else f"{v:,.0f}")
-        elif out[c].map(lambda v: isinstance(v, (list, tuple))).any():
-            out[c] = out[c].map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        out[c] = _readable_column(out[c])
     return out.reset_index(drop=True)
+
+
+HEADERS = {
+    "segment_id": "Segment", "border_id": "Border code", "border": "Border", "neighbour": "Neighbour",
+    "km_from": "From km", "km_to": "To km", "length_km": "Length km", "flow": "Migrants /yr",
+    "flow_static": "Before re-routing /yr", "intercepted": "Intercepted /yr", "uncovered": "Not intercepted /yr",
+    "share_intercepted": "Share intercepted", "share_met": "Share meeting a checkpoint",
+    "met": "Meeting a checkpoint /yr", "gap": "Gap", "in_study_area": "In study area",
+    "distance_to_checkpoint_km": "Nearest checkpoint km", "corridor": "Corridor", "corridor_mode": "Mode",
+    "mode": "Mode", "id": "Code", "name": "Name", "district_id": "District code", "district": "District",
+    "province": "Province", "case_type": "Crime type", "element": "Element", "where": "Where", "why": "Why",
+    "k": "Checkpoints added", "share": "Share intercepted (fixed routes)", "gain": "Gain",
+    "share_after": "Share after re-routing", "persons": "Persons", "month": "Month", "records": "Records",
+    "candidate_id": "Code", "centre": "Centre", "arrivals": "Arrivals", "distance_km": "Road distance km",
+}
+REPORT_DROPS = ("sites", "sites_after", "node", "nodes", "edges")   # internal ids stay in the CSV downloads
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A printed table with people's headers: no snake_case, no internal id lists."""
+    out = frame.drop(columns=[c for c in REPORT_DROPS if c in frame.columns])
+    return out.rename(columns=lambda c: HEADERS.get(c, str(c).replace("_", " ").capitalize()))
 
 
 REPORT_TABLES = [("segments", "Border segments"), ("corridors", "Corridors"), ("crossings", "Crossings"),
@@ -261,7 +376,7 @@ def _report_table(tables, name, audience) -> pd.DataFrame:
             frame["distance_to_checkpoint_km"] = frame.pop("distance_to_checkpoint_m") / 1000.0
     elif audience == "donor":
         frame = frame.drop(columns=[c for c in ("why", "label") if c in frame.columns])
-    return printable(frame)
+    return readable(printable(frame))
 
 
 # ----------------------------------------------------------------------------- report
@@ -311,12 +426,13 @@ def _html(coverage, tables, audience, title) -> bytes:
         parts.append("<h2>What more checkpoints would buy</h2>")
         parts.append(f"<img alt='marginal value' src='data:image/png;base64,"
                      f"{_png(lambda ax: draw_marginal(coverage.marginal, ax))}'>")
-        parts.append(printable(coverage.marginal, None).to_html(index=False, escape=True))
+        parts.append(readable(printable(coverage.marginal, None)).to_html(index=False, escape=True))
     if coverage.holding is not None:
         parts.append("<h2>Holding centres</h2>")
         hp = coverage.holding
         parts.append(f"<p>{hp.k} centres; person-weighted mean road distance {hp.mean_distance_km:,.0f} km.</p>")
-        parts.append(printable(hp.centres.drop(columns=["node"], errors="ignore"), None).to_html(index=False))
+        parts.append(readable(printable(hp.centres.drop(columns=["node"], errors="ignore"), None)).to_html(
+            index=False, escape=True))
     for name, label in REPORT_TABLES:
         if name in tables:
             parts.append(f"<h2>{e(label)}</h2>")
@@ -350,49 +466,61 @@ def _text_page(pdf, title, lines, meta=None):
     plt.close(fig)
 
 
-def _table_pages(pdf, label, frame: pd.DataFrame, rows_per_page=32):
+A4 = (8.27, 11.69)   # every PDF page: A4 portrait, one orientation throughout
+
+
+def _table_pages(pdf, label, frame: pd.DataFrame, rows_per_page=40):
     frame = frame.astype(object).where(frame.notna(), "").astype(str)
     for start in range(0, max(len(frame), 1), rows_per_page):
         chunk = frame.iloc[start:start + rows_per_page]
-        fig, ax = plt.subplots(figsize=(11.69, 8.27))
+        fig = plt.figure(figsize=A4)
+        ax = fig.add_axes([0.06, 0.05, 0.88, 0.88])
         ax.axis("off")
         ax.set_title(label + (f" (rows {start + 1}-{start + len(chunk)})" if len(frame) > rows_per_page else ""),
                      fontsize=12, loc="left")
         if len(chunk):
-            cells = [[textwrap.shorten(str(v), 42, placeholder="…") for v in row] for row in chunk.to_numpy()]
-            chars = np.array([max([len(str(c))] + [len(r[j]) for r in cells]) for j, c in enumerate(chunk.columns)])
+            cells = [[textwrap.shorten(str(v), 34, placeholder="…") for v in row] for row in chunk.to_numpy()]
+            heads = [textwrap.fill(str(c), 14) for c in chunk.columns]   # long headers wrap onto two lines
+            chars = np.array([max([max(len(x) for x in h.split("\n"))] + [len(r[j]) for r in cells])
+                              for j, h in enumerate(heads)])
             widths = (chars + 2) / max(float((chars + 2).sum()), 1.0)   # measured in characters: fast, no renderer
-            t = ax.table(cellText=cells, colLabels=list(chunk.columns), loc="upper left", cellLoc="right",
-                         colWidths=list(widths))
+            t = ax.table(cellText=cells, colLabels=heads, loc="upper left", cellLoc="right", colWidths=list(widths))
             t.auto_set_font_size(False)
-            t.set_fontsize(7)
+            t.set_fontsize(6.5 if len(heads) > 7 else 7.5)
+            for (row, _), cell in t.get_celld().items():
+                cell.set_height(0.034 if row == 0 else 0.019)
+                if row == 0:
+                    cell.set_facecolor("#f2f2f2")
         else:
             ax.text(0, 0.9, "no rows", fontsize=10)
         pdf.savefig(fig)
         plt.close(fig)
 
 
+def _figure_page(pdf, draw, box=(0.06, 0.2, 0.88, 0.74)) -> None:
+    """One A4 portrait page holding one drawing (no tight box: every page keeps the same size)."""
+    fig = plt.figure(figsize=A4)
+    draw(fig.add_axes(list(box)))
+    pdf.savefig(fig)
+    plt.close(fig)
+
+
 def _pdf(coverage, tables, audience, title) -> bytes:
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"Title": title, "Subject": f"coverage ({audience})",
                                  "Creator": "Checkpost models.coverage"}) as pdf:
-        note = ("Figures are model estimates (persons per year) from scenario parameters, not statistics."
+        note = ("Figures are model estimates (persons per year) from scenario parameters, not statistics: 100% "
+                "of the counts are simulated."
                 + (" Aggregates only: no case records; cells under 5 persons pooled." if audience == "donor" else ""))
         _text_page(pdf, title, [note, ""] + summary_lines(coverage, tables), _meta(coverage, audience))
-        fig, ax = plt.subplots(figsize=(8.27, 8.27))
-        draw_gap_map(coverage, tables, ax)
-        pdf.savefig(fig, bbox_inches="tight")
-        plt.close(fig)
+        _figure_page(pdf, lambda ax: draw_gap_map(coverage, tables, ax))
         if coverage.marginal is not None:
-            fig, ax = plt.subplots(figsize=(8.27, 5.0))
-            draw_marginal(coverage.marginal, ax)
-            pdf.savefig(fig, bbox_inches="tight")
-            plt.close(fig)
+            _figure_page(pdf, lambda ax: draw_marginal(coverage.marginal, ax), box=(0.1, 0.55, 0.82, 0.38))
         if coverage.holding is not None:
             hp = coverage.holding
             _table_pages(pdf, f"Holding centres: {hp.k}, person-weighted mean road distance "
-                              f"{hp.mean_distance_km:,.0f} km", printable(hp.centres.drop(columns=["node"],
-                                                                                        errors="ignore"), None))
+                              f"{hp.mean_distance_km:,.0f} km",
+                         readable(printable(hp.centres.drop(columns=["node"], errors="ignore"), None)))
         for name, label in REPORT_TABLES:
             if name in tables:
                 _table_pages(pdf, label, _report_table(tables, name, audience))
