@@ -166,10 +166,11 @@ def test_cli_reports_and_writes_rejected(tmp_path, capsys):
     from geodata.ingest import main
 
     out = tmp_path / "rejected.csv"
-    code = main([str(CORPUS / "duplicates.csv"), "--rejected", str(out)])
+    code = main([str(CORPUS / "bad_values.csv"), "--rejected", str(out)])
     printed = capsys.readouterr().out
-    assert code == 0 and "accepted: 3" in printed and "rejected row 4: duplicate of row 2" in printed
-    assert "duplicate of row 2" in out.read_text(encoding="utf-8-sig")
+    assert code == 0 and "14 rows read = 2 accepted + 12 rejected + 0 dropped by choice + 0 empty" in printed
+    assert "persons 0 must be at least 1" in printed and f"written to {out}" in printed
+    assert "id 'B-1' is already used on row 2" in out.read_text(encoding="utf-8-sig")
     assert main([str(CORPUS / "empty.csv")]) == 1
 
 

@@ -82,14 +82,18 @@ def test_dms_and_ddm_coordinates():
 
 
 def test_swapped_coordinates_are_detected_and_reported():
+    # Issue 11: a valid coordinate is never moved. Row 3 (lat 62.3254, lon 25.1216) is a real point in
+    # Finland, so it is kept as given with a hint; row 4's hemisphere letters say it is swapped.
     result = read("swapped.csv")
     assert len(result.accepted) == 3
-    assert near(result.accepted.geometry.iloc[1], GWADAR)
+    finland = result.accepted.geometry.iloc[1]
+    assert (finland.x, finland.y) == (25.1216, 62.3254)
     assert near(result.accepted.geometry.iloc[2], QUETTA, metres=20)  # written to whole seconds
     swaps = result.notes[result.notes["kind"] == "swap"]
-    assert list(swaps["row"]) == [3, 4]
-    assert "lies in Pakistan, the original does not" in swaps["message"].iloc[0]
-    assert "hemisphere letters" in swaps["message"].iloc[1]
+    assert list(swaps["row"]) == [4]
+    assert "hemisphere letters" in swaps["message"].iloc[0]
+    hints = result.notes[result.notes["kind"] == "swap_hint"]
+    assert list(hints["row"]) == [3] and "it would lie in Pakistan" in hints["message"].iloc[0]
 
 
 def test_projected_coordinates_with_declared_crs():
@@ -152,10 +156,16 @@ def test_empty_rows_are_skipped_and_counted():
 
 
 def test_duplicates_are_flagged_not_double_counted():
+    # Issue 11: K-1b has its own id, so it is its own record (distinct ids are always kept).
     result = read("duplicates.csv")
-    assert list(result.accepted["id"]) == ["K-1", "K-2", "K-3"]
-    assert result.duplicates == 1
-    assert reasons(result) == {4: "duplicate of row 2 (same date, place and persons); not counted twice"}
+    assert list(result.accepted["id"]) == ["K-1", "K-2", "K-1b", "K-3"]
+    assert result.duplicates == 0 and result.rejected.empty
+    # Without the id column, K-1b only shares date, place and persons with K-1: kept, flagged.
+    no_ids = read_intercepts((CORPUS / "duplicates.csv").read_bytes(), file_name="noid.csv", today=TODAY,
+                             mapping={"id": ""})
+    assert len(no_ids.accepted) == 4 and no_ids.rejected.empty
+    assert list(no_ids.possible_duplicates["row"]) == [2, 4]
+    assert list(no_ids.accepted["possible_duplicate"]) == [True, False, True, False]
 
 
 def test_windows_1252_text():
@@ -232,7 +242,7 @@ def test_bad_values_get_reasons_a_clerk_can_act_on():
         5: "case_type 'smugling' is not one of smuggling, trafficking, unknown — did you mean smuggling?",
         6: "persons 0 must be at least 1",
         7: "persons 'three' is not a whole number",
-        8: "mode 'hovercraft' is not one of land, sea, air",
+        8: "mode 'hovercraft' is not one of land, sea, air, unknown",   # issue 11: unknown is a mode
         9: "date '2099-01-01' is in the future",
         10: "longitude is empty but latitude is given",
         11: "coordinates 0, 0 are a placeholder, not a place; enter the real position",
@@ -245,10 +255,11 @@ def test_bad_values_get_reasons_a_clerk_can_act_on():
     assert fields[3] == "latitude/longitude" and fields[4] == "date" and fields[5] == "case_type"
 
 
-def test_missing_required_column_rejects_rows_with_the_column_named():
+def test_missing_mode_column_means_unknown_mode():
+    # Issue 11: only a position and a date are required; a missing mode column means mode unknown.
     result = read("missing_column.csv")
-    assert result.accepted.empty
-    assert reasons(result) == {2: "the file has no mode column; add one (see the template)"}
+    assert list(result.accepted["mode"]) == ["unknown"] and result.rejected.empty
+    assert "the file has no mode column; mode recorded as unknown" in list(result.notes["message"])
 
 
 def test_misspelt_headers_are_matched():
