@@ -2,8 +2,8 @@
 
 A valid coordinate is never changed silently.  Latitude and longitude are exchanged only when
 
-* the given pair is impossible (|latitude| > 90) and, exchanged, it lies in the study area (so a
-  mistyped latitude such as 91.2 next to longitude 67 is rejected, not moved to Siberia),
+* the given pair is impossible (|latitude| > 90 while the longitude is a possible latitude); where
+  the exchanged point lands is noted like any other (it may be far from Pakistan: please check),
 * the hemisphere letters say so (``66°58'E`` in the latitude column), or
 * the file as a whole is swapped: most of its rows fall in the study area (Pakistan and the
   shipped neighbouring countries) only when exchanged (:func:`file_is_swapped`).
@@ -123,7 +123,7 @@ def read_point(lat_text: str, lon_text: str, crs: str | None, file_swap: FileSwa
     if lettered:
         _swap_note(note, "the hemisphere letters say so", lat, lon)
         lat, lon = lon, lat
-    elif crs is None and abs(lat) > 90 and abs(lon) <= 90 and _in_study_area(lon=lat, lat=lon):
+    elif crs is None and abs(lat) > 90 and abs(lon) <= 90:
         _swap_note(note, f"latitude {lat:g} is impossible (beyond ±90)", lat, lon)
         lat, lon = lon, lat
     elif crs is None and file_swap.swapped and abs(lon) <= 90:
@@ -136,12 +136,6 @@ def read_point(lat_text: str, lon_text: str, crs: str | None, file_swap: FileSwa
     if lat == 0 and lon == 0:
         raise ValueProblem("coordinates 0, 0 are a placeholder, not a place; enter the real position")
     return lon, lat
-
-
-def _in_study_area(lon: float, lat: float) -> bool:
-    from geodata.ingest_country import in_study_area
-
-    return bool(in_study_area([lon], [lat])[0]) if abs(lon) <= 180 else False
 
 
 def _check_letters(lat_angle, lon_angle, lat_text: str, lon_text: str) -> None:

@@ -225,19 +225,24 @@ def test_formula_injection_cells_are_neutralised():
     assert accepted.loc["X-2", "place_name"].startswith("'=HYPERLINK")
     assert accepted.loc["X-2", "agency"] == "'@SUM(1+1)"
     assert accepted.loc["X-2", "notes"] == "'+1+1"
-    assert result.note_counts["formula"] == 4
-    # the rejected row's formula is neutralised in the download too
-    exported = result.rejected_file().decode("utf-8-sig")
-    assert "'=1+2" in exported and ",=1+2" not in exported
-    assert reasons(result)[4] == "latitude −91 is outside −90..90"
+    # Issue 11: X-3's latitude −91 is impossible: exchanged with a note, and its formula neutralised too.
+    assert accepted.loc["X-3", "notes"] == "'=1+2"
+    assert result.note_counts["formula"] == 5 and result.note_counts["swap"] == 1
+    # rejected rows' formulas are neutralised in the download too (here every row: no latitude column)
+    unmapped = read("formula_injection.csv", mapping={"lat": ""})
+    exported = unmapped.rejected_file().decode("utf-8-sig")
+    assert len(unmapped.rejected) == 3 and "'=1+2" in exported and ",=1+2" not in exported
 
 
 def test_bad_values_get_reasons_a_clerk_can_act_on():
     result = read("bad_values.csv")
-    assert list(result.accepted["id"]) == ["B-1", "B-13"]
+    # Issue 11: B-2's latitude 91.2 is impossible, so lat and lon are exchanged (noted, then reviewed).
+    assert list(result.accepted["id"]) == ["B-1", "B-2", "B-13"]
     assert result.accepted.set_index("id").loc["B-13", "mode"] == "air"   # 'plane'
+    swap = result.notes[result.notes["kind"] == "swap"]
+    assert list(swap["row"]) == [3] and "before latitude 91.2, longitude 67.0011; after latitude 67.0011, " \
+        "longitude 91.2" in swap["message"].iloc[0]
     assert reasons(result) == {
-        3: "latitude 91.2 is outside −90..90",
         4: "date '31/02/2011' is not a valid date",
         5: "case_type 'smugling' is not one of smuggling, trafficking, unknown — did you mean smuggling?",
         6: "persons 0 must be at least 1",
@@ -252,7 +257,7 @@ def test_bad_values_get_reasons_a_clerk_can_act_on():
         15: "id 'B-1' is already used on row 2; ids must be unique",
     }
     fields = dict(zip(result.rejected["row"], result.rejected["field"]))
-    assert fields[3] == "latitude/longitude" and fields[4] == "date" and fields[5] == "case_type"
+    assert fields[11] == "latitude/longitude" and fields[4] == "date" and fields[5] == "case_type"
 
 
 def test_missing_mode_column_means_unknown_mode():

@@ -38,24 +38,25 @@ def test_report_then_confirmed_import_then_idempotent_repeat(database):
     app = page_with("bad_values.csv")
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["rows read"] == "14" and metrics["accepted"] == "2" and metrics["rejected"] == "12"
+    # Issue 11: B-2's impossible latitude 91.2 is exchanged (noted), so 3 accepted.
+    assert metrics["rows read"] == "14" and metrics["accepted"] == "3" and metrics["rejected"] == "11"
     tables = [element.value for element in app.dataframe]
     by_case = tables[0].set_index("case_type")
-    assert by_case.loc["smuggling", "records"] == 1 and by_case.loc["trafficking", "records"] == 1
+    assert by_case.loc["smuggling", "records"] == 2 and by_case.loc["trafficking", "records"] == 1
     rejected = next(t for t in tables if "reason" in t.columns)
-    assert "latitude 91.2 is outside −90..90" in set(rejected["reason"])
+    assert "persons 0 must be at least 1" in set(rejected["reason"])
     labels = [button.label for button in app.get("download_button")]
     assert "Rejected rows (CSV)" in labels and "Template (Excel)" in labels
 
     app.button(key="data_page_confirm").click().run()
-    assert app.success[0].value == "Batch 1: 2 new records stored, 0 were already in the database."
+    assert app.success[0].value == "Batch 1: 3 new records stored, 0 were already in the database."
     from store.records import list_batches, query_intercepts
 
-    assert len(query_intercepts()) == 2
+    assert len(query_intercepts()) == 3
     assert list(list_batches()["imported_by"]) == ["amina"]
     app.button(key="data_page_confirm").click().run()
-    assert app.success[0].value == "Batch 2: 0 new records stored, 2 were already in the database."
-    assert len(query_intercepts()) == 2
+    assert app.success[0].value == "Batch 2: 0 new records stored, 3 were already in the database."
+    assert len(query_intercepts()) == 3
 
 
 def test_unreadable_file_shows_the_error_and_no_confirm(database):
@@ -68,7 +69,8 @@ def test_unreadable_file_shows_the_error_and_no_confirm(database):
 def test_changes_made_are_listed(database):
     app = page_with("swapped.csv")
     changes = next(t.value for t in app.dataframe if "change" in t.value.columns)
-    assert dict(zip(changes["change"], changes["rows"]))["latitude/longitude swapped"] == 2
+    # Issue 11: only row 4 (hemisphere letters) is exchanged; row 3, a valid point in Finland, is kept.
+    assert dict(zip(changes["change"], changes["rows"]))["latitude/longitude swapped"] == 1
 
 
 def test_donors_and_signed_out_visitors_cannot_import(database):
