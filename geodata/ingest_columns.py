@@ -14,7 +14,7 @@ import re
 # Urdu-transliterated headers seen in ledgers are included (tareekh = date, jagah = place, afraad = persons).
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "id": ("id", "record_id", "recordid", "case_id", "case_no", "case_number", "reference", "ref",
-           "ref_no", "fir_no", "fir", "main_id", "event_id", "source_id"),
+           "ref_no", "fir_no", "fir", "main_id", "event_id", "source_id", "incident_id"),
     "date": ("date", "intercept_date", "date_of_intercept", "interception_date", "event_date",
              "incident_date", "tareekh", "tarikh", "dated"),
     "year": ("year", "incident_year", "reported_year", "year_of_incident", "saal"),
@@ -101,7 +101,7 @@ def match_columns(headers: list[str]) -> tuple[dict[str, int], list[str]]:
         key = normalise_header(header)
         field = _LOOKUP.get(key)
         if field is None and len(key) >= 4:
-            close = difflib.get_close_matches(key, list(_LOOKUP), n=1, cutoff=0.85)
+            close = difflib.get_close_matches(key, list(_LOOKUP), n=1, cutoff=0.9)
             if close:
                 field = _LOOKUP[close[0]]
                 if field != "_ignore":

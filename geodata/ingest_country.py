@@ -1,7 +1,9 @@
 """Which country a point lies in, by point-in-polygon on the shipped country layers.
 
 Uses ``geodata.layer("pakistan")`` and ``geodata.layer("neighbours")`` (Afghanistan, Iran, India,
-China, Oman, UAE).  A point in none of them gets ``None``: outside the shipped layers.  The
+China, Oman, UAE).  A point in none of them but within Pakistan's territorial sea (12 nautical
+miles, measured in the national metric CRS) is Pakistan: harbours and boats off Gwadar or Karachi
+lie just off the land polygon.  A point in none of them gets ``None``: outside the shipped layers.  The
 *study area* is the union of these countries: a file whose points mostly fall there only when
 latitude and longitude are exchanged is a swapped file.
 """
@@ -13,6 +15,8 @@ import numpy as np
 import shapely
 
 PAKISTAN = "Pakistan"
+TERRITORIAL_SEA_M = 22_224.0          # 12 nautical miles
+_NEAR_DEGREES = 0.3                   # bounding-box margin that surely holds the 12 nmi band (prefilter only)
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +31,38 @@ def _countries() -> tuple[list[str], list]:
             names.append(str(name))
             shapes.append(geometry)
     return names, shapes
+
+
+@lru_cache(maxsize=1)
+def _pakistan_edges():
+    """Pakistan's outline as short segments in the metric CRS, in a search tree (buffering is too slow)."""
+    import geodata
+    from geodata.crs import METRIC_CRS
+
+    frame = geodata.layer("pakistan")
+    outline = frame.to_crs(METRIC_CRS).geometry.boundary.union_all()
+    coords = [shapely.get_coordinates(part) for part in shapely.get_parts(outline)]
+    segments = shapely.linestrings(np.concatenate([np.stack([c[:-1], c[1:]], axis=1) for c in coords]))
+    return shapely.STRtree(segments), frame.total_bounds
+
+
+def _near_pakistan(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """True where a point lies within 12 nautical miles of Pakistan's outline."""
+    from pyproj import Transformer
+
+    from geodata.crs import METRIC_CRS
+
+    tree, (x0, y0, x1, y1) = _pakistan_edges()
+    near = np.zeros(len(lon), dtype=bool)
+    box = ((lon >= x0 - _NEAR_DEGREES) & (lon <= x1 + _NEAR_DEGREES)
+           & (lat >= y0 - _NEAR_DEGREES) & (lat <= y1 + _NEAR_DEGREES))
+    if box.any():
+        x, y = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True).transform(lon[box], lat[box])
+        hits = tree.query(shapely.points(x, y), predicate="dwithin", distance=TERRITORIAL_SEA_M)
+        inside = np.zeros(int(box.sum()), dtype=bool)
+        inside[np.unique(hits[0])] = True
+        near[box] = inside
+    return near
 
 
 def countries_of(lon, lat) -> list[str | None]:
@@ -49,6 +85,10 @@ def countries_of(lon, lat) -> list[str | None]:
         for i in np.flatnonzero(inside):
             found[i] = name
         left &= ~inside
+    if left.any():
+        rest = np.flatnonzero(left)
+        for i in rest[_near_pakistan(lon[rest], lat[rest])]:
+            found[i] = PAKISTAN
     return found
 
 

@@ -70,7 +70,7 @@ def _name_reason(header: str, field_name: str) -> str | None:
             return f"the Urdu header '{header}' means {field_name}"
         return f"the header '{header}' is a name for {field_name}"
     if len(key) >= 4:
-        close = difflib.get_close_matches(key, list(_LOOKUP), n=1, cutoff=0.85)
+        close = difflib.get_close_matches(key, list(_LOOKUP), n=1, cutoff=0.9)
         if close and _LOOKUP[close[0]] == field_name:
             return f"the header '{header}' is close to '{close[0]}' ({field_name})"
     return None
