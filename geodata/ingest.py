@@ -34,6 +34,7 @@ import pandas as pd
 
 from geodata.coords import CoordinateError
 from geodata.ingest_country import PAKISTAN, countries_of, shipped_country_names
+from geodata.ingest_columns import user_headers
 from geodata.ingest_dates import compose_date, normalise_digits, precision_of
 from geodata.ingest_export import (rejected_file, template_csv, template_xlsx)  # noqa: F401 (re-export)
 from geodata.ingest_identity import DuplicateRow, Identity
@@ -410,16 +411,21 @@ def iter_intercepts(source, *, crs: str | None = None, dayfirst: bool | None = N
     opened = as_source(source, file_name)
     sha = _sha256(opened)
     try:
-        table = open_table(opened, chunksize)
+        chosen = profile if profile is None or isinstance(profile, Profile) else load_profile(str(profile))
+        with user_headers([*(mapping or {}).values(), *(chosen.columns.values() if chosen else ())]):
+            table = open_table(opened, chunksize)
     except FileProblem as problem:
         yield _failed(opened.name, str(problem), sha=sha)
+        return
+    except MappingError as error:
+        yield _failed(opened.name, f"{opened.name}: {error}", sha=sha)
         return
     chunks = iter(table.chunks)
     first_chunk = next(chunks, None)
     sample = [values for _, values, _, _ in (first_chunk or [])[:200]]
     try:
         options = {"crs": crs, "dayfirst": dayfirst, "today": today,
-                   "overrides": _overrides(table.headers, mapping, profile)}
+                   "overrides": _overrides(table.headers, mapping, chosen)}
         validator = _Validator(opened.name, table.headers, sample, options)
     except MappingError as error:
         yield _failed(opened.name, f"{opened.name}: {error}", table.kind, sha, table.headers)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 # Field -> accepted header spellings (compared after normalisation: lower case, letters and digits only).
 # Urdu-transliterated headers seen in ledgers are included (tareekh = date, jagah = place, afraad = persons).
@@ -127,7 +129,23 @@ def match_columns(headers: list[str]) -> tuple[dict[str, int], list[str]]:
     return mapping, notes
 
 
+# Column names the user mapped (--map, a profile): they mark the header row even when no synonym does.
+_USER_HEADERS: ContextVar[frozenset[str]] = ContextVar("user_headers", default=frozenset())
+
+
+@contextmanager
+def user_headers(names):
+    """Within this block, ``names`` count as recognised headers when the header row is searched for."""
+    token = _USER_HEADERS.set(frozenset(normalise_header(n) for n in names if n))
+    try:
+        yield
+    finally:
+        _USER_HEADERS.reset(token)
+
+
 def recognised_count(headers: list[str]) -> int:
     """How many schema fields a candidate header row names (used to find the header row)."""
     mapping, _ = match_columns(headers)
-    return len(mapping)
+    named = set(mapping.values())
+    user = _USER_HEADERS.get()
+    return len(mapping) + sum(1 for i, h in enumerate(headers) if i not in named and normalise_header(h) in user)
