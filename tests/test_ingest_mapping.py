@@ -255,3 +255,45 @@ def test_attack_strings_in_headers_and_cells_never_reach_an_export_as_formulas()
     exported = result.rejected_file().decode("utf-8-sig")
     assert exported.startswith('date,lat,lon,"\'=HYPERLINK') and ",=1+2" not in exported and "'@SUM(1)" in exported
     assert result.accepted["notes"].iloc[0] == "<img src=x onerror=alert(1)>"   # kept as text; maps escape it
+
+
+# ------------------------------------------------------------------ profiles in the store
+
+def test_profiles_are_saved_with_who_and_when_and_offered_for_the_same_columns(tmp_path, monkeypatch, capsys):
+    from store.db import get_engine, reset_engines
+    from store.profiles import get_profile, list_profiles, profiles_for, save_profile
+
+    engine = get_engine(f"sqlite:///{tmp_path / 'profiles.sqlite'}")
+    headers = ["Tareekh", "Arz", "Tool", "Afraad"]
+    saved = save_profile("quetta-office", {"date": "Tareekh", "lat": "Arz", "lon": "Tool"}, headers, "amina",
+                         engine=engine)
+    assert saved.created_by == "amina" and saved.created_at and saved.origin == "store"
+    assert [p.name for p in profiles_for(["afraad", "TAREEKH", "tool", "arz"], engine=engine)] == ["quetta-office"]
+    assert "checkpost-template" in [p.name for p in profiles_for(
+        ["id", "date", "latitude", "longitude", "persons"], engine=engine)]
+    with pytest.raises(MappingError, match="already exists"):
+        save_profile("quetta-office", {"date": "Tareekh"}, headers, "bilal", engine=engine)
+    with pytest.raises(MappingError, match="is a shipped profile"):
+        save_profile("iom-missing-migrants", {"date": "Tareekh"}, headers, "bilal", engine=engine)
+    with pytest.raises(MappingError, match="columns not in the file"):
+        save_profile("other", {"date": "Datum"}, headers, "bilal", engine=engine)
+    data = "Tareekh,Arz,Tool,Afraad\n2011-03-14,24.8607,67.0011,3\n".encode()
+    result = read_intercepts(data, file_name="q.csv", profile=get_profile("quetta-office", engine=engine))
+    assert len(result.accepted) == 1 and result.accepted["persons"].iloc[0] == 3   # afraad by its own name
+    assert [p.name for p in list_profiles(engine=engine)] == ["quetta-office"]
+
+    from store.__main__ import main as store_main
+
+    monkeypatch.setenv("CHECKPOST_DB_URL", f"sqlite:///{tmp_path / 'profiles.sqlite'}")
+    monkeypatch.chdir(tmp_path)
+    reset_engines()
+    try:
+        (tmp_path / "q.csv").write_bytes(data)
+        assert store_main(["import", "q.csv", "--user", "amina", "--profile", "quetta-office",
+                           "--save-profile", "quetta-2"]) == 0
+        assert store_main(["profiles"]) == 0
+        printed = capsys.readouterr().out
+        assert "column mapping saved as profile 'quetta-2'" in printed
+        assert "quetta-2 (by amina at " in printed and "iom-missing-migrants (shipped)" in printed
+    finally:
+        reset_engines()
