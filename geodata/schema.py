@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 CASE_TYPES = ("smuggling", "trafficking", "unknown")
-MODES = ("land", "sea", "air", "unknown")
+MODES = ("land", "sea", "air")
+# Values the mode column may hold: a travel mode, or unknown when a file does not say (issue 11).
+MODE_VALUES = MODES + ("unknown",)
 DATE_PRECISIONS = ("day", "month", "year")
 POSITION_PRECISIONS = ("point", "place")
 

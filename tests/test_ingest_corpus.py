@@ -247,7 +247,7 @@ def test_bad_values_get_reasons_a_clerk_can_act_on():
         5: "case_type 'smugling' is not one of smuggling, trafficking, unknown — did you mean smuggling?",
         6: "persons 0 must be at least 1",
         7: "persons 'three' is not a whole number",
-        8: "mode 'hovercraft' is not one of land, sea, air, unknown",   # issue 11: unknown is a mode
+        8: "mode 'hovercraft' is not one of land, sea, air",
         9: "date '2099-01-01' is in the future",
         10: "longitude is empty but latitude is given",
         11: "coordinates 0, 0 are a placeholder, not a place; enter the real position",
