@@ -54,6 +54,8 @@ __all__ = ["read_intercepts", "iter_intercepts", "IngestResult", "combine", "tem
 DEFAULT_CHUNKSIZE = 50_000
 # Per-row notes kept per kind; beyond this only the count grows (a million DMS rows need no million notes).
 NOTES_PER_KIND = 1000
+# Rows of the first chunk that decide whether the whole file has latitude and longitude exchanged.
+SWAP_SAMPLE_ROWS = 5000
 
 
 class _Reject(Exception):
@@ -153,7 +155,8 @@ class _Validator:
         if self.file_swap is not None:
             return
         declared = self.crs or "crs" in self.mapping
-        texts = [] if declared else [(self.get(v, "lat"), self.get(v, "lon")) for _, v, _, _ in chunk]
+        sample = chunk[:SWAP_SAMPLE_ROWS]
+        texts = [] if declared else [(self.get(v, "lat"), self.get(v, "lon")) for _, v, _, _ in sample]
         self.file_swap = file_is_swapped(sample_pairs(texts))
         if self.file_swap.swapped:
             self.note(None, "latitude/longitude", "file", self.file_swap.message())

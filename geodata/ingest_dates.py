@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 
 from geodata.ingest_values import ValueProblem
 
@@ -69,6 +70,7 @@ def _whole_number(text: str, what: str) -> int:
     return int(float(value))
 
 
+@lru_cache(maxsize=65536)   # a file repeats few year/month/day combinations
 def compose_date(year: str, month: str = "", day: str = "") -> tuple[dt.date, dt.date, str]:
     """First and last possible day, and the precision, from year / month / day parts.
 
