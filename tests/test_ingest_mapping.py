@@ -297,3 +297,13 @@ def test_profiles_are_saved_with_who_and_when_and_offered_for_the_same_columns(t
         assert "quetta-2 (by amina at " in printed and "iom-missing-migrants (shipped)" in printed
     finally:
         reset_engines()
+
+
+def test_a_position_from_the_gazetteer_is_recorded_as_place_precision():
+    from pathlib import Path
+
+    result = read_intercepts(Path(__file__).resolve().parent / "data" / "corpus" / "places_only.csv", today=TODAY)
+    if result.accepted.empty:
+        pytest.skip("the gazetteer's data is not available")
+    assert list(result.accepted["position_precision"]) == ["place", "place", "place"]
+    assert list(read("date,lat,lon\n2011-03-14,24.8607,67.0011\n").accepted["position_precision"]) == ["point"]
