@@ -1,9 +1,11 @@
-"""Import intercept records from the files offices actually keep.
+"""Import intercept records from the files offices and partner agencies actually keep.
 
     >>> from geodata.ingest import read_intercepts
     >>> result = read_intercepts("ledger.xlsx")
+    >>> result.mapping           # which column feeds which field, and why (editable: mapping=...)
     >>> result.accepted          # GeoDataFrame in the intercept schema (geodata/schema.py)
     >>> result.rejected          # one row per rejected input row: row, field, reason, original values
+    >>> result.file_problems     # problems of the whole file, once, with candidate columns
     >>> result.notes             # swaps, conversions and other changes made, row by row
     >>> result.rejected_file()   # CSV bytes of the rejected rows with a `reason` column, to fix and re-import
 
@@ -14,100 +16,60 @@ object.  Bad content never raises: a file that cannot be read at all gives an
 IngestResult whose ``file_errors`` say why.  Large files are streamed in chunks
 (``iter_intercepts``).
 
-Command line: ``python -m geodata.ingest FILE [--crs EPSG:32642] [--rejected out.csv]``.
+    >>> read_intercepts("iom.csv", profile="iom-missing-migrants")          # a shipped profile
+    >>> read_intercepts("ledger.csv", mapping={"date": "Tareekh", "persons": "Total"})
+
+Only a position (coordinates, or a place the gazetteer knows) and a date are required; persons
+missing count as 1 and a missing mode or case type is ``unknown``, each with a note.  This module
+holds the row validator and the orchestration; reading files is :mod:`geodata.ingest_read`, the
+mapping :mod:`geodata.ingest_mapping`, positions :mod:`geodata.ingest_position`, identity
+:mod:`geodata.ingest_identity`, the result :mod:`geodata.ingest_result`.
+
+Command line: ``python -m geodata.ingest FILE [--map FIELD=COLUMN ...] [--profile NAME] [--crs EPSG:32642]
+[--rejected out.csv]``; exits 1 when the file is unreadable or nothing is accepted.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import hashlib
-import math
 import sys
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterator
 
-import geopandas as gpd
 import pandas as pd
 
-from geodata.coords import (CoordinateError, check_range, in_pakistan, parse_angle)
-from geodata.ingest_columns import match_columns
+from geodata.coords import CoordinateError
+from geodata.ingest_country import PAKISTAN, countries_of, shipped_country_names
+from geodata.ingest_columns import user_headers
+from geodata.ingest_dates import compose_date, normalise_digits, precision_of
 from geodata.ingest_export import (rejected_file, template_csv, template_xlsx)  # noqa: F401 (re-export)
+from geodata.ingest_identity import DuplicateRow, Identity
+from geodata.ingest_mapping import (FieldMapping, MappingError, apply_overrides, mapping_index, mapping_notes,
+                                    missing_required, parse_map_options, propose_mapping)
+from geodata.ingest_position import FileSwap, file_is_swapped, read_point, sample_pairs
+from geodata.ingest_profiles import Profile, load_profile
 from geodata.ingest_read import FileProblem, as_source, open_table
+from geodata.ingest_result import (IngestResult, accepted_frame, combine, empty_notes, empty_rejected,
+                                   notes_frame, possible_frame)
 from geodata.ingest_source import clip
-from geodata.ingest_values import (ValueProblem, check_period, clean_text, decide_date_order,
-                                   parse_bool, parse_case_type, parse_column_date, parse_mode, parse_persons)
-from geodata.schema import empty_intercepts, typed_intercepts
+from geodata.ingest_values import (ValueProblem, check_period, clean_text, decide_date_order, parse_bool,
+                                   parse_case_type, parse_column_date, parse_mode, parse_persons)
+
+__all__ = ["read_intercepts", "iter_intercepts", "IngestResult", "combine", "template_csv", "template_xlsx",
+           "rejected_file", "FieldMapping", "MappingError", "Profile"]
 
 DEFAULT_CHUNKSIZE = 50_000
 # Per-row notes kept per kind; beyond this only the count grows (a million DMS rows need no million notes).
 NOTES_PER_KIND = 1000
-
-REQUIRED = {"persons": "persons", "mode": "mode"}
-
-
-@dataclass
-class IngestResult:
-    """What came out of one file: accepted records, rejected rows with reasons, and notes."""
-
-    accepted: gpd.GeoDataFrame
-    rejected: pd.DataFrame
-    notes: pd.DataFrame
-    file_name: str = ""
-    file_kind: str | None = None
-    encoding: str | None = None
-    file_errors: list[str] = field(default_factory=list)
-    headers: list[str] = field(default_factory=list)
-    columns: dict[str, str] = field(default_factory=dict)   # schema field -> header used
-    rows_read: int = 0
-    empty_rows: int = 0
-    duplicates: int = 0
-    note_counts: dict[str, int] = field(default_factory=dict)
-    file_sha256: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when the file could be read (even if some rows were rejected)."""
-        return not self.file_errors
-
-    def summary(self) -> dict:
-        return {"file": self.file_name, "kind": self.file_kind, "rows_read": self.rows_read,
-                "accepted": len(self.accepted), "rejected": len(self.rejected),
-                "duplicates": self.duplicates, "empty_rows": self.empty_rows,
-                "file_errors": list(self.file_errors), "notes": dict(self.note_counts)}
-
-    def rejected_file(self, fmt: str = "csv") -> bytes:
-        """Rejected rows as CSV or XLSX bytes: original columns plus `reason`, ready to fix and re-import."""
-        return rejected_file(self, fmt)
-
-    def counts_by_case_type(self) -> pd.Series:
-        """Accepted records and persons split by case_type (every count can be split so)."""
-        return self.accepted.groupby("case_type")["persons"].agg(["count", "sum"]).reindex(
-            ["smuggling", "trafficking", "unknown"], fill_value=0)
-
-
-def _empty_rejected(headers=()) -> pd.DataFrame:
-    columns = ["row", "field", "reason"] + [h for h in headers if h not in ("row", "field", "reason")]
-    return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
-
-
-def _empty_notes() -> pd.DataFrame:
-    return pd.DataFrame({"row": pd.Series(dtype="Int64"), "field": pd.Series(dtype="object"),
-                         "kind": pd.Series(dtype="object"), "message": pd.Series(dtype="object")})
+# Rows of the first chunk that decide whether the whole file has latitude and longitude exchanged.
+SWAP_SAMPLE_ROWS = 5000
 
 
 class _Reject(Exception):
     def __init__(self, problems: list[tuple[str, str]]):
         super().__init__("; ".join(reason for _, reason in problems))
         self.problems = problems
-
-
-@lru_cache(maxsize=32)
-def _transformer(crs: str):
-    from pyproj import CRS, Transformer
-
-    source = CRS.from_user_input(crs)
-    return source, Transformer.from_crs(source, "EPSG:4326", always_xy=True)
 
 
 @lru_cache(maxsize=4096)
@@ -133,40 +95,34 @@ def _gazetteer(name: str) -> tuple[float, float] | str:
 class _Validator:
     """Turns raw text rows into schema records; keeps file-wide state across chunks."""
 
-    def __init__(self, file_name: str, headers: list[str], crs: str | None, dayfirst: bool | None,
-                 today: dt.date):
+    def __init__(self, file_name: str, headers: list[str], sample: list[list], options: dict):
         self.file_name = file_name
         self.headers = headers
-        self.mapping, column_notes = match_columns(headers)
-        self.crs = crs
-        self.dayfirst = dayfirst
+        self.crs = options.get("crs")
+        self.dayfirst = options.get("dayfirst")
+        self.today = options.get("today") or dt.date.today()
+        self.mapping_used = apply_overrides(propose_mapping(headers, sample), headers, options.get("overrides"))
+        self.mapping = mapping_index(self.mapping_used, headers)
+        self.file_problems = missing_required(self.mapping_used, headers)
+        self.identity = Identity(has_ids="id" in self.mapping)
+        self.file_swap: FileSwap | None = None
         self.date_orders: dict | None = None
-        self.today = today
         self.notes: list[dict] = []
         self.note_counts: dict[str, int] = {}
-        self.seen_keys: dict[tuple, int] = {}
-        self.seen_ids: dict[str, int] = {}
-        self.empty_rows = 0
-        self.duplicates = 0
-        self.rows_read = 0
+        self.possible: list[dict] = []
+        self.empty_rows = self.duplicates = self.rows_read = 0
         self.pending: list | None = None
-        for message in column_notes:
+        for message in mapping_notes(self.mapping_used, headers):
             self.note(None, "columns", "column", message)
-        self.missing = self._missing_columns()
-        for message in self.missing:
-            self.note(None, "columns", "column", message)
+        self._note_defaults()
 
-    def _missing_columns(self) -> list[str]:
-        messages = []
-        for key, label in REQUIRED.items():
-            if key not in self.mapping:
-                messages.append(f"the file has no {label} column; add one (see the template)")
-        if "date" not in self.mapping and "date_from" not in self.mapping:
-            messages.append("the file has no date column; add one (see the template)")
-        has_coords = "lat" in self.mapping and "lon" in self.mapping
-        if not has_coords and "place_name" not in self.mapping:
-            messages.append("the file has neither latitude/longitude nor place columns; add them")
-        return messages
+    def _note_defaults(self) -> None:
+        defaults = {"persons": "the file has no persons column; every record counts as 1 person",
+                    "mode": "the file has no mode column; mode recorded as unknown",
+                    "case_type": "the file has no case_type column; case_type recorded as unknown"}
+        for key, message in defaults.items():
+            if key not in self.mapping and not self.file_problems:
+                self.note(None, key, "column", message)
 
     def note(self, row, field_name, kind, message):
         if row is not None and self.pending is not None:
@@ -186,7 +142,8 @@ class _Validator:
         if index is None or index >= len(values):
             return ""
         value = values[index]
-        return value.strip() if isinstance(value, str) else str(value).strip()
+        text = value.strip() if isinstance(value, str) else str(value).strip()
+        return text if text.isascii() else normalise_digits(text)
 
     # ------------------------------------------------------------ chunk
 
@@ -206,8 +163,19 @@ class _Validator:
             if order.note():
                 self.note(None, key, "date_order", order.note())
 
+    def decide_swap(self, chunk):
+        if self.file_swap is not None:
+            return
+        declared = self.crs or "crs" in self.mapping
+        sample = chunk[:SWAP_SAMPLE_ROWS]
+        texts = [] if declared else [(self.get(v, "lat"), self.get(v, "lon")) for _, v, _, _ in sample]
+        self.file_swap = file_is_swapped(sample_pairs(texts))
+        if self.file_swap.swapped:
+            self.note(None, "latitude/longitude", "file", self.file_swap.message())
+
     def run(self, chunk) -> tuple[list[dict], list[dict]]:
         self.decide_date_order(chunk)
+        self.decide_swap(chunk)
         accepted, rejected = [], []
         for number, values, row_problem, overflow in chunk:
             self.rows_read += 1
@@ -215,36 +183,68 @@ class _Validator:
                 self.empty_rows += 1
                 continue
             try:
-                if row_problem:
-                    raise _Reject([("row", row_problem)])
-                if self.missing:
-                    raise _Reject([("columns", message) for message in self.missing])
-                self.pending = []
-                if any("\ufffd" in value for value in values if isinstance(value, str)):
-                    self.note(number, "row", "encoding", "some characters could not be decoded and show "
-                              "as \ufffd; check the file's text encoding")
-                accepted.append(self.record(number, values))
-                for pending in self.pending:
-                    self._store_note(*pending)
+                accepted.append(self._one_row(number, values, row_problem))
             except _Reject as reject:
-                entry = {"row": number,
-                         "field": ", ".join(dict.fromkeys(f for f, _ in reject.problems)),
-                         "reason": "; ".join(clip(reason, 400) for _, reason in reject.problems)}
-                if "_sheet" in self.mapping:
-                    entry["sheet"] = self.get(values, "_sheet")
-                for header, value in zip(self.headers, values):
-                    if header.startswith("__") or self._own_column(header):
-                        continue  # geometry helpers; our previous reason/source_row are replaced
-                    entry[f"{header} (original)" if header in entry else header] = value
-                for position, value in enumerate(overflow, 1):
-                    entry[f"extra_{position}"] = value
-                if "__lon" in self.headers:
-                    entry.setdefault("longitude", self.get(values, "lon"))
-                    entry.setdefault("latitude", self.get(values, "lat"))
-                rejected.append(entry)
+                rejected.append(self._rejected_entry(number, values, overflow, reject.problems))
             finally:
                 self.pending = None
+        self._tag_countries(accepted)
         return accepted, rejected
+
+    def _one_row(self, number: int, values: list, row_problem: str) -> dict:
+        if row_problem:
+            raise _Reject([("row", row_problem)])
+        if self.file_problems:
+            fields = " and ".join(p["field"] for p in self.file_problems)
+            raise _Reject([("columns", f"not read: the file has no {fields} column (see the file problems "
+                                       "at the top of the report)")])
+        self.pending = []
+        if any("\ufffd" in value for value in values if isinstance(value, str)):
+            self.note(number, "row", "encoding", "some characters could not be decoded and show "
+                      "as \ufffd; check the file's text encoding")
+        record = self.record(number, values)
+        for pending in self.pending:
+            self._store_note(*pending)
+        return record
+
+    def _rejected_entry(self, number, values, overflow, problems) -> dict:
+        entry = {"row": number, "field": ", ".join(dict.fromkeys(f for f, _ in problems)),
+                 "reason": "; ".join(clip(reason, 400) for _, reason in problems)}
+        if "_sheet" in self.mapping:
+            entry["sheet"] = self.get(values, "_sheet")
+        for header, value in zip(self.headers, values):
+            if header.startswith("__") or self._own_column(header):
+                continue  # geometry helpers; our previous reason/source_row are replaced
+            entry[f"{header} (original)" if header in entry else header] = value
+        for position, value in enumerate(overflow, 1):
+            entry[f"extra_{position}"] = value
+        if "__lon" in self.headers:
+            entry.setdefault("longitude", self.get(values, "lon"))
+            entry.setdefault("latitude", self.get(values, "lat"))
+        return entry
+
+    def _tag_countries(self, accepted: list[dict]) -> None:
+        """Country by point-in-polygon; points outside Pakistan are kept with a note saying where."""
+        if not accepted:
+            return
+        lons = [r["lon"] for r in accepted]
+        lats = [r["lat"] for r in accepted]
+        countries = countries_of(lons, lats)
+        outside = [i for i, c in enumerate(countries) if c != PAKISTAN]
+        swapped_home = countries_of([lats[i] for i in outside], [lons[i] for i in outside]) if outside else []
+        for i, country in enumerate(countries):
+            accepted[i]["country"] = country
+        for i, flipped in zip(outside, swapped_home):
+            record, where = accepted[i], countries[i]
+            place = f"in {where}" if where else ("outside the shipped country layers ("
+                                                 + ", ".join(shipped_country_names()) + ")")
+            self._store_note(record["source_row"], "latitude/longitude", "outside_pakistan",
+                             f"point {record['lat']:.5f}, {record['lon']:.5f} (lat, lon) lies outside Pakistan, "
+                             f"{place}; kept")
+            if flipped == PAKISTAN:
+                self._store_note(record["source_row"], "latitude/longitude", "swap_hint",
+                                 "kept as given; with latitude and longitude exchanged it would lie in "
+                                 "Pakistan: check this row")
 
     @staticmethod
     def _own_column(header: str) -> bool:
@@ -265,17 +265,11 @@ class _Validator:
                 problems.append((field_name, str(error)))
                 return None
 
-        place_name, formula = clean_text(self.get(values, "place_name"))
-        if formula:
-            self.note(number, "place_name", "formula", "place_name looked like a spreadsheet formula; "
-                      "kept as text with a leading '")
+        place_name = self._text(number, values, "place_name")
         period = attempt("date", self.dates, values)
-        persons = attempt("persons", parse_persons, self.get(values, "persons"))
-        case_text = self.get(values, "case_type")
-        case_type = attempt("case_type", parse_case_type, case_text)
-        if case_type == "unknown" and not case_text:
-            self.note(number, "case_type", "case_type_blank", "case_type empty; recorded as unknown")
-        mode = attempt("mode", parse_mode, self.get(values, "mode"))
+        persons = attempt("persons", self.persons, number, values)
+        case_type = attempt("case_type", self.category, number, values, "case_type", parse_case_type)
+        mode = attempt("mode", self.category, number, values, "mode", parse_mode)
         synthetic = attempt("synthetic", parse_bool, self.get(values, "synthetic"), "synthetic")
         point = None
         geometry_problem = self.get(values, "_geometry_problem")
@@ -285,57 +279,86 @@ class _Validator:
             point = attempt("latitude/longitude", self.point, number, values, place_name)
         if problems:
             raise _Reject(problems)
-
-        text = {}
-        for key in ("agency", "nationality", "notes"):
-            text[key], formula = clean_text(self.get(values, key))
-            if formula:
-                self.note(number, key, "formula",
-                          f"{key} looked like a spreadsheet formula; kept as text with a leading '")
-        first, last = period
-        lon, lat = point
-        key = (first, last, place_name.lower() if place_name else (round(lon, 4), round(lat, 4)), persons)
-        if key in self.seen_keys:
-            self.duplicates += 1
-            raise _Reject([("row", f"duplicate of row {self.seen_keys[key]} (same date, place and "
-                                   "persons); not counted twice")])
-        record_id = clean_text(self.get(values, "id"))[0]
+        text = {key: self._text(number, values, key) for key in ("agency", "nationality", "notes")}
+        (first, last, precision), (lon, lat, position_precision) = period, point
         content = "|".join(map(str, (first, last, lon, lat, persons, case_type, mode, text["agency"],
                                      place_name, text["nationality"], text["notes"], synthetic)))
-        if not record_id:
-            record_id = "h" + hashlib.sha1(content.encode("utf-8")).hexdigest()[:15]
-        elif record_id in self.seen_ids:
-            raise _Reject([("id", f"id '{record_id}' is already used on row {self.seen_ids[record_id]}; "
-                                  "ids must be unique")])
-        self.seen_keys[key] = number
-        self.seen_ids[record_id] = number
+        record_id = clean_text(self.get(values, "id"))[0] or \
+            "h" + hashlib.sha1(content.encode("utf-8")).hexdigest()[:15]
+        self._check_identity(number, values, record_id, content + "|" + self.get(values, "source"),
+                             (first, last, place_name.lower() if place_name else (round(lon, 4), round(lat, 4)),
+                              persons))
         exact = first == last  # schema: date for a known day, date_from/date_to only for a period
         return {"id": record_id, "date": first if exact else None, "date_from": None if exact else first,
-                "date_to": None if exact else last, "persons": persons, "case_type": case_type, "mode": mode,
-                "agency": text["agency"], "place_name": place_name,
+                "date_to": None if exact else last, "date_precision": precision, "persons": persons,
+                "case_type": case_type, "mode": mode, "agency": text["agency"], "place_name": place_name,
                 "nationality": text["nationality"], "notes": text["notes"], "synthetic": synthetic,
                 "source": self.get(values, "source") or self.provenance(number, values),
-                "lon": lon, "lat": lat}
+                "position_precision": position_precision, "lon": lon, "lat": lat, "source_row": number}
 
     def provenance(self, number: int, values: list) -> str:
         sheet = self.get(values, "_sheet")
         return f"{self.file_name} sheet '{sheet}' row {number}" if sheet else f"{self.file_name} row {number}"
 
-    def dates(self, values) -> tuple[dt.date, dt.date]:
+    def _check_identity(self, number, values, record_id, content, look) -> None:
+        own_id = bool(self.get(values, "id"))
+        try:
+            entries = self.identity.check(number, record_id if own_id else "", content, look)
+        except DuplicateRow as duplicate:
+            if duplicate.field == "row":
+                self.duplicates += 1
+            raise _Reject([(duplicate.field, str(duplicate))]) from None
+        for entry in entries:
+            entry["id"] = entry["id"] or (record_id if entry["row"] == number else entry["id"])
+            self.possible.append(entry)
+            other = entry["group"] if entry["row"] != entry["group"] else number
+            message = (f"possible duplicate of row {other} (same date, place and persons); kept: review the "
+                       f"group of row {entry['group']} before confirming")
+            if entry["row"] == number:
+                self.note(number, "row", "possible_duplicate", message)
+            else:
+                self._store_note(entry["row"], "row", "possible_duplicate", message)
+
+    def _text(self, number: int, values: list, key: str) -> str:
+        text, formula = clean_text(self.get(values, key))
+        if formula:
+            self.note(number, key, "formula", f"{key} looked like a spreadsheet formula; kept as text with a leading '")
+        return text
+
+    def persons(self, number: int, values: list) -> int:
+        text = self.get(values, "persons")
+        if "persons" in self.mapping and not text:
+            self.note(number, "persons", "persons_default", "persons empty; counted as 1")
+        return parse_persons(text) if text else 1
+
+    def category(self, number: int, values: list, key: str, parse) -> str:
+        text = self.get(values, key)
+        if not text:
+            if key in self.mapping:
+                self.note(number, key, f"{key}_blank", f"{key} empty; recorded as unknown")
+            return "unknown"
+        return parse(text)
+
+    def dates(self, values) -> tuple[dt.date, dt.date, str]:
         text = self.get(values, "date")
         if text:
             first, last = parse_column_date(text, self.date_orders.get("date"))
             check_period(first, last, f"'{text}'", self.today)
-            return first, last
+            return first, last, precision_of(first, last)
+        if "year" in self.mapping:
+            parts = [self.get(values, key) for key in ("year", "month", "day")]
+            first, last, precision = compose_date(*parts)
+            check_period(first, last, "'" + "-".join(p for p in parts if p) + "'", self.today)
+            return first, last, precision
         start, end = self.get(values, "date_from"), self.get(values, "date_to")
         if not start and not end:
             raise ValueProblem("date is empty; enter the date (or date_from and date_to)")
         first = parse_column_date(start or end, self.date_orders.get("date_from" if start else "date_to"))[0]
         last = parse_column_date(end or start, self.date_orders.get("date_to" if end else "date_from"))[1]
         check_period(first, last, f"'{start}'..'{end}'", self.today)
-        return first, last
+        return first, last, precision_of(first, last)
 
-    def point(self, number, values, place_name) -> tuple[float, float]:
+    def point(self, number, values, place_name) -> tuple[float, float, str]:
         lat_text, lon_text = self.get(values, "lat"), self.get(values, "lon")
         if not lat_text and not lon_text:
             if not place_name:
@@ -346,76 +369,19 @@ class _Validator:
                 raise ValueProblem(found)
             self.note(number, "latitude/longitude", "gazetteer",
                       f"coordinates for '{place_name}' taken from the gazetteer")
-            return found
+            return found[0], found[1], "place"
         if not lat_text:
             raise ValueProblem("latitude is empty but longitude is given")
         if not lon_text:
             raise ValueProblem("longitude is empty but latitude is given")
-        lat_angle, lon_angle = parse_angle(lat_text, "lat"), parse_angle(lon_text, "lon")
-        crs = self.get(values, "crs") or self.crs
-        if crs:
-            lon, lat = self.reproject(number, crs, lon_angle.degrees, lat_angle.degrees)
-        else:
-            lat, lon = lat_angle.degrees, lon_angle.degrees
-            if abs(lat) > 1000 and abs(lon) > 1000:
-                raise ValueProblem(
-                    f"x {lon_text} / y {lat_text} look like projected coordinates in metres; declare "
-                    "their CRS (a 'crs' column such as EPSG:32642, or read_intercepts(..., crs=...))")
-        notations = {lat_angle.notation, lon_angle.notation} - {"decimal"}
-        if notations:
-            self.note(number, "latitude/longitude", "conversion",
-                      f"read {' and '.join(sorted(notations))} coordinates "
-                      f"'{lat_text}', '{lon_text}' as {lat:.6f}, {lon:.6f}")
-        lettered_swap = (lat_angle.hemisphere in ("E", "W") and lon_angle.hemisphere in ("N", "S"))
-        if lettered_swap or (not in_pakistan(lon, lat) and in_pakistan(lat, lon)):
-            why = ("the hemisphere letters say so" if lettered_swap else
-                   "the swapped point lies in Pakistan, the original does not")
-            self.note(number, "latitude/longitude", "swap",
-                      f"latitude and longitude were swapped (latitude {lat_text}, longitude {lon_text}); exchanged "
-                      f"because {why}")
-            lat, lon = lon, lat
-        else:
-            for angle, axis in ((lat_angle, "lat"), (lon_angle, "lon")):
-                if angle.hemisphere and angle.hemisphere not in ("NS" if axis == "lat" else "EW"):
-                    raise CoordinateError(f"{'latitude' if axis == 'lat' else 'longitude'} "
-                                          f"'{lat_text if axis == 'lat' else lon_text}' has the letter "
-                                          f"{angle.hemisphere}, which belongs to the other axis")
-        check_range(lat, "lat")
-        check_range(lon, "lon")
-        if lat == 0 and lon == 0:
-            raise ValueProblem("coordinates 0, 0 are a placeholder, not a place; enter the real position")
-        if not in_pakistan(lon, lat):
-            self.note(number, "latitude/longitude", "outside_pakistan",
-                      f"point {lat:.5f}, {lon:.5f} (lat, lon) lies outside Pakistan; kept, please check")
-        return lon, lat
-
-    def reproject(self, number, crs, x, y) -> tuple[float, float]:
-        from pyproj.exceptions import CRSError
-
-        try:
-            source, transformer = _transformer(str(crs).strip())
-        except CRSError:
-            raise ValueProblem(f"crs '{crs}' is not a coordinate system I know (try EPSG:32642)") from None
-        if source.is_geographic:
-            return x, y
-        lon, lat = transformer.transform(x, y)
-        if not (math.isfinite(lon) and math.isfinite(lat)):
-            raise ValueProblem(f"x {x:g} / y {y:g} cannot be converted from {crs}")
-        self.note(number, "latitude/longitude", "projected",
-                  f"x {x:.2f}, y {y:.2f} in {crs} converted to {lat:.6f}, {lon:.6f} (lat, lon)")
-        return lon, lat
+        lon, lat = read_point(lat_text, lon_text, self.get(values, "crs") or self.crs, self.file_swap,
+                              lambda kind, message: self.note(number, "latitude/longitude", kind, message))
+        return lon, lat, "point"
 
 
-def _accepted_frame(records: list[dict]) -> gpd.GeoDataFrame:
-    if not records:
-        return empty_intercepts()
-    table = pd.DataFrame.from_records(records)
-    return typed_intercepts(table, table["lon"], table["lat"])
-
-
-def _failed(name: str, message: str, kind=None, sha=None) -> IngestResult:
-    return IngestResult(_accepted_frame([]), _empty_rejected(), _empty_notes(), name, kind,
-                        file_errors=[message], file_sha256=sha)
+def _failed(name: str, message: str, kind=None, sha=None, headers=()) -> IngestResult:
+    return IngestResult(accepted_frame([]), empty_rejected(), empty_notes(), name, kind,
+                        file_errors=[message], file_sha256=sha, headers=list(headers))
 
 
 def _sha256(source) -> str:
@@ -426,113 +392,158 @@ def _sha256(source) -> str:
     return digest.hexdigest()
 
 
+def _overrides(headers: list[str], mapping: dict | None, profile) -> dict:
+    """The user's mapping: a profile's columns first, then explicit ``mapping`` entries on top."""
+    overrides: dict = {}
+    if profile is not None:
+        chosen = profile if isinstance(profile, Profile) else load_profile(str(profile))
+        overrides.update(chosen.overrides(headers))
+    overrides.update(mapping or {})
+    return overrides
+
+
+def _chunk_result(validator: _Validator, table, opened, sha, accepted, rejected, before) -> IngestResult:
+    notes = notes_frame(validator.notes)
+    validator.notes = []
+    possible = possible_frame(validator.possible)
+    validator.possible = []
+    rows, empty, duplicates = before
+    columns = {m.field: m.column for m in validator.mapping_used if m.column}
+    return IngestResult(
+        accepted_frame(accepted),
+        empty_rejected([h for h in table.headers if not h.startswith("__")]) if not rejected
+        else pd.DataFrame(rejected),
+        notes, opened.name, table.kind, table.encoding, list(table.problems), table.headers, columns,
+        validator.rows_read - rows, validator.empty_rows - empty, validator.duplicates - duplicates,
+        dict(validator.note_counts), sha, validator.mapping_used, list(validator.file_problems), possible)
+
+
 def iter_intercepts(source, *, crs: str | None = None, dayfirst: bool | None = None,
                     chunksize: int = DEFAULT_CHUNKSIZE, file_name: str | None = None,
-                    today: dt.date | None = None) -> Iterator[IngestResult]:
+                    today: dt.date | None = None, mapping: dict | None = None,
+                    profile: str | Profile | None = None) -> Iterator[IngestResult]:
     """Yield one IngestResult per chunk of ``chunksize`` rows (for files too large for memory).
 
-    Duplicate and id checks span the whole file.  The first result carries the
-    file-level notes; ``file_errors`` appear on the result where they were found.
+    Duplicate and id checks span the whole file; the first chunk decides the date order and
+    whether the whole file has latitude and longitude exchanged.  The first result carries the
+    file-level notes; ``file_errors`` appear on the result where they were found.  A mapping or
+    profile that names a column the file lacks gives a file error.
     """
     opened = as_source(source, file_name)
     sha = _sha256(opened)
     try:
-        table = open_table(opened, chunksize)
+        chosen = profile if profile is None or isinstance(profile, Profile) else load_profile(str(profile))
+        with user_headers([*(mapping or {}).values(), *(chosen.columns.values() if chosen else ())]):
+            table = open_table(opened, chunksize)
     except FileProblem as problem:
         yield _failed(opened.name, str(problem), sha=sha)
         return
-    validator = _Validator(opened.name, table.headers, crs, dayfirst, today or dt.date.today())
-    if table.evidence:
+    except MappingError as error:
+        yield _failed(opened.name, f"{opened.name}: {error}", sha=sha)
+        return
+    chunks = iter(table.chunks)
+    first_chunk = next(chunks, None)
+    sample = [values for _, values, _, _ in (first_chunk or [])[:200]]
+    try:
+        options = {"crs": crs, "dayfirst": dayfirst, "today": today,
+                   "overrides": _overrides(table.headers, mapping, chosen)}
+        validator = _Validator(opened.name, table.headers, sample, options)
+    except MappingError as error:
+        yield _failed(opened.name, f"{opened.name}: {error}", table.kind, sha, table.headers)
+        return
+    if table.evidence:  # the rows read ahead decide each date column's day/month order
         validator.decide_date_order(table.evidence)
         table.evidence = []
     for message in table.notes:
         validator.note(None, "file", "file", message)
-    columns = {key: table.headers[index] for key, index in validator.mapping.items()
-               if not key.startswith("_")}
     produced = False
-    for chunk in table.chunks:
-        rows_before, empty_before, dup_before = validator.rows_read, validator.empty_rows, validator.duplicates
-        accepted, rejected = validator.run(chunk)
-        notes = pd.DataFrame(validator.notes, columns=["row", "field", "kind", "message"]) \
-            if validator.notes else _empty_notes()
-        validator.notes = []
-        yield IngestResult(
-            _accepted_frame(accepted),
-            pd.DataFrame(rejected) if rejected else _empty_rejected(
-                [h for h in table.headers if not h.startswith("__")]),
-            notes.astype({"row": "Int64"}), opened.name, table.kind, table.encoding,
-            list(table.problems), table.headers, columns, validator.rows_read - rows_before,
-            validator.empty_rows - empty_before, validator.duplicates - dup_before,
-            dict(validator.note_counts), sha)
-        table.problems.clear()
+    for chunk in ([first_chunk] if first_chunk is not None else []):
         produced = True
+        yield from _run_chunk(validator, table, opened, sha, chunk)
+    for chunk in chunks:
+        yield from _run_chunk(validator, table, opened, sha, chunk)
     if not produced or table.problems:
-        notes = pd.DataFrame(validator.notes, columns=["row", "field", "kind", "message"]) \
-            if validator.notes else _empty_notes()
         problems = list(table.problems)
         if not produced and not problems:
             problems.append(f"{opened.name} has a header row but no data rows")
-        yield IngestResult(_accepted_frame([]), _empty_rejected(
-            [h for h in table.headers if not h.startswith("__")]), notes.astype({"row": "Int64"}),
-            opened.name, table.kind, table.encoding, problems, table.headers, columns, 0, 0, 0,
-            dict(validator.note_counts), sha)
+        before = (validator.rows_read, validator.empty_rows, validator.duplicates)
+        result = _chunk_result(validator, table, opened, sha, [], [], before)
+        result.file_errors = problems
+        yield result
 
 
-def combine(parts: list[IngestResult]) -> IngestResult:
-    """Join chunk results into one."""
-    first = parts[0]
-    accepted = [p.accepted for p in parts if len(p.accepted)]
-    rejected = [p.rejected for p in parts if len(p.rejected)]
-    notes = [p.notes for p in parts if len(p.notes)]
-    return IngestResult(
-        pd.concat(accepted, ignore_index=True) if accepted else first.accepted,
-        pd.concat(rejected, ignore_index=True) if rejected else first.rejected,
-        pd.concat(notes, ignore_index=True) if notes else first.notes,
-        first.file_name, first.file_kind, first.encoding,
-        [error for p in parts for error in p.file_errors], first.headers, first.columns,
-        sum(p.rows_read for p in parts), sum(p.empty_rows for p in parts),
-        sum(p.duplicates for p in parts), dict(parts[-1].note_counts), first.file_sha256)
+def _run_chunk(validator, table, opened, sha, chunk) -> Iterator[IngestResult]:
+    before = (validator.rows_read, validator.empty_rows, validator.duplicates)
+    accepted, rejected = validator.run(chunk)
+    result = _chunk_result(validator, table, opened, sha, accepted, rejected, before)
+    table.problems.clear()
+    yield result
 
 
 def read_intercepts(source, *, crs: str | None = None, dayfirst: bool | None = None,
                     chunksize: int = DEFAULT_CHUNKSIZE, file_name: str | None = None,
-                    today: dt.date | None = None) -> IngestResult:
+                    today: dt.date | None = None, mapping: dict | None = None,
+                    profile: str | Profile | None = None) -> IngestResult:
     """Read an intercept file into an IngestResult.
 
-    ``source``: path, bytes or file object (a Streamlit upload works).  ``crs``:
-    CRS of x/y columns when they are projected (e.g. ``"EPSG:32642"``); a ``crs``
-    column in the file overrides it per row.  ``dayfirst``: force the reading of
-    numeric dates (default: day-first unless the file shows otherwise).
-    ``file_name``: the name to report (defaults to the path's or upload's name).
+    Parameters
+    ----------
+    source : path, bytes or file object
+        The file (a Streamlit upload works).
+    crs : str, optional
+        CRS of x/y columns when they are projected (e.g. ``"EPSG:32642"``); a ``crs`` column in
+        the file overrides it per row.
+    dayfirst : bool, optional
+        Force the reading of numeric dates (default: day-first unless the file shows otherwise).
+    file_name : str, optional
+        The name to report (defaults to the path's or upload's name).
+    mapping : dict, optional
+        ``{field: column}`` choices over the proposed mapping (an empty column leaves a field out).
+    profile : str or Profile, optional
+        A saved mapping: a shipped profile name (``"iom-missing-migrants"``), a profile JSON
+        path, or a Profile (e.g. from ``store.profiles.get_profile``); ``mapping`` goes on top.
     """
     return combine(list(iter_intercepts(source, crs=crs, dayfirst=dayfirst, chunksize=chunksize,
-                                        file_name=file_name, today=today)))
+                                        file_name=file_name, today=today, mapping=mapping, profile=profile)))
+
+
+def add_mapping_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``--map`` and ``--profile`` options, shared with ``python -m store import``."""
+    parser.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                        help="take FIELD from COLUMN (repeatable), e.g. --map date='Incident Date'; "
+                             "FIELD= leaves a field out")
+    parser.add_argument("--profile", help="a saved column mapping, e.g. iom-missing-migrants")
 
 
 def main(argv=None) -> int:
+    from geodata.ingest_report import report_lines, write_rejected
+
     parser = argparse.ArgumentParser(prog="python -m geodata.ingest",
                                      description="Validate an intercept file and report what would be imported.")
     parser.add_argument("file")
     parser.add_argument("--crs", help="CRS of projected x/y columns, e.g. EPSG:32642")
     parser.add_argument("--month-first", action="store_true", help="read 03/04/2011 as 4 March")
-    parser.add_argument("--rejected", help="write rejected rows (with reasons) to this CSV or XLSX")
+    parser.add_argument("--rejected", help="write rejected rows (with reasons) to this CSV or XLSX "
+                                           "(default: <file>_rejected.csv here)")
     parser.add_argument("--accepted", help="write accepted records to this GeoJSON/GPKG/CSV")
+    add_mapping_arguments(parser)
     args = parser.parse_args(argv)
-    result = read_intercepts(args.file, crs=args.crs, dayfirst=False if args.month_first else None)
-    for key, value in result.summary().items():
-        print(f"{key}: {value}")
-    for row in result.rejected.head(50).itertuples():
-        print(f"  rejected row {row.row}: {row.reason}")
-    if args.rejected:
-        with open(args.rejected, "wb") as handle:
-            handle.write(result.rejected_file("xlsx" if args.rejected.endswith(".xlsx") else "csv"))
-    if args.accepted:
+    try:
+        result = read_intercepts(args.file, crs=args.crs, dayfirst=False if args.month_first else None,
+                                 mapping=parse_map_options(args.map), profile=args.profile)
+    except MappingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    written = write_rejected(result, args.rejected) if result.ok else None
+    print("\n".join(report_lines(result, written)))
+    if args.accepted and len(result.accepted):
+        frame = result.accepted.drop(columns=["possible_duplicate"])
         if args.accepted.endswith(".csv"):
-            frame = result.accepted.assign(lon=result.accepted.geometry.x, lat=result.accepted.geometry.y)
-            frame.drop(columns="geometry").to_csv(args.accepted, index=False)
+            frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry").to_csv(
+                args.accepted, index=False)
         else:
-            result.accepted.to_file(args.accepted)
-    return 0 if result.ok else 1
+            frame.to_file(args.accepted)
+    return 0 if result.ok and len(result.accepted) else 1
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def safe_cell(value) -> str:
 
 def _rows_for_export(rejected: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     original = [c for c in rejected.columns if c not in ("row", "field", "reason")]
-    header = original + ["reason", "source_row"]
+    header = [safe_cell(c) for c in original] + ["reason", "source_row"]   # a header can be a formula too
     rows = []
     for record in rejected.to_dict("records"):
         rows.append([safe_cell(record.get(c)) for c in original]

@@ -1,7 +1,9 @@
 """Streamlit page "Data": bring intercept records into Checkpost.
 
-Upload a file, read the validation report (accepted, rejected rows with reasons, the swaps and
-conversions made), confirm the import, download the rejected rows and the templates.
+Upload a file, check the column mapping (one editable row per field, or a saved profile), read the
+validation report (file problems once, rows balance, rejections by reason, the latitude/longitude
+exchanges to review, possible-duplicate groups to keep or drop), confirm the import, download the
+rejected rows and the templates.
 Register it with ``st.Page("pages/data.py", title="Data")``.
 
 The signed-in user is read from ``st.session_state["user"]`` (a dict with ``username`` and
@@ -24,7 +26,10 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from geodata.ingest import IngestResult, read_intercepts, template_csv, template_xlsx  # noqa: E402
+from geodata.ingest_report import balance_line, rejection_summary  # noqa: E402
 from ui.auth import PAGE_ROLES, current_user  # noqa: E402  (sign-in and session expiry live there)
+from ui.import_review import (duplicate_groups, groups_to_drop, mapping_choices, mapping_table,  # noqa: E402
+                              plain, swap_table)
 
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"]
 IMPORT_ROLES = PAGE_ROLES["pages/data.py"]
@@ -34,6 +39,9 @@ NOTE_LABELS = {"swap": "latitude/longitude swapped", "conversion": "coordinate n
                "projected": "projected x/y converted", "gazetteer": "position from gazetteer",
                "formula": "formula cell neutralised", "case_type_blank": "empty case_type set to unknown",
                "outside_pakistan": "point outside Pakistan (kept)", "date_order": "date order",
+               "swap_hint": "kept as given, exchanged it would be in Pakistan",
+               "possible_duplicate": "possible duplicate (kept)", "persons_default": "empty persons counted as 1",
+               "mode_blank": "empty mode set to unknown",
                "encoding": "undecodable characters", "column": "columns", "file": "file"}
 
 
@@ -41,10 +49,32 @@ def can_import(user: dict | None) -> bool:
     return bool(user) and user.get("role") in IMPORT_ROLES
 
 
-def validate_upload(name: str, data: bytes, crs: str | None = None, date_order: str = "auto") -> IngestResult:
-    """Run the import checks on uploaded bytes (nothing is written to the database)."""
+def validate_upload(name: str, data: bytes, crs: str | None = None, date_order: str = "auto",
+                    mapping: dict | None = None, profile=None) -> IngestResult:
+    """Run the import checks on uploaded bytes (nothing is written to the database).
+
+    ``mapping`` (``{field: column}``) and ``profile`` (a Profile or shipped name) choose the columns.
+    """
     dayfirst = {"auto": None, "day first (DD/MM/YYYY)": True, "month first (MM/DD/YYYY)": False}[date_order]
-    return read_intercepts(data, file_name=name, crs=(crs or "").strip() or None, dayfirst=dayfirst)
+    return read_intercepts(data, file_name=name, crs=(crs or "").strip() or None, dayfirst=dayfirst,
+                           mapping=mapping or None, profile=profile)
+
+
+def offered_profiles(headers: list[str], engine=None) -> dict:
+    """Profiles (saved in the store first, then shipped) that fit a file with these headers, by name."""
+    from store.profiles import profiles_for
+
+    return {profile.name: profile for profile in profiles_for(headers, engine=engine)}
+
+
+def save_mapping(result: IngestResult, name: str, user: dict, engine=None):
+    """Save the mapping ``result`` was read with as a named profile (who and when are recorded)."""
+    from store.profiles import save_profile
+
+    if not can_import(user):
+        raise PermissionError("only planners and commanders may save column mappings")
+    columns = {m.field: m.column for m in result.mapping if m.column}
+    return save_profile(name, columns, result.headers, user["username"], engine=engine)
 
 
 def case_type_table(result: IngestResult) -> pd.DataFrame:
@@ -130,13 +160,8 @@ def render() -> None:
         return
 
     name, data = source
-    key = hashlib.sha256(data + f"|{name}|{crs}|{date_order}".encode()).hexdigest()
-    if st.session_state.get("data_page_key") != key:
-        st.session_state["data_page_key"] = key
-        st.session_state["data_page_result"] = validate_upload(name, data, crs, date_order)
-        st.session_state.pop("data_page_summary", None)
-    result: IngestResult = st.session_state["data_page_result"]
-    _show_report(result)
+    result = _mapped_result(name, data, crs, date_order, user)
+    result = _show_report(result)
 
     if result.ok and len(result.accepted):
         if st.button(f"Confirm import of {len(result.accepted)} records", type="primary",
@@ -149,31 +174,76 @@ def render() -> None:
     _show_batches()
 
 
-def _show_report(result: IngestResult) -> None:
-    st.subheader(f"Validation report: {result.file_name}")
+def _validated(name, data, crs, date_order, mapping=None, profile=None) -> IngestResult:
+    """Validation results cached per upload, options and mapping (a rerun does not re-read the file)."""
+    key = hashlib.sha256(data + f"|{name}|{crs}|{date_order}|{sorted((mapping or {}).items())}|"
+                                f"{getattr(profile, 'name', profile)}".encode()).hexdigest()
+    cache = st.session_state.setdefault("data_page_results", {})
+    if key not in cache:
+        if len(cache) > 8:
+            cache.clear()
+        cache[key] = validate_upload(name, data, crs, date_order, mapping, profile)
+        st.session_state.pop("data_page_summary", None)
+    return cache[key]
+
+
+def _mapped_result(name, data, crs, date_order, user) -> IngestResult:
+    """The column mapping step: a saved profile, then one editable row per field, then validation."""
+    first = _validated(name, data, crs, date_order)
+    if not first.headers:
+        return first
+    st.subheader("Columns")
+    profiles = offered_profiles(first.headers)
+    choice = st.selectbox("Saved column mapping", ["(proposed from the file)", *profiles],
+                          key="data_page_profile", help="Profiles saved for files with these columns")
+    profile = profiles.get(choice)
+    base = _validated(name, data, crs, date_order, profile=profile) if profile else first
+    proposed = mapping_table(base)
+    edited = st.data_editor(
+        proposed, hide_index=True, key=f"data_page_mapping_{choice}", disabled=["field", "reason", "candidates"],
+        column_config={"column": st.column_config.SelectboxColumn(
+            "column", options=["", *[h for h in base.headers if not h.startswith("__")]])})
+    choices = mapping_choices(edited, proposed)
+    result = _validated(name, data, crs, date_order, choices, profile) if choices else base
+    with st.expander("Save this mapping for files like this one"):
+        profile_name = st.text_input("Profile name", key="data_page_profile_name")
+        if st.button("Save mapping", key="data_page_save_profile") and profile_name.strip():
+            from geodata.ingest_mapping import MappingError
+
+            try:
+                saved = save_mapping(result, profile_name, user)
+                st.success(plain(f"Saved as '{saved.name}' by {saved.created_by}."))
+            except (MappingError, PermissionError) as error:
+                st.error(plain(error))
+    return result
+
+
+def _show_report(result: IngestResult) -> IngestResult:
+    """The validation report; returns the result with the possible duplicates the user dropped removed."""
+    st.subheader(f"Validation report: {plain(result.file_name)}")
     for error in result.file_errors:
-        st.error(error)
+        st.error(plain(error))
+    for problem in result.file_problems:
+        st.error(plain(problem["message"]))
+    result = _review_duplicates(result)
     columns = st.columns(5)
     columns[0].metric("rows read", result.rows_read)
     columns[1].metric("accepted", len(result.accepted))
     columns[2].metric("rejected", len(result.rejected))
     columns[3].metric("duplicates", result.duplicates)
     columns[4].metric("empty rows", result.empty_rows)
+    st.caption(plain(balance_line(result)))
     for message in file_messages(result):
-        st.caption(message)
+        st.caption(plain(message))
     if len(result.accepted):
         st.markdown("**Accepted, by case type**")
         st.dataframe(case_type_table(result), hide_index=True)
-    changes = notes_summary(result)
-    if len(changes):
-        st.markdown("**Changes made while reading**")
-        st.dataframe(changes, hide_index=True)
-        detail = result.notes[result.notes["row"].notna()]
-        with st.expander("Row by row"):
-            st.dataframe(detail[["row", "field", "message"]], hide_index=True)
+    _show_changes(result)
     if len(result.rejected):
-        st.markdown("**Rejected rows** (fix them in the download and import it again)")
-        st.dataframe(rejected_table(result), hide_index=True)
+        st.markdown("**Rejected rows, by reason** (fix them in the download and import it again)")
+        st.dataframe(rejection_summary(result.rejected), hide_index=True)
+        with st.expander("Every rejected row"):
+            st.dataframe(rejected_table(result), hide_index=True)
         left, right = st.columns(2)
         stem = result.file_name.rsplit(".", 1)[0]
         left.download_button("Rejected rows (CSV)", result.rejected_file("csv"), f"{stem}_rejected.csv", "text/csv")
@@ -183,6 +253,34 @@ def _show_report(result: IngestResult) -> None:
         with st.expander("Accepted records (first 200)"):
             preview = result.accepted.head(200).assign(lon=lambda f: f.geometry.x, lat=lambda f: f.geometry.y)
             st.dataframe(pd.DataFrame(preview.drop(columns="geometry")), hide_index=True)
+    return result
+
+
+def _review_duplicates(result: IngestResult) -> IngestResult:
+    groups = duplicate_groups(result)
+    if groups.empty:
+        return result
+    st.markdown(f"**Possible duplicates: {len(groups)} groups** (same date, place and persons; all kept "
+                "unless you tick *drop*, which keeps the first row of the group and drops the others)")
+    edited = st.data_editor(groups, hide_index=True, key="data_page_duplicates",
+                            disabled=[c for c in groups.columns if c != "drop"])
+    chosen = groups_to_drop(edited)
+    return result.drop_possible_duplicates(chosen) if chosen else result
+
+
+def _show_changes(result: IngestResult) -> None:
+    changes = notes_summary(result)
+    if not len(changes):
+        return
+    st.markdown("**Changes made while reading**")
+    st.dataframe(changes, hide_index=True)
+    swaps = swap_table(result)
+    if len(swaps):
+        st.markdown("**Latitude/longitude to review** (values before and after)")
+        st.dataframe(swaps, hide_index=True)
+    detail = result.notes[result.notes["row"].notna()]
+    with st.expander("Row by row"):
+        st.dataframe(detail[["row", "field", "message"]], hide_index=True)
 
 
 def _show_batches() -> None:

@@ -378,6 +378,7 @@ def _to_records(cols, seed) -> gpd.GeoDataFrame:
         "date": pd.to_datetime(pd.Series(cols["date"])).astype("datetime64[ns]"),
         "date_from": pd.Series([pd.NaT] * n, dtype="datetime64[ns]"),
         "date_to": pd.Series([pd.NaT] * n, dtype="datetime64[ns]"),
+        "date_precision": pd.Series(["day"] * n, dtype="string"),
         "persons": pd.Series(cols["persons"], dtype="int64"),
         "case_type": pd.Series(cols["case_type"], dtype="string"),
         "mode": pd.Series(cols["mode"], dtype="string"),
@@ -387,6 +388,7 @@ def _to_records(cols, seed) -> gpd.GeoDataFrame:
         "notes": pd.Series(cols["notes"], dtype="string"),
         "synthetic": pd.Series([True] * n, dtype="bool"),
         "source": pd.Series([f"routes.simulate seed={seed}"] * n, dtype="string"),
+        "position_precision": pd.Series(["point"] * n, dtype="string"),
     })
     records = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(cols["lon"], cols["lat"]), crs="EPSG:4326")
     records = records.sort_values("date", kind="stable").reset_index(drop=True)

@@ -2,6 +2,9 @@
 
     python -m store migrate                              # create / upgrade the database
     python -m store import ledger.xlsx --user amina      # validate and import (one batch)
+    python -m store import iom.csv --user amina --profile iom-missing-migrants [--map persons="Number of Dead"]
+        [--save-profile NAME]                            # column mapping; save it for next time
+    python -m store profiles                             # saved and shipped column-mapping profiles
     python -m store query --start 2011-03-01 --end 2011-03-31 --province Sindh --case-type trafficking \
         [--out march.geojson]
     python -m store counts --start 2011-01-01 --end 2011-12-31 [--by case_type mode]
@@ -24,42 +27,72 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start")
     parser.add_argument("--end")
     parser.add_argument("--case-type", nargs="+", choices=["smuggling", "trafficking", "unknown"])
-    parser.add_argument("--mode", nargs="+", choices=["land", "sea", "air"])
+    parser.add_argument("--mode", nargs="+", choices=["land", "sea", "air", "unknown"])
     parser.add_argument("--bbox", nargs=4, type=float, metavar=("LON_MIN", "LAT_MIN", "LON_MAX", "LAT_MAX"))
     parser.add_argument("--province")
 
 
-def _import_command(args, engine) -> int:
-    """Stream the file through validation into one batch, chunk by chunk (bounded memory)."""
+def _import(args, engine) -> int:
+    """Map, validate and store the file as one batch, streamed chunk by chunk; report once."""
     from dataclasses import replace
 
     from geodata.ingest import combine
-    from geodata.schema import empty_intercepts
+    from geodata.ingest_mapping import MappingError, parse_map_options
+    from geodata.ingest_report import report_lines, write_rejected
+    from store.profiles import get_profile
     from store.records import FileNotImportable, import_file
 
-    kept = []   # each chunk's rejected rows and notes, without its accepted records
+    kept = []  # each chunk's report; of its accepted records only the row numbers (memory stays bounded)
 
     def keep(part) -> None:
-        kept.append(replace(part, accepted=empty_intercepts()))
+        kept.append(replace(part, accepted=part.accepted[["source_row"]].copy()))
 
+    summary = None
     try:
-        summary = import_file(args.file, args.user, crs=args.crs, on_chunk=keep, engine=engine)
-    except FileNotImportable as error:
+        profile = get_profile(args.profile, engine=engine) if args.profile else None
+        summary = import_file(args.file, args.user, crs=args.crs, mapping=parse_map_options(args.map),
+                              profile=profile, on_chunk=keep, engine=engine)
+    except MappingError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
-    except FileNotFoundError as error:
+        return 2
+    except (FileNotImportable, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
+    result = combine(kept) if kept else None
+    if result is not None:
+        written = write_rejected(result, args.rejected) if result.ok else None
+        print("\n".join(report_lines(result, written)))
+    if summary is None or result is None or not len(result.accepted):
+        print("nothing imported: no row was accepted", file=sys.stderr)
         return 1
     print(summary.message())
     print(summary.as_dict())
     for refused in summary.refused[:50]:
         print(f"  refused {refused['source']}: {refused['reason']}")
-    rejected = combine(kept) if kept else None
-    if args.rejected and rejected is not None and len(rejected.rejected):
-        with open(args.rejected, "wb") as handle:
-            handle.write(rejected.rejected_file("csv"))
-        print(f"{len(rejected.rejected)} rejected rows with reasons written to {args.rejected}")
+    return _save_profile(args, result, engine) if args.save_profile else 0
+
+
+def _save_profile(args, result, engine) -> int:
+    from geodata.ingest_mapping import MappingError
+    from store.profiles import save_profile
+
+    columns = {m.field: m.column for m in result.mapping if m.column}
+    try:
+        save_profile(args.save_profile, columns, result.headers, args.user, engine=engine)
+    except MappingError as error:
+        print(f"profile not saved: {error}", file=sys.stderr)
+        return 1
+    print(f"column mapping saved as profile '{args.save_profile}'")
     return 0
+
+
+def _print_profiles(engine) -> None:
+    from geodata.ingest_profiles import shipped_profiles
+    from store.profiles import list_profiles
+
+    for profile in list_profiles(engine=engine) + shipped_profiles():
+        who = f"by {profile.created_by} at {profile.created_at}" if profile.origin == "store" else "shipped"
+        columns = ", ".join(f"{f}={c}" for f, c in profile.columns.items())
+        print(f"{profile.name} ({who}): {columns}")
 
 
 def main(argv=None) -> int:
@@ -70,7 +103,13 @@ def main(argv=None) -> int:
     imp.add_argument("file")
     imp.add_argument("--user", required=True)
     imp.add_argument("--crs")
-    imp.add_argument("--rejected", help="write rejected rows with reasons to this CSV")
+    imp.add_argument("--rejected", help="write rejected rows with reasons to this CSV "
+                                        "(default: <file>_rejected.csv here)")
+    imp.add_argument("--save-profile", metavar="NAME", help="save the column mapping used under this name")
+    from geodata.ingest import add_mapping_arguments
+
+    add_mapping_arguments(imp)
+    commands.add_parser("profiles", help="saved and shipped column-mapping profiles")
     query = commands.add_parser("query", help="intercepts by date, category and area")
     _filters(query)
     query.add_argument("--out", help="write a GeoJSON / GPKG / CSV file instead of printing")
@@ -93,7 +132,9 @@ def main(argv=None) -> int:
     if args.command == "migrate":
         print(f"database at the latest schema: {engine.url.render_as_string(hide_password=True)}")
     elif args.command == "import":
-        return _import_command(args, engine)
+        return _import(args, engine)
+    elif args.command == "profiles":
+        _print_profiles(engine)
     elif args.command in ("query", "counts"):
         from store.records import count_intercepts, query_intercepts
 

@@ -12,7 +12,9 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, Fl
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 CASE_TYPES = ("smuggling", "trafficking", "unknown")
-MODES = ("land", "sea", "air")
+MODES = ("land", "sea", "air", "unknown")
+DATE_PRECISIONS = ("day", "month", "year")
+POSITION_PRECISIONS = ("point", "place")
 ROLES = ("planner", "commander", "donor", "admin")
 BATCH_STATUSES = ("importing", "complete")
 
@@ -73,6 +75,8 @@ class Intercept(Base):
     date_from: Mapped[dt.date] = mapped_column(Date)
     date_to: Mapped[dt.date] = mapped_column(Date)
     span_days: Mapped[int] = mapped_column(Integer, index=True)  # date_to - date_from; bounds date scans
+    # How well the date is known (a year-precision record is not a 1 January record).
+    date_precision: Mapped[str] = mapped_column(String(8), default="day", server_default="day")
     persons: Mapped[int] = mapped_column(Integer)
     case_type: Mapped[str] = mapped_column(String(16))
     mode: Mapped[str] = mapped_column(String(8))
@@ -84,17 +88,35 @@ class Intercept(Base):
     source: Mapped[str | None] = mapped_column(String(255))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
+    # point: coordinates given; place: looked up from a place name in the gazetteer.
+    position_precision: Mapped[str] = mapped_column(String(8), default="point", server_default="point")
 
     __table_args__ = (
         CheckConstraint("persons >= 1", name="persons_positive"),
         CheckConstraint(_in("case_type", CASE_TYPES), name="case_type_known"),
         CheckConstraint(_in("mode", MODES), name="mode_known"),
+        CheckConstraint(_in("date_precision", DATE_PRECISIONS), name="date_precision_known"),
+        CheckConstraint(_in("position_precision", POSITION_PRECISIONS), name="position_precision_known"),
         CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="lonlat_range"),
         CheckConstraint("date_to >= date_from", name="period_ordered"),
         # Map queries: a date range scan (bounded below by max span_days) that filters lon/lat
         # inside the index before touching the table.
         Index("ix_intercepts_date_from_lon_lat", "date_from", "lon", "lat", "date_to"),
     )
+
+
+class MappingProfile(Base):
+    """A named column mapping saved by a user, offered again for files with the same columns."""
+
+    __tablename__ = "mapping_profiles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    columns_json: Mapped[str] = mapped_column(Text)           # {"field": "column", ...}
+    headers_json: Mapped[str] = mapped_column(Text)           # the headers of the file it was made for
+    signature: Mapped[str] = mapped_column(Text, index=True)  # normalised header set: same columns, same value
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 
 
 class Plan(Base):

@@ -136,6 +136,7 @@ def rows_from_frame(frame: gpd.GeoDataFrame) -> list[dict]:
                  else [False] * size)
     text = {name: _texts(frame.get(name), size) for name in
             ("id", "case_type", "mode", "agency", "place_name", "nationality", "notes", "source")}
+    precision = _precisions(frame, size)  # issue 11 hook: date/position precision, not part of the hash
     rows = []
     for i in range(size):
         if first[i] is None or last[i] is None:
@@ -150,8 +151,17 @@ def rows_from_frame(frame: gpd.GeoDataFrame) -> list[dict]:
             "lon": lon[i], "lat": lat[i],
         }
         row["content_hash"] = content_hash(row)
+        row["date_precision"], row["position_precision"] = precision[0][i], precision[1][i]
         rows.append(row)
     return rows
+
+
+def _precisions(frame, size) -> tuple[list[str], list[str]]:
+    """date_precision and position_precision columns, with the schema defaults where absent."""
+    from geodata.schema import INTERCEPT_DEFAULTS
+
+    return tuple([value or INTERCEPT_DEFAULTS[name] for value in _texts(frame.get(name), size)]
+                 for name in ("date_precision", "position_precision"))
 
 
 _HASHED = ("record_id", "date", "date_from", "date_to", "persons", "case_type", "mode", "agency",
@@ -513,8 +523,9 @@ def _in_complete_batch():
     return or_(Intercept.batch_id.is_(None), Intercept.batch_id.not_in(unfinished))
 
 
-_COLUMNS = ("record_id", "date", "date_from", "date_to", "persons", "case_type", "mode", "agency",
-            "place_name", "nationality", "notes", "synthetic", "source", "batch_id", "lon", "lat")
+_COLUMNS = ("record_id", "date", "date_from", "date_to", "date_precision", "persons", "case_type", "mode",
+            "agency", "place_name", "nationality", "notes", "synthetic", "source", "position_precision",
+            "batch_id", "lon", "lat")
 
 
 def query_intercepts(start=None, end=None, case_type=None, mode=None, bbox=None, province=None, *,

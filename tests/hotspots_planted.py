@@ -115,6 +115,7 @@ def planted_intercepts(seed: int = 0, *, n_background: int = 3000, n_hotspots: i
         "date": pd.Series(np.concatenate(dates)[order]).astype("datetime64[ns]"),
         "date_from": pd.Series([pd.NaT] * n, dtype="datetime64[ns]"),
         "date_to": pd.Series([pd.NaT] * n, dtype="datetime64[ns]"),
+        "date_precision": pd.Series(["day"] * n, dtype="string"),
         "persons": pd.Series(np.concatenate(persons)[order], dtype="int64"),
         "case_type": pd.Series(np.concatenate(cases)[order], dtype="string"),
         "mode": pd.Series(["land"] * n, dtype="string"),
@@ -124,6 +125,7 @@ def planted_intercepts(seed: int = 0, *, n_background: int = 3000, n_hotspots: i
         "notes": pd.Series(["test fixture"] * n, dtype="string"),
         "synthetic": pd.Series([True] * n, dtype="bool"),
         "source": pd.Series([f"tests/hotspots_planted.py seed={seed}"] * n, dtype="string"),
+        "position_precision": pd.Series(["point"] * n, dtype="string"),
     })
     records = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon[order], lat[order]), crs="EPSG:4326")
     assert list(records.columns) == list(base.columns)

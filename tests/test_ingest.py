@@ -73,9 +73,9 @@ def test_rejected_rows_download_fix_and_reimport():
     exported = first.rejected_file("csv")
     frame = pd.read_csv(io.BytesIO(exported), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(frame.columns[-2:]) == ["reason", "source_row"]
-    assert len(frame) == len(first.rejected) == 12
+    assert len(frame) == len(first.rejected) == 11     # B-2's impossible latitude is exchanged (issue 11)
     # The clerk fixes each value the reason points at.
-    fixes = {"B-2": ("latitude", "29.12"), "B-4": ("case_type", "smuggling"), "B-5": ("persons", "2"),
+    fixes = {"B-4": ("case_type", "smuggling"), "B-5": ("persons", "2"),
              "B-6": ("persons", "3"), "B-7": ("mode", "sea"), "B-8": ("date", "2011-03-21"),
              "B-9": ("longitude", "67.0011"), "B-10": ("latitude", "24.9"),
              "B-11": ("latitude", "24°45'00\"N"), "B-12": ("date", "2011-03-25")}
@@ -87,7 +87,7 @@ def test_rejected_rows_download_fix_and_reimport():
     fixed = frame.to_csv(index=False).encode("utf-8")
     again = read_intercepts(fixed, file_name="bad_values_fixed.csv", today=dt.date(2026, 11, 1))
     assert again.rejected.empty, again.rejected[["row", "reason"]].to_dict("records")
-    assert len(again.accepted) == 12
+    assert len(again.accepted) == 11
     assert "reason" not in again.columns.values() and "source_row" not in again.columns.values()
 
 
@@ -99,7 +99,7 @@ def test_rejected_rows_xlsx_download_reimports_as_the_same_rows():
     assert list(second.accepted["notes"]) == ["id reused"]
     expected = [r for r in first.rejected["reason"] if "already used" not in r]
     assert list(second.rejected["reason"]) == expected
-    assert list(second.rejected["row"]) == list(range(2, 13))   # rows of the downloaded file now
+    assert list(second.rejected["row"]) == list(range(2, 12))   # rows of the downloaded file now
     assert "source_row" not in second.rejected                   # regenerated on the next download
 
 
@@ -166,10 +166,11 @@ def test_cli_reports_and_writes_rejected(tmp_path, capsys):
     from geodata.ingest import main
 
     out = tmp_path / "rejected.csv"
-    code = main([str(CORPUS / "duplicates.csv"), "--rejected", str(out)])
+    code = main([str(CORPUS / "bad_values.csv"), "--rejected", str(out)])
     printed = capsys.readouterr().out
-    assert code == 0 and "accepted: 3" in printed and "rejected row 4: duplicate of row 2" in printed
-    assert "duplicate of row 2" in out.read_text(encoding="utf-8-sig")
+    assert code == 0 and "14 rows read = 3 accepted + 11 rejected + 0 dropped by choice + 0 empty" in printed
+    assert "persons 0 must be at least 1" in printed and f"written to {out}" in printed
+    assert "id 'B-1' is already used on row 2" in out.read_text(encoding="utf-8-sig")
     assert main([str(CORPUS / "empty.csv")]) == 1
 
 

@@ -82,14 +82,18 @@ def test_dms_and_ddm_coordinates():
 
 
 def test_swapped_coordinates_are_detected_and_reported():
+    # Issue 11: a valid coordinate is never moved. Row 3 (lat 62.3254, lon 25.1216) is a real point in
+    # Finland, so it is kept as given with a hint; row 4's hemisphere letters say it is swapped.
     result = read("swapped.csv")
     assert len(result.accepted) == 3
-    assert near(result.accepted.geometry.iloc[1], GWADAR)
+    finland = result.accepted.geometry.iloc[1]
+    assert (finland.x, finland.y) == (25.1216, 62.3254)
     assert near(result.accepted.geometry.iloc[2], QUETTA, metres=20)  # written to whole seconds
     swaps = result.notes[result.notes["kind"] == "swap"]
-    assert list(swaps["row"]) == [3, 4]
-    assert "lies in Pakistan, the original does not" in swaps["message"].iloc[0]
-    assert "hemisphere letters" in swaps["message"].iloc[1]
+    assert list(swaps["row"]) == [4]
+    assert "hemisphere letters" in swaps["message"].iloc[0]
+    hints = result.notes[result.notes["kind"] == "swap_hint"]
+    assert list(hints["row"]) == [3] and "it would lie in Pakistan" in hints["message"].iloc[0]
 
 
 def test_projected_coordinates_with_declared_crs():
@@ -194,10 +198,16 @@ def test_empty_rows_are_skipped_and_counted():
 
 
 def test_duplicates_are_flagged_not_double_counted():
+    # Issue 11: K-1b has its own id, so it is its own record (distinct ids are always kept).
     result = read("duplicates.csv")
-    assert list(result.accepted["id"]) == ["K-1", "K-2", "K-3"]
-    assert result.duplicates == 1
-    assert reasons(result) == {4: "duplicate of row 2 (same date, place and persons); not counted twice"}
+    assert list(result.accepted["id"]) == ["K-1", "K-2", "K-1b", "K-3"]
+    assert result.duplicates == 0 and result.rejected.empty
+    # Without the id column, K-1b only shares date, place and persons with K-1: kept, flagged.
+    no_ids = read_intercepts((CORPUS / "duplicates.csv").read_bytes(), file_name="noid.csv", today=TODAY,
+                             mapping={"id": ""})
+    assert len(no_ids.accepted) == 4 and no_ids.rejected.empty
+    assert list(no_ids.possible_duplicates["row"]) == [2, 4]
+    assert list(no_ids.accepted["possible_duplicate"]) == [True, False, True, False]
 
 
 def test_windows_1252_text():
@@ -257,19 +267,24 @@ def test_formula_injection_cells_are_neutralised():
     assert accepted.loc["X-2", "place_name"].startswith("'=HYPERLINK")
     assert accepted.loc["X-2", "agency"] == "'@SUM(1+1)"
     assert accepted.loc["X-2", "notes"] == "'+1+1"
-    assert result.note_counts["formula"] == 4
-    # the rejected row's formula is neutralised in the download too
-    exported = result.rejected_file().decode("utf-8-sig")
-    assert "'=1+2" in exported and ",=1+2" not in exported
-    assert reasons(result)[4] == "latitude −91 is outside −90..90"
+    # Issue 11: X-3's latitude −91 is impossible: exchanged with a note, and its formula neutralised too.
+    assert accepted.loc["X-3", "notes"] == "'=1+2"
+    assert result.note_counts["formula"] == 5 and result.note_counts["swap"] == 1
+    # rejected rows' formulas are neutralised in the download too (here every row: no latitude column)
+    unmapped = read("formula_injection.csv", mapping={"lat": ""})
+    exported = unmapped.rejected_file().decode("utf-8-sig")
+    assert len(unmapped.rejected) == 3 and "'=1+2" in exported and ",=1+2" not in exported
 
 
 def test_bad_values_get_reasons_a_clerk_can_act_on():
     result = read("bad_values.csv")
-    assert list(result.accepted["id"]) == ["B-1", "B-13"]
+    # Issue 11: B-2's latitude 91.2 is impossible, so lat and lon are exchanged (noted, then reviewed).
+    assert list(result.accepted["id"]) == ["B-1", "B-2", "B-13"]
     assert result.accepted.set_index("id").loc["B-13", "mode"] == "air"   # 'plane'
+    swap = result.notes[result.notes["kind"] == "swap"]
+    assert list(swap["row"]) == [3] and "before latitude 91.2, longitude 67.0011; after latitude 67.0011, " \
+        "longitude 91.2" in swap["message"].iloc[0]
     assert reasons(result) == {
-        3: "latitude 91.2 is outside −90..90",
         4: "date '31/02/2011' is not a valid date",
         5: "case_type 'smugling' is not one of smuggling, trafficking, unknown — did you mean smuggling?",
         6: "persons 0 must be at least 1",
@@ -284,13 +299,14 @@ def test_bad_values_get_reasons_a_clerk_can_act_on():
         15: "id 'B-1' is already used on row 2; ids must be unique",
     }
     fields = dict(zip(result.rejected["row"], result.rejected["field"]))
-    assert fields[3] == "latitude/longitude" and fields[4] == "date" and fields[5] == "case_type"
+    assert fields[11] == "latitude/longitude" and fields[4] == "date" and fields[5] == "case_type"
 
 
-def test_missing_required_column_rejects_rows_with_the_column_named():
+def test_missing_mode_column_means_unknown_mode():
+    # Issue 11: only a position and a date are required; a missing mode column means mode unknown.
     result = read("missing_column.csv")
-    assert result.accepted.empty
-    assert reasons(result) == {2: "the file has no mode column; add one (see the template)"}
+    assert list(result.accepted["mode"]) == ["unknown"] and result.rejected.empty
+    assert "the file has no mode column; mode recorded as unknown" in list(result.notes["message"])
 
 
 def test_misspelt_headers_are_matched():

@@ -146,14 +146,18 @@ def test_killed_import_leaves_nothing(engine, monkeypatch):
 
 def test_fixed_rejected_rows_are_added_by_a_second_import(engine):
     today = dt.date(2026, 11, 1)
-    first = read_intercepts(CORPUS / "duplicates.csv", today=today)
-    records.import_batch(first, "duplicates.csv", "amina", engine=engine)
+    # Issue 11: rows with distinct ids are never duplicates, so this ledger has no id column.
+    ledger = (b"date,lat,lon,place_name,persons,case_type,mode\n2011-03-14,24.8607,67.0011,Karachi,12,smuggling,sea\n"
+              b"2011-03-20,25.1216,62.3254,Gwadar,30,smuggling,sea\n2011-03-14,24.8607,67.0011,Karachi,12,smuggling,sea\n")
+    first = read_intercepts(ledger, file_name="ledger.csv", today=today)
+    assert len(first.rejected) == 1
+    records.import_batch(first, "ledger.csv", "amina", engine=engine)
     frame = pd.read_csv(io.BytesIO(first.rejected_file()), dtype=str, keep_default_na=False,
                         encoding="utf-8-sig")
     frame["persons"] = "13"   # the clerk checks the ledger: a second boat, 13 persons
     fixed = read_intercepts(frame.to_csv(index=False).encode(), file_name="fixed.csv", today=today)
     summary = records.import_batch(fixed, "fixed.csv", "amina", engine=engine)
-    assert summary.inserted == 1 and count(engine, Intercept) == 4
+    assert summary.inserted == 1 and count(engine, Intercept) == 3
 
 
 def test_unreadable_files_are_not_imported(engine, monkeypatch):
@@ -174,7 +178,8 @@ def test_unreadable_files_are_not_imported(engine, monkeypatch):
 def test_import_file_streams_chunks_in_one_batch(engine):
     summary = records.import_file(CORPUS / "bad_values.csv", "amina", engine=engine, chunksize=3,
                                   today=dt.date(2026, 11, 1))
-    assert (summary.accepted, summary.rejected, summary.inserted) == (2, 12, 2)
+    # Issue 11: B-2's impossible latitude 91.2 is exchanged (noted), so 3 accepted, 11 rejected.
+    assert (summary.accepted, summary.rejected, summary.inserted) == (3, 11, 3)
     assert count(engine, ImportBatch) == 1
 
 
@@ -428,15 +433,17 @@ def test_command_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CHECKPOST_DB_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
     reset_engines()
     rejected = tmp_path / "rejected.csv"
+    # Issue 11: K-1b has its own id, so all four rows are records; nothing is rejected.
     assert main(["import", str(CORPUS / "duplicates.csv"), "--user", "amina", "--rejected", str(rejected)]) == 0
-    assert "'inserted': 3" in capsys.readouterr().out
-    assert "duplicate of row 2" in rejected.read_text(encoding="utf-8-sig")
+    assert "'inserted': 4" in capsys.readouterr().out and not rejected.exists()
     assert main(["counts", "--start", "2011-03-01", "--end", "2011-03-31"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1].split() == ["smuggling", "2", "42"] and lines[2].split() == ["trafficking", "0", "0"]
+    assert lines[1].split() == ["smuggling", "3", "54"] and lines[2].split() == ["trafficking", "0", "0"]
     out = tmp_path / "sindh.geojson"
     assert main(["query", "--province", "Sindh", "--out", str(out)]) == 0
     # Karachi, and Rahim Yar Khan (Punjab) inside Sindh's approximate box: the documented limit.
-    assert list(gpd.read_file(out)["id"]) == ["K-1", "K-3"]
+    assert list(gpd.read_file(out)["id"]) == ["K-1", "K-1b", "K-3"]
+    assert main(["import", str(CORPUS / "bad_values.csv"), "--user", "amina", "--rejected", str(rejected)]) == 0
+    assert "id 'B-1' is already used on row 2" in rejected.read_text(encoding="utf-8-sig")
     assert main(["import", str(CORPUS / "empty.csv"), "--user", "amina"]) == 1
     reset_engines()

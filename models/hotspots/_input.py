@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geodata.schema import CASE_TYPES, MODES
+from geodata.schema import CASE_TYPES, MODE_VALUES, MODES
 
 MIN_RECORDS = 3  # fewer records than this in a selection: nothing to analyse
 
@@ -85,10 +85,10 @@ def check_intercepts(intercepts, *, name: str = "intercepts") -> None:
     if unknown_case.any():
         bad = intercepts.index[unknown_case][:5].tolist()
         raise ValueError(f"{name}.case_type must be one of {CASE_TYPES}; rows {bad} are not")
-    unknown_mode = ~intercepts["mode"].isin(MODES)
+    unknown_mode = ~intercepts["mode"].isin(MODE_VALUES)   # "unknown": files without a mode (issue 11)
     if unknown_mode.any():
         bad = intercepts.index[unknown_mode][:5].tolist()
-        raise ValueError(f"{name}.mode must be one of {MODES}; rows {bad} are not")
+        raise ValueError(f"{name}.mode must be one of {MODE_VALUES}; rows {bad} are not")
 
 
 def record_dates(intercepts) -> pd.Series:
