@@ -15,7 +15,7 @@ from store.plans import StaleVersionError, list_plans, load_plan  # noqa: E402
 from ui import plan_io  # noqa: E402
 from ui.plan_actions import duplicate, enrich, import_plan, stored_sites_as_proposal  # noqa: E402
 from ui.auth import require_role  # noqa: E402
-from ui.layers import sites_layer  # noqa: E402
+from ui.layers import SITE_COLOUR, sites_bounds, sites_layer  # noqa: E402
 from ui.mapview import show_map  # noqa: E402
 
 ROLES = ("planner", "commander")
@@ -40,7 +40,9 @@ def render() -> None:
             stored = load_plan(name, version)
             st.caption(f"Version {stored.version} by {stored.author}, {stored.created:%Y-%m-%d %H:%M} UTC"
                        + (f" — {stored.note}" if stored.note else ""))
-            show_map("plans_map", [sites_layer(stored.sites, name=f"{stored.name} v{stored.version}")], height=420)
+            show_map("plans_map", [(sites_layer(stored.sites, name=f"{stored.name} v{stored.version}"),
+                                    [(SITE_COLOUR, "checkpoint of the plan", "dot")])],
+                     height=420, fit=sites_bounds(stored.sites))
             st.dataframe(pd.DataFrame(stored.sites.drop(columns="geometry")), hide_index=True, key="plans_sites")
             c1, c2 = st.columns(2)
             if c1.button("Open in Propose checkpoints", type="primary", icon=":material/edit:"):
@@ -65,9 +67,13 @@ def render() -> None:
             b_name = b_col.selectbox("Plan B", names, index=min(1, len(names) - 1), key="plans_b")
             a, b = load_plan(a_name), load_plan(b_name)
             with a_col:
-                show_map("plans_map_a", [sites_layer(a.sites, name=f"A: {a.name}")], height=380)
+                show_map("plans_map_a", [(sites_layer(a.sites, name=f"A: {a.name}"),
+                                          [(SITE_COLOUR, "plan A's checkpoints", "dot")])],
+                         height=380, fit=sites_bounds(a.sites))
             with b_col:
-                show_map("plans_map_b", [sites_layer(b.sites, name=f"B: {b.name}", colour="#ff5722")], height=380)
+                show_map("plans_map_b", [(sites_layer(b.sites, name=f"B: {b.name}", colour="#ff5722"),
+                                          [("#ff5722", "plan B's checkpoints", "dot")])],
+                         height=380, fit=sites_bounds(b.sites))
             diff = plan_io.compare(a.sites, b.sites)
             counts = diff["status"].value_counts()
             st.write(f"Both: {counts.get('both', 0)} · only A: {counts.get('only A', 0)} · "

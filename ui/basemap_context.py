@@ -1,0 +1,50 @@
+"""Build the whole-country outlines drawn around the detailed neighbours (build time only).
+
+    python -m ui.basemap_context            # writes static/basemap/context_countries.geojson
+
+The detailed neighbours layer (geodata ``neighbours``, OSM 1:10m) is cut to a box around Pakistan;
+beyond that box the map shows Natural Earth 1:110m admin-0 countries (public domain), read from the
+copy of ``naturalearth_lowres`` that pyogrio ships as a test fixture.  Inside the box the detailed
+layer is used, so each country reads whole and no rectangle edge shows.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+OUT = Path(__file__).resolve().parents[1] / "static" / "basemap" / "context_countries.geojson"
+WINDOW = (20.0, -5.0, 110.0, 55.0)  # lon/lat extent kept: Arabia to Indochina, the Horn to Central Asia
+SOURCE = "naturalearth-110m admin-0 (naturalearth_lowres, public domain)"
+
+
+def _fixture() -> Path:
+    import pyogrio
+
+    return Path(pyogrio.__file__).parent / "tests" / "fixtures" / "naturalearth_lowres" / "naturalearth_lowres.shp"
+
+
+def build(path: Path = OUT) -> gpd.GeoDataFrame:
+    """Write the context countries: whole outside the detailed box, Pakistan itself left out."""
+    from geodata.build import NEIGHBOURS, NEIGHBOURS_CLIP_BOUNDS
+
+    world = gpd.read_file(_fixture())[["name", "iso_a3", "geometry"]]
+    world = world[world.intersects(shapely.box(*WINDOW)) & (world["iso_a3"] != "PAK")].copy()
+    detailed = world["iso_a3"].isin(list(NEIGHBOURS))
+    box = shapely.box(*NEIGHBOURS_CLIP_BOUNDS)
+    world.loc[detailed, "geometry"] = world.loc[detailed, "geometry"].difference(box)
+    world = world[~world.geometry.is_empty]
+    world["geometry"] = shapely.set_precision(world.geometry.clip_by_rect(*WINDOW).values, 1e-3)
+    world = world[~world.geometry.is_empty]
+    out = gpd.GeoDataFrame({"id": "context-" + world["iso_a3"].str.lower(), "name": world["name"],
+                            "kind": "country", "source": SOURCE}, geometry=world.geometry.values, crs="EPSG:4326")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(json.loads(out.to_json(drop_id=True)), separators=(",", ":")))
+    return out
+
+
+if __name__ == "__main__":
+    frame = build()
+    print(f"{OUT}: {len(frame)} countries, {OUT.stat().st_size:,} bytes")
