@@ -180,10 +180,14 @@ def point_layer(name: str, show: bool = True) -> folium.FeatureGroup:
 def _context_layer(m) -> None:
     """Whole neighbouring countries beyond the detailed box (Natural Earth 1:110m), under everything."""
     data = json.loads(CONTEXT_COUNTRIES.read_text())
-    folium.GeoJson(data, name="Countries beyond the region (1:110m)", control=False,
-                   style_function=lambda _f: {"fillColor": LAND_COLOUR, "color": "#9a9a9a", "weight": 0.6,
-                                              "fillOpacity": 1.0},
+    fills = {"type": "FeatureCollection", "features": [f for f in data["features"] if f["properties"]["part"] == "fill"]}
+    lines = {"type": "FeatureCollection",
+             "features": [f for f in data["features"] if f["properties"]["part"] == "outline"]}
+    folium.GeoJson(fills, name="Countries beyond the region (1:110m)", control=False,
+                   style_function=lambda _f: {"fillColor": LAND_COLOUR, "weight": 0, "fillOpacity": 1.0},
                    tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+    folium.GeoJson(lines, name="Country outlines beyond the region", control=False,
+                   style_function=lambda _f: {"color": "#9a9a9a", "weight": 0.6}).add_to(m)
 
 
 def _admin_layers(m) -> None:

@@ -27,19 +27,27 @@ def _fixture() -> Path:
 
 
 def build(path: Path = OUT) -> gpd.GeoDataFrame:
-    """Write the context countries: whole outside the detailed box, Pakistan itself left out."""
+    """Write the context countries: whole outside the detailed box, Pakistan itself left out.
+
+    Each country is two features: its fill (``part = "fill"``, drawn without a stroke) and its outline
+    without the box's edges (``part = "outline"``), so no rectangle shows where the layers meet.
+    """
     from geodata.build import NEIGHBOURS, NEIGHBOURS_CLIP_BOUNDS
 
     world = gpd.read_file(_fixture())[["name", "iso_a3", "geometry"]]
     world = world[world.intersects(shapely.box(*WINDOW)) & (world["iso_a3"] != "PAK")].copy()
-    detailed = world["iso_a3"].isin(list(NEIGHBOURS))
     box = shapely.box(*NEIGHBOURS_CLIP_BOUNDS)
-    world.loc[detailed, "geometry"] = world.loc[detailed, "geometry"].difference(box)
-    world = world[~world.geometry.is_empty]
-    world["geometry"] = shapely.set_precision(world.geometry.clip_by_rect(*WINDOW).values, 1e-3)
-    world = world[~world.geometry.is_empty]
-    out = gpd.GeoDataFrame({"id": "context-" + world["iso_a3"].str.lower(), "name": world["name"],
-                            "kind": "country", "source": SOURCE}, geometry=world.geometry.values, crs="EPSG:4326")
+    rows = []
+    for name, iso3, shape in world.itertuples(index=False):
+        detailed = iso3 in NEIGHBOURS
+        fill = shape.difference(box) if detailed else shape
+        outline = shape.boundary.difference(box) if detailed else shape.boundary
+        for part, geometry in (("fill", fill), ("outline", outline)):
+            geometry = shapely.set_precision(shapely.clip_by_rect(geometry, *WINDOW), 1e-3)
+            if not geometry.is_empty:
+                rows.append({"id": f"context-{iso3.lower()}-{part}", "name": name, "kind": "country",
+                             "part": part, "source": SOURCE, "geometry": geometry})
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(json.loads(out.to_json(drop_id=True)), separators=(",", ":")))
     return out

@@ -22,8 +22,9 @@ LABEL_CSS = """<style>
 .checkpost-label.abroad span{color:#6d6d6d;font-style:italic}
 .checkpost-label.crossing span{color:#922b21;font-weight:600}
 .checkpost-label.hub span{color:#5b2c6f}
-.checkpost-legend{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;font:12px sans-serif;
-  box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:260px;line-height:1.5}
+.checkpost-legend{background:rgba(255,255,255,.92);padding:5px 8px;border-radius:4px;font:11px sans-serif;
+  box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:250px;max-height:45vh;overflow-y:auto;line-height:1.45}
+.checkpost-legend summary{cursor:pointer}
 .checkpost-legend i{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:-1px}
 </style>"""
 
@@ -135,7 +136,7 @@ def legend_html(entries: list[tuple[str, str, str]], title: str = "Legend") -> s
     """The legend's inner HTML, every label escaped."""
     rows = "".join(f"<div>{_swatch(colour, symbol)}{html.escape(str(label))}</div>"
                    for colour, label, symbol in entries)
-    return f"<b>{html.escape(str(title))}</b>{rows}"
+    return f"<details open><summary><b>{html.escape(str(title))}</b></summary>{rows}</details>"
 
 
 class FitBoundsLayer(MacroElement):

@@ -35,8 +35,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(data_dir: Path, db_url: str, extra_env: dict | None = None, timeout: float = 90):
-    """`streamlit run app.py` in demo mode on a free loopback port; yields its base URL."""
+def app_server(data_dir: Path, db_url: str, extra_env: dict | None = None, timeout: float = 90,
+               root: Path = ROOT):
+    """`streamlit run app.py` (of ``root``) in demo mode on a free loopback port; yields its base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKPOST_")}
     env.update(CHECKPOST_DEMO="1", CHECKPOST_DATA_DIR=str(data_dir), CHECKPOST_DB_URL=db_url, **(extra_env or {}))
@@ -46,7 +47,7 @@ def app_server(data_dir: Path, db_url: str, extra_env: dict | None = None, timeo
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
              "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(base, proc, log_path, timeout)
@@ -135,9 +136,12 @@ def demo_sign_in(driver, server, role_label: str | None = None):
     text_on_page(driver, "Signed in as", 90)
 
 
-def go_to(driver, url_path, title, timeout=120):
+def go_to(driver, url_path, title, timeout=120, first=False):
+    """Open a page from the sidebar menu (``first``: the default page, whose link has no path)."""
     driver.switch_to.default_content()
-    by_xpath(driver, f"//a[@data-testid='stSidebarNavLink' and contains(@href, '/{url_path}')]").click()
+    link = ("(//a[@data-testid='stSidebarNavLink'])[1]" if first else
+            f"//a[@data-testid='stSidebarNavLink' and contains(@href, '/{url_path}')]")
+    by_xpath(driver, link).click()
     by_xpath(driver, f"//h1[contains(normalize-space(.), {json.dumps(title)})]", timeout)
 
 

@@ -90,6 +90,15 @@ def driver(server):
     drv.quit()
 
 
+@pytest.fixture(autouse=True)
+def failure_shot(request):
+    yield
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        drv = request.getfixturevalue("driver")
+        drv.switch_to.default_content()
+        drv.save_screenshot(str(SHOTS / f"zz_failure_{request.node.name}.png"))
+
+
 def hover_sites(driver, frame) -> list[str]:
     """Move the mouse over every plan site in the map; the tooltips' texts."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -124,7 +133,7 @@ def hover_sites(driver, frame) -> list[str]:
 def check_page(driver, server, log, role, page) -> dict:
     title, has_map, press = PAGES[page]
     t0 = time.perf_counter()
-    go_to(driver, page, title)
+    go_to(driver, page, title, first=ROLE_PAGES[role][0] == page)
     if press:
         idle(driver)
         button(driver, press).click()

@@ -1,0 +1,74 @@
+"""Time to first map after sign-in, and click to catch, in headless Chromium: this checkout vs another.
+
+    python bench/bench_first_map.py                       # this checkout only
+    python bench/bench_first_map.py --before /tmp/old     # side by side with an older checkout (git archive)
+
+For each checkout and each database state (records already stored; empty, so demo mode first makes the
+simulator's records) a fresh server is started, the demo planner signs in, and the seconds from the
+"Enter the demo" click until the Route map's base layers are drawn are measured; then the same for a
+second session on the warm server.  Prints a table with the ratios; numbers vary with the machine's load.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+
+from browser import app_server, button, chrome, map_frame, text_on_page  # noqa: E402
+
+
+def _seed(url: str) -> None:
+    from store.db import get_engine
+    from ui.demo_data import DEMO_BATCH_NAME, simulated_records
+    from store.records import import_records
+
+    import_records(simulated_records().records, DEMO_BATCH_NAME, "bench", engine=get_engine(url))
+
+
+def _sign_in_to_map(driver, base: str) -> float:
+    driver.get(base)
+    button(driver, "Enter the demo", 120)
+    t0 = time.perf_counter()
+    button(driver, "Enter the demo").click()
+    text_on_page(driver, "Signed in as", 180)
+    map_frame(driver, timeout=300)  # Leaflet has drawn the base layers (both versions have a layer switcher)
+    return time.perf_counter() - t0
+
+
+def measure(root: Path, seeded: bool) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'checkpost.sqlite'}"
+        if seeded:
+            _seed(url)
+        with app_server(Path(tmp), url, root=root, timeout=180) as base:
+            driver = chrome()
+            try:
+                first = _sign_in_to_map(driver, base)
+                second = _sign_in_to_map(driver, base)
+            finally:
+                driver.quit()
+    return {"first_session_s": round(first, 1), "second_session_s": round(second, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", type=Path, help="an older checkout to compare with")
+    args = parser.parse_args()
+    roots = {"this": ROOT} | ({"before": args.before} if args.before else {})
+    rows = {}
+    for seeded in (True, False):
+        for label, root in roots.items():
+            rows[(label, seeded)] = measure(root, seeded)
+            print(label, "records stored" if seeded else "empty database", rows[(label, seeded)], flush=True)
+    print(json.dumps({f"{k[0]} / {'records stored' if k[1] else 'empty database'}": v for k, v in rows.items()},
+                     indent=2))
+
+
+if __name__ == "__main__":
+    main()
