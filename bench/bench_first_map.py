@@ -18,9 +18,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e")]
 
-from browser import app_server, button, chrome, map_frame, text_on_page  # noqa: E402
+from browser import app_server, button, chrome, go_to, idle, map_frame, text_on_page  # noqa: E402
+
+DOCS_SHOTS = ROOT / "docs" / "screenshots"
 
 
 def _seed(url: str) -> None:
@@ -41,7 +43,21 @@ def _sign_in_to_map(driver, base: str) -> float:
     return time.perf_counter() - t0
 
 
-def measure(root: Path, seeded: bool) -> dict:
+def readme_screenshots(driver) -> None:
+    """The README's two pictures, on the demo data: the Route map and a hotspot's card."""
+    idle(driver)
+    driver.save_screenshot(str(DOCS_SHOTS / "route-map.png"))
+    go_to(driver, "hotspots", "Hotspots")
+    map_frame(driver, timeout=300)
+    idle(driver)
+    card = driver.find_elements("xpath", "//div[@data-testid='stMetric']")
+    if card:
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", card[0])
+        idle(driver)
+    driver.save_screenshot(str(DOCS_SHOTS / "hotspots.png"))
+
+
+def measure(root: Path, seeded: bool, screenshots: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'checkpost.sqlite'}"
         if seeded:
@@ -51,6 +67,8 @@ def measure(root: Path, seeded: bool) -> dict:
             try:
                 first = _sign_in_to_map(driver, base)
                 second = _sign_in_to_map(driver, base)
+                if screenshots:
+                    readme_screenshots(driver)
             finally:
                 driver.quit()
     return {"first_session_s": round(first, 1), "second_session_s": round(second, 1)}
@@ -59,12 +77,13 @@ def measure(root: Path, seeded: bool) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, help="an older checkout to compare with")
+    parser.add_argument("--screenshots", action="store_true", help="refresh docs/screenshots/ (this checkout)")
     args = parser.parse_args()
     roots = {"this": ROOT} | ({"before": args.before} if args.before else {})
     rows = {}
     for seeded in (True, False):
         for label, root in roots.items():
-            rows[(label, seeded)] = measure(root, seeded)
+            rows[(label, seeded)] = measure(root, seeded, args.screenshots and label == "this" and seeded)
             print(label, "records stored" if seeded else "empty database", rows[(label, seeded)], flush=True)
     print(json.dumps({f"{k[0]} / {'records stored' if k[1] else 'empty database'}": v for k, v in rows.items()},
                      indent=2))

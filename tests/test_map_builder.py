@@ -91,6 +91,17 @@ def test_layer_switcher_is_made_after_every_layer(component):
     assert "legend" not in re.findall(r'"([^"]+)" : feature_group', control)  # helper groups stay out
 
 
+def test_a_layer_made_hidden_starts_hidden(component):
+    shown = folium.FeatureGroup(name="shown")
+    hidden = folium.FeatureGroup(name="hidden", show=False)
+    MapBuilder().add(shown).add(hidden).render("t")
+    script = component["feature_group"]
+    assert "map_div.addLayer(feature_group_feature_group_0);" in script
+    assert "map_div.addLayer(feature_group_feature_group_1);" not in script
+    assert "feature_group_feature_group_1.addTo(map_div)" not in script
+    assert '"hidden" : feature_group_feature_group_1' in component["layer_control"]  # can be ticked on
+
+
 def test_builder_refuses_layers_after_render(component):
     builder = MapBuilder()
     builder.render("t")

@@ -218,13 +218,20 @@ def _page_scripts(base: RenderedBase, groups: list[folium.FeatureGroup]) -> tupl
     with base.lock:  # the cached base map is shared by every session of the process
         before = set(base.map._children)
         try:
-            scripts = "".join(streamlit_folium._get_feature_group_string(g, map=base.map, idx=i)
-                              for i, g in enumerate(groups))
+            scripts = "".join(_group_script(g, base.map, i) for i, g in enumerate(groups))
             control = streamlit_folium._get_layer_control_string(folium.LayerControl(collapsed=True), base.map)
         finally:
             for name in set(base.map._children) - before:
                 del base.map._children[name]
     return scripts, control
+
+
+def _group_script(group: folium.FeatureGroup, m: folium.Map, idx: int) -> str:
+    """One group's script; a group made with ``show=False`` starts hidden (ticked off in the switcher)."""
+    script = streamlit_folium._get_feature_group_string(group, map=m, idx=idx)
+    if not group.show:  # streamlit-folium adds every group to the map; keep this one off until ticked
+        script = script.replace(f"map_div.addLayer(feature_group_feature_group_{idx});", "")
+    return script
 
 
 def _check_assets(groups, base: RenderedBase) -> None:

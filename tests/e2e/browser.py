@@ -127,9 +127,11 @@ def idle(driver, timeout=90):
     time.sleep(0.3)
 
 
-def demo_sign_in(driver, server, role_label: str | None = None):
+def demo_sign_in(driver, server, role_label: str | None = None, shot: str | None = None):
     driver.get(server)
     button(driver, "Enter the demo", 90)
+    if shot:
+        driver.save_screenshot(str(SHOTS / shot))
     if role_label:
         by_xpath(driver, f"//label[.//p[normalize-space(.)={json.dumps(role_label)}]]", 30).click()
     button(driver, "Enter the demo").click()
