@@ -44,7 +44,7 @@ SYNTHETIC_CLUSTER_JS = """function (cluster) {
 }"""
 RECORD_LEGEND = {
     (False, "cluster"): ("#6ecc39", "Clusters of imported records (number = records)", "cluster"),
-    (True, "cluster"): ("#aeb6bf", "Clusters of SIMULATED records (grey, dashed)", "cluster"),
+    (True, "cluster"): ("#aeb6bf", "Clusters of SIMULATED records (grey, dashed)", "cluster-synthetic"),
     (False, "points"): (RECORD_COLOUR, "Imported intercept record", "square"),
     (True, "points"): ("#ffffff", "Simulated intercept record (hollow)", "square"),
     "heat": ("#ff0000", "Heat: density of intercept records", "heat"),
@@ -220,7 +220,8 @@ def records_layer(lat: np.ndarray, lon: np.ndarray, style: str = "cluster",
     elif style == "cluster":
         variable = "checkpostSyntheticIcon" if synthetic else "checkpostRecordIcon"
         callback = RECORD_MARKER_JS % {"var": variable, "style": RECORD_STYLES[bool(synthetic)]}
-        options = {"maxClusterRadius": 60, "chunkedLoading": True}
+        # no hover outline: the convex hull of thousands of records says little and threw on some clusters
+        options = {"maxClusterRadius": 60, "chunkedLoading": True, "showCoverageOnHover": False}
         cluster = folium.plugins.FastMarkerCluster(points, callback=callback, options=options,
                                                    icon_create_function=SYNTHETIC_CLUSTER_JS if synthetic else None)
         cluster.add_to(group)

@@ -84,7 +84,7 @@ class LegendLayer(MacroElement):
     ----------
     entries : list of (colour, label, symbol)
         ``symbol`` is one of ``dot``, ``square``, ``line``, ``dash``, ``triangle``, ``cluster``, ``heat``,
-        ``fill``; labels are escaped here.
+        ``fill``, ``cluster-synthetic``; labels are escaped here.
     title : str
         Heading of the box (escaped).
     """
@@ -127,6 +127,8 @@ def _swatch(colour: str, symbol: str) -> str:
         "triangle": f"width:0;height:0;border-left:7px solid transparent;border-right:7px solid transparent;"
                     f"border-bottom:12px solid {c}",
         "cluster": "background:rgba(110,204,57,.75);border-radius:7px;box-shadow:0 0 0 3px rgba(181,226,140,.7)",
+        "cluster-synthetic": "background:rgba(174,182,191,.8);border-radius:7px;border:2px dashed #34495e;"
+                             "width:10px;height:10px",
         "heat": "background:linear-gradient(90deg,#0000ff,#00ff00,#ffff00,#ff0000);width:24px",
     }
     return f'<i style="{styles.get(symbol, styles["dot"])}"></i>'

@@ -2,7 +2,8 @@
 
 Towns come from the shipped GeoNames extract (``geodata/layers/places.csv``), ranked by population;
 the seed's crossings and transit hubs are labelled by name from their layers.  Larger places appear
-first (zoomed out), smaller ones as the user zooms in; places abroad one level later than Pakistan's.
+first (zoomed out), smaller ones as the user zooms in; places abroad one level later than Pakistan's,
+and villages abroad (under 10,000 people) not at all.
 """
 from __future__ import annotations
 
@@ -43,7 +44,10 @@ def town_rows() -> tuple[tuple, ...]:
         abroad = country != "PK"
         population = float(population or 0)
         css = "abroad" if abroad else ("big" if population >= 1_000_000 else "town")
-        rows.append((lat, lon, name, zoom_for(population, abroad), css))
+        zoom = zoom_for(population, abroad)
+        if abroad and zoom > POPULATION_ZOOM[-1][1]:
+            continue  # villages abroad: not needed, and each label is sent with every map
+        rows.append((lat, lon, name, zoom, css))
     return tuple(rows)
 
 
@@ -68,8 +72,8 @@ def place_label_rows(points: tuple[str, ...]) -> list[tuple]:
     for row in layer_rows(points):
         key = str(row[2]).split(" (")[0].lower()
         town = towns.get(key)
-        if town is not None and town[3] <= row[3]:
-            continue
+        if key in dropped or (town is not None and town[3] <= row[3]):
+            continue  # already written: as a town, or as a crossing (layer order: crossings first)
         dropped.add(key)
         extra.append(row)
     return [r for key, r in towns.items() if key not in dropped] + extra

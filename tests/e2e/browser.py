@@ -103,7 +103,7 @@ def by_xpath(driver, xpath, timeout=60):
 
 
 def text_on_page(driver, text, timeout=60):
-    t = json.dumps(text)
+    t = json.dumps(text, ensure_ascii=False)
     return by_xpath(driver, f"//*[contains(normalize-space(.), {t}) and not(*[contains(normalize-space(.), {t})])]",
                     timeout)
 
