@@ -18,6 +18,7 @@ import shapely
 OUT = Path(__file__).resolve().parents[1] / "static" / "basemap" / "context_countries.geojson"
 WINDOW = (20.0, -5.0, 110.0, 55.0)  # lon/lat extent kept: Arabia to Indochina, the Horn to Central Asia
 SOURCE = "naturalearth-110m admin-0 (naturalearth_lowres, public domain)"
+FILL_OVERLAP_DEG = 0.08  # about 8 km
 
 
 def _fixture() -> Path:
@@ -40,7 +41,8 @@ def build(path: Path = OUT) -> gpd.GeoDataFrame:
     rows = []
     for name, iso3, shape in world.itertuples(index=False):
         detailed = iso3 in NEIGHBOURS
-        fill = shape.difference(box) if detailed else shape
+        # the fill runs a little way under the detailed layer, so no hairline seam shows where they meet
+        fill = shape.difference(box.buffer(-FILL_OVERLAP_DEG, join_style="mitre")) if detailed else shape
         outline = shape.boundary.difference(box) if detailed else shape.boundary
         for part, geometry in (("fill", fill), ("outline", outline)):
             geometry = shapely.set_precision(shapely.clip_by_rect(geometry, *WINDOW), 1e-3)
