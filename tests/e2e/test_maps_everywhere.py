@@ -174,6 +174,18 @@ def test_every_page_draws_offline_with_text_escaped(server, driver, role):
             assert colours["neighbours"] > 0.01, (where, colours)
         if page in ("plans",):
             assert any(PAYLOAD in text for text in result["tooltips"]), (where, result["tooltips"])
+    if role == "planner":  # the stored plan opened for editing: its sites on the Propose map
+        go_to(driver, "plans", "Saved plans")
+        idle(driver)
+        by_xpath(driver, "//button[contains(normalize-space(.), 'Open in Propose checkpoints')]").click()
+        by_xpath(driver, "//h1[contains(normalize-space(.), 'Propose checkpoints')]", 120)
+        frame = map_frame(driver, timeout=180)
+        idle(driver)
+        tooltips = hover_sites(driver, frame)
+        driver.save_screenshot(str(SHOTS / "maps_planner_propose_stored_plan.png"))
+        assert any(PAYLOAD in text for text in tooltips), tooltips
+        assert driver.execute_script("return typeof window.__xss") == "undefined"
+        assert log.read().errors() == [] and log.outside(server) == []
 
 
 def _quiet_for(driver, log, seconds: float) -> tuple[int, bool]:
