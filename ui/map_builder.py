@@ -77,8 +77,7 @@ def _render_base(points: tuple[str, ...], online: bool, progress) -> RenderedBas
     progress(0.45, "Simplifying borders, coast and neighbouring countries for display…")
     m = base_map(online_tiles=online, points=points)
     progress(0.7, "Rendering the base map once for every page and user…")
-    m.get_root().render()
-    m.render()
+    m.get_root().render()  # once: st_folium renders the map a second time, to the same text
     html = streamlit_folium._get_html(m)
     header = streamlit_folium._get_header(m)
     script = streamlit_folium._get_map_string(m)
