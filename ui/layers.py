@@ -37,8 +37,8 @@ RECORD_MARKER_JS = """function (row) {
 SYNTHETIC_CLUSTER_JS = """function (cluster) {
     var n = cluster.getChildCount();
     var size = n < 100 ? 30 : (n < 1000 ? 36 : 42);
-    return L.divIcon({className: 'checkpost-synthetic-cluster', iconSize: [size, size],
-        html: '<div style="width:' + size + 'px;height:' + size + 'px;line-height:' + (size - 4) + 'px;' +
+    return L.divIcon({className: 'marker-cluster checkpost-synthetic-cluster', iconSize: [size, size],
+        html: '<div style="margin:0;width:' + size + 'px;height:' + size + 'px;line-height:' + (size - 4) + 'px;' +
               'border-radius:50%;border:2px dashed #34495e;background:rgba(174,182,191,.8);' +
               'font:11px sans-serif;text-align:center;color:#17202a">' + n + '</div>'});
 }"""
