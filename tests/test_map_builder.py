@@ -74,6 +74,11 @@ def test_plain_tooltip_text_is_escaped():
     assert tooltip.text == html.escape(PAYLOAD)
 
 
+def test_the_base_map_texts_are_escaped_too():
+    base = map_builder.rendered_base()
+    assert all(getattr(node, "_checkpost_escaped", False) for node in base.map._children.values())
+
+
 def test_legend_html_escapes_labels_and_title():
     out = legend_html([("#fff", "<b>x</b>", "dot")], title="<i>t</i>")
     assert "<b>x</b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out and "&lt;i&gt;t&lt;/i&gt;" in out
@@ -212,3 +217,30 @@ def test_neighbouring_countries_are_drawn_whole():
     from geodata.build import NEIGHBOURS_CLIP_BOUNDS
     edge = shapely.box(*NEIGHBOURS_CLIP_BOUNDS).boundary
     assert max(line.intersection(edge.buffer(1e-6)).length for line in outlines) < 1e-3
+
+
+def test_provinces_are_drawn_when_geodata_ships_them(monkeypatch):
+    """Before the admin-geography layers exist the base map skips them; once shipped it draws them."""
+    import geopandas as gpd
+
+    import geodata
+    from ui import basemap
+
+    square = shapely.box(66.0, 28.0, 67.0, 29.0)
+    provinces = gpd.GeoDataFrame({"id": ["p1"], "name": ["<b>Balochistan</b>"], "kind": ["province"],
+                                  "source": ["test"]}, geometry=[square], crs="EPSG:4326")
+    real_layer, real_names = geodata.layer, geodata.layer_names
+    monkeypatch.setattr(geodata, "layer_names", lambda: real_names() + ["provinces"])
+    monkeypatch.setattr(geodata, "layer", lambda name: provinces.copy() if name == "provinces" else real_layer(name))
+    basemap._geojson.cache_clear()
+    try:
+        m = folium.Map(tiles=None)
+        basemap._admin_layers(m)
+        names = [child.layer_name for child in m._children.values() if isinstance(child, folium.GeoJson)]
+        assert names == ["Provinces"]
+        monkeypatch.setattr(geodata, "layer_names", real_names)
+        empty = folium.Map(tiles=None)
+        basemap._admin_layers(empty)
+        assert not [c for c in empty._children.values() if isinstance(c, folium.GeoJson)]
+    finally:
+        basemap._geojson.cache_clear()

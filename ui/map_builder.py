@@ -75,7 +75,7 @@ def _render_base(points: tuple[str, ...], online: bool, progress) -> RenderedBas
     from routes.network import default_network
     default_network()
     progress(0.45, "Simplifying borders, coast and neighbouring countries for display…")
-    m = base_map(online_tiles=online, points=points)
+    m = escape_layer(base_map(online_tiles=online, points=points))  # shipped texts too (provinces, places)
     progress(0.7, "Rendering the base map once for every page and user…")
     m.get_root().render()  # once: st_folium renders the map a second time, to the same text
     html = streamlit_folium._get_html(m)
