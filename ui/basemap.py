@@ -97,8 +97,8 @@ def _neighbour_outlines() -> dict:
     west, south, east, north = NEIGHBOURS_CLIP_BOUNDS
     cut = ((0, west), (0, east), (1, south), (1, north))  # (axis, value) of each cut edge
 
-    def on_cut(a, b):
-        return any(a[axis] == value and b[axis] == value for axis, value in cut)
+    def on_cut(a, b):  # with a tolerance, in case display rounding moves a cut vertex off the exact value
+        return any(abs(a[axis] - value) < 1e-6 and abs(b[axis] - value) < 1e-6 for axis, value in cut)
 
     lines = []
     for feature in json.loads(_geojson("neighbours"))["features"]:
