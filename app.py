@@ -48,6 +48,8 @@ def signed_out_page():
 
 user = auth.current_user()
 if user is None:
+    from ui.map_builder import warm_up
+    warm_up()  # the shared base map renders in the background while the user signs in
     # Registering only the sign-in page keeps every other page out of reach; it is rendered directly,
     # whatever page the browser asked for (a session that just expired may still name one).
     st.navigation([st.Page(signed_out_page, title="Sign in", icon=":material/login:", url_path="sign_in")],

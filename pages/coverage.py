@@ -101,13 +101,16 @@ def _colour(share) -> str:
     return matplotlib.colors.to_hex(matplotlib.colormaps["RdYlGn"](float(share)))
 
 
-def coverage_map(rep, tables):
-    """Base map + border segments and corridors coloured by share intercepted (gaps outlined in red)."""
-    import folium
-    from ui.basemap import base_map, legend_html
-    from branca.element import Element
+COVERAGE_LEGEND = [("#1a9641", "most of the flow intercepted", "line"), ("#fdae61", "about half", "line"),
+                   ("#d7191c", "gap (red)", "line"), ("#111111", "checkpoint", "triangle")]
 
-    m = base_map(points=("crossings", "launch_points"))
+
+def coverage_layers(rep, tables) -> list:
+    """FeatureGroups: border segments and corridors coloured by share intercepted, checkpoints as triangles."""
+    import folium
+    from ui.layers import checkpoints_layer
+
+    groups = []
     for name, label, weight in (("corridors", "Corridors by share intercepted", 4),
                                 ("segments", "Border segments by share intercepted", 9)):
         frame = tables[name]
@@ -132,18 +135,21 @@ def coverage_map(rep, tables):
             tooltip=folium.GeoJsonTooltip(fields=keep, aliases=[c.replace("_", " ") + (" (%)" if c.startswith(
                 "share") else "") for c in keep]),
         ).add_to(group)
-        group.add_to(m)
-    cps = rep.checkpoints
-    if len(cps):
-        group = folium.FeatureGroup(name="Checkpoints", show=True)
-        for geom, name in zip(cps.geometry, cps.get("name", cps["site_id"])):
-            folium.RegularPolygonMarker((geom.y, geom.x), number_of_sides=3, radius=7, color="#111", fill=True,
-                                        fill_color="#111", fill_opacity=0.9, tooltip=str(name or "checkpoint")).add_to(group)
-        group.add_to(m)
-    m.get_root().html.add_child(Element(legend_html(
-        [("#1a9641", "most of the flow intercepted"), ("#fdae61", "about half"), ("#d7191c", "gap (red outline)"),
-         ("#111111", "checkpoint")], title="Interception")))
-    return m
+        groups.append(group)
+    if len(rep.checkpoints):
+        groups.append(checkpoints_layer(rep.checkpoints))
+    return groups
+
+
+def coverage_map(rep, tables, key: str = "coverage_map", height: int = 560) -> dict:
+    """Draw the base map with the coverage layers and their legend (one MapBuilder)."""
+    from ui.map_builder import MapBuilder
+
+    builder = MapBuilder(points=("crossings", "launch_points"))
+    for group in coverage_layers(rep, tables):
+        builder.add(group)
+    builder.legend(COVERAGE_LEGEND, title="Interception")
+    return builder.render(key, height=height)
 
 
 def _donor_tables(rep) -> dict:
@@ -208,11 +214,7 @@ def _headline(rep, tables) -> None:
     c1.metric("Migrants a year (model)", f"{rep.total_volume:,.0f}")
     c2.metric("Intercepted a year", f"{rep.intercepted_volume:,.0f}")
     c3.metric("Share intercepted", f"{rep.share:.1%}")
-    try:
-        from streamlit_folium import st_folium
-        st_folium(coverage_map(rep, tables), key="coverage_map", height=560, width="stretch", returned_objects=[])
-    except ImportError as err:
-        st.warning(f"Map unavailable: {err}")
+    coverage_map(rep, tables)
     from models.coverage._report import _biggest_gaps
     st.subheader("Biggest gaps")
     st.caption("Only inside Pakistan and a 100 km belt beyond its borders: the far legs of the routes "

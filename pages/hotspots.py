@@ -184,6 +184,30 @@ def map_layers(model: HotspotModel, cells, records, *, show_cells: bool, show_he
     return groups
 
 
+def map_legend(model: HotspotModel, show_cells: bool, show_heat: bool) -> list[tuple[str, str, str]]:
+    """Legend entries for the hotspot map: the trend categories on the map, Gi* classes, heat."""
+    entries = []
+    if len(model.hotspots_):
+        for category in sorted(set(model.hotspots_["emerging"].fillna("no pattern detected"))):
+            entries.append((category_colour(category), f"hotspot: {category}", "fill"))
+    if show_cells:
+        entries += [(colour, f"Gi* {name}", "fill") for name, colour in CLASS_COLOURS.items()]
+    if show_heat:
+        entries.append(("#ff0000", "heat of intercepts", "heat"))
+    return entries
+
+
+def hotspot_map(model: HotspotModel, cells, records, *, show_cells: bool, show_heat: bool, donor: bool) -> dict:
+    """Draw the hotspot map (one MapBuilder); returns the clicked hotspot outline, if any."""
+    from ui.map_builder import MapBuilder
+
+    builder = MapBuilder()
+    for group in map_layers(model, cells, records, show_cells=show_cells, show_heat=show_heat, donor=donor):
+        builder.add(group)
+    builder.legend(map_legend(model, show_cells, show_heat))
+    return builder.render("hotspot_map", height=600, returned=("last_active_drawing",))
+
+
 def _sidebar():
     with st.sidebar:
         st.header("Hotspot settings")
@@ -262,14 +286,7 @@ def render() -> None:
     donor = is_donor()
     st.markdown(f"**{len(model.hotspots_)} hotspots** in {model.n_records_:,} records.")
 
-    from streamlit_folium import st_folium
-    from ui.basemap import base_map
-
-    m = base_map()
-    for group in map_layers(model, cells, records, show_cells=show_cells, show_heat=show_heat, donor=donor):
-        group.add_to(m)
-    clicked = st_folium(m, key="hotspot_map", height=600, use_container_width=True,
-                        returned_objects=["last_active_drawing"])
+    clicked = hotspot_map(model, cells, records, show_cells=show_cells, show_heat=show_heat, donor=donor)
     if len(model.hotspots_) == 0:
         st.info("No hotspot at these settings. Lower 'how much busier' or widen the neighbourhood radius.")
         return

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 _ROOT = str(Path(__file__).resolve().parents[1])
@@ -15,7 +16,7 @@ if _ROOT not in sys.path:
 
 import geodata  # noqa: E402
 from ui.auth import require_role  # noqa: E402
-from ui.layers import records_layer  # noqa: E402
+from ui.layers import records_layer, records_legend  # noqa: E402
 from ui.mapview import show_map, sidebar_controls  # noqa: E402
 
 RECORD_ROLES = ("planner", "commander")
@@ -39,16 +40,57 @@ def _batches_stamp() -> int:
 
 
 @st.cache_data(show_spinner="Loading intercept records…", max_entries=8)
-def record_points(province: str | None, case_types: tuple[str, ...], stamp: int):
+def record_points(province: str | None, case_types: tuple[str, ...], stamp: int, batches: tuple[int, ...] | None = None):
     """Positions and counts of the records in scope (``stamp`` changes when records are imported)."""
     from ui.records_view import record_points as read
-    return read(province, case_types)
+    return read(province, case_types, batches)
+
+
+def batch_choices() -> dict[int, str]:
+    """Import batch id -> a label naming the file, when and how many records (for the map's filter)."""
+    from store.records import list_batches
+    batches = list_batches()
+    labels = {}
+    for row in batches.to_dict("records"):
+        when = row.get("imported_at")
+        stamp = f", {when:%Y-%m-%d}" if hasattr(when, "strftime") else ""
+        labels[int(row["id"])] = f"{row.get('file_name') or 'batch'} (#{int(row['id'])}{stamp})"
+    return labels
+
+
+def record_layers(points, style: str, kinds=("imported", "simulated")) -> list:
+    """(layer, legend) pairs: imported and simulated records apart, each styled its own way."""
+    mask = points.is_synthetic if points.is_synthetic is not None else np.full(len(points), points.synthetic)
+    layers = []
+    for synthetic in (False, True):
+        chosen = mask == synthetic
+        if ("simulated" if synthetic else "imported") not in kinds or not chosen.any():
+            continue
+        kind = "SIMULATED" if synthetic else "imported"
+        layers.append((records_layer(points.lat[chosen], points.lon[chosen], style=style, synthetic=synthetic,
+                                     name=f"Intercept records, {kind} ({int(chosen.sum()):,})"),
+                       records_legend(style, synthetic)))
+    return layers
 
 
 def aggregate_counts():
     """Counts by case type: the only view of records a donor gets."""
     from store.records import count_intercepts
     return count_intercepts(by=("case_type",))
+
+
+def simulated_share_text() -> str:
+    """How much of the counted records the scenario simulator made (said on every view of them)."""
+    from store.records import count_intercepts
+    by = count_intercepts(by=("synthetic",))
+    total = int(by["records"].sum()) if len(by) else 0
+    if total == 0:
+        return "No intercept records are stored yet."
+    simulated = int(by.loc[by["synthetic"].fillna(False).astype(bool), "records"].sum())
+    if simulated == 0:
+        return f"All {total:,} records were imported; none is simulated."
+    return (f"{simulated / total:.0%} of these {total:,} records are SIMULATED by the scenario simulator "
+            "(synthetic, for demonstration), not real intercepts.")
 
 
 def render() -> None:
@@ -60,15 +102,22 @@ def render() -> None:
     layers = []
     if user["role"] in RECORD_ROLES:
         scope = record_scope(user)
+        choices = batch_choices()
         with st.sidebar:
             show = st.multiselect("Intercept records", CASE_TYPES, default=list(CASE_TYPES), key="overview_case_types")
             style = st.radio("Show records as", ["cluster", "heat"], horizontal=True, key="overview_style")
-        points = record_points(scope.get("province"), tuple(show), _batches_stamp())
+            kinds = st.multiselect("Real or simulated", ["imported", "simulated"], default=["imported", "simulated"],
+                                   key="overview_kinds")
+            chosen = st.multiselect("Import batches", list(choices), default=list(choices), format_func=choices.get,
+                                    key="overview_batches", help="Show the records of these imports only.")
+        batches = None if set(chosen) == set(choices) else tuple(sorted(chosen))
+        points = record_points(scope.get("province"), tuple(show), _batches_stamp(), batches)
         if len(points):
-            layers.append(records_layer(points.lat, points.lon, style=style,
-                                        name=f"Intercept records ({len(points):,})"))
+            layers += record_layers(points, style, kinds)
         where = f" in {scope['province']}" if scope else ""
-        label = " — includes SYNTHETIC records from the scenario simulator" if points.synthetic else ""
+        n_simulated = int(points.is_synthetic.sum()) if points.is_synthetic is not None else 0
+        label = (f" — {n_simulated:,} of them SIMULATED by the scenario simulator (hollow squares, grey dashed "
+                 "clusters)" if points.synthetic else "")
         st.caption(f"{len(points):,} intercept records{where} on the map{label}.")
         if len(points):
             st.dataframe(points.counts, key="overview_counts")
@@ -76,6 +125,7 @@ def render() -> None:
     if user["role"] == "donor":
         st.subheader("Intercepts by case type (aggregates)")
         st.dataframe(aggregate_counts(), hide_index=True, key="overview_aggregates")
+        st.caption(simulated_share_text())
 
     with st.expander("Layers and their sources"):
         for name, text in geodata.describe().items():

@@ -145,30 +145,22 @@ def compare_table(records: dict, names: list[str]) -> pd.DataFrame:
     return table
 
 
-def plan_map(pl, candidates_gdf):
-    """Base map with all candidates (small grey) and the chosen sites sized by catch."""
-    import folium
+def plan_map(pl, candidates_gdf, key: str = "planner_map", height: int = 560) -> dict:
+    """Draw the base map with all candidates (small grey, off by default) and the chosen sites sized by catch.
 
-    from ui.basemap import base_map
-    m = base_map(points=("crossings", "launch_points"))
-    cand = folium.FeatureGroup(name="Candidate sites", show=False)
-    for _, r in candidates_gdf.iterrows():
-        folium.CircleMarker((r.geometry.y, r.geometry.x), radius=2, color="#777", fill=True, weight=0,
-                            fill_opacity=0.6, tooltip=f"{r['site_id']} {r.get('name', '')}").add_to(cand)
-    cand.add_to(m)
+    Returns the last click (the page offers to require, forbid or mark the nearest candidate).
+    """
+    from ui.layers import candidates_layer, plan_sites_layer, sites_bounds
+    from ui.map_builder import MapBuilder
+
+    builder = MapBuilder(points=("crossings", "launch_points"))
+    builder.add(candidates_layer(candidates_gdf), legend=[("#777777", "candidate site", "dot")])
     if pl is not None:
-        chosen = folium.FeatureGroup(name=f"Plan {pl.name}: chosen sites", show=True)
-        top = max(float(pl.sites["catch"].max()), 1.0) if len(pl.sites) else 1.0
-        for _, r in pl.sites.iterrows():
-            folium.CircleMarker(
-                (r.geometry.y, r.geometry.x), radius=5 + 12 * (float(r["catch"]) / top) ** 0.5,
-                color="#000", weight=1, fill=True, fill_opacity=0.9,
-                fill_color=SITE_COLOURS.get(r["site_type"], "#444"),
-                tooltip=(f"{r.get('name') or r['site_id']} ({r['site_type']})<br>"
-                         f"catch {r['catch']:,.0f} migrants/year, detection {r['detection']:.0%}"
-                         + ("<br>existing" if r["existing"] else ""))).add_to(chosen)
-        chosen.add_to(m)
-    return m
+        builder.add(plan_sites_layer(pl.sites, f"Plan {pl.name}: chosen sites", SITE_COLOURS),
+                    legend=[(c, f"chosen: {t.replace('_', ' ')} (size: catch)", "dot")
+                            for t, c in SITE_COLOURS.items() if t in set(pl.sites["site_type"])])
+        builder.fit(sites_bounds(pl.sites), max_zoom=8)
+    return builder.render(key, height=height, returned=("last_clicked",))
 
 
 # ----------------------------------------------------------------------------- layout
@@ -253,9 +245,7 @@ def _map_panel(record, sites: pd.DataFrame, labels: dict) -> None:
     try:
         if not show_map:
             raise ImportError("switched off")
-        from streamlit_folium import st_folium
-        out = st_folium(plan_map(record["plan"] if record else None, sites), key="planner_map", height=560,
-                        width="stretch", returned_objects=["last_clicked"])
+        out = plan_map(record["plan"] if record else None, sites)
         clicked = (out or {}).get("last_clicked")
     except ImportError as err:  # the map is optional for the optimiser itself
         if show_map:

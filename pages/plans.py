@@ -20,7 +20,7 @@ from ui import plan_io  # noqa: E402
 from ui.plan_actions import (duplicate, enrich, import_plan, plan_view, readable_compare,  # noqa: E402
                              sites_for_people, stored_sites_as_proposal)
 from ui.auth import require_role  # noqa: E402
-from ui.layers import sites_layer  # noqa: E402
+from ui.layers import SITE_COLOUR, sites_layer  # noqa: E402
 from ui.mapview import VIEW_KEY, show_map  # noqa: E402
 
 ROLES = ("planner", "commander")
@@ -66,8 +66,8 @@ def _open_tab(names: list[str], user: dict) -> None:
     st.caption(f"Version {stored.version} by {stored.author}, {stored.created:%Y-%m-%d %H:%M} UTC"
                + (f" — {stored.note}" if stored.note else ""))
     _fit_view(stored.sites, ("open", stored.name, stored.version))
-    show_map("plans_map", [sites_layer(_labelled(stored, details), name=f"{stored.name} v{stored.version}")],
-             height=420)
+    show_map("plans_map", [(sites_layer(_labelled(stored, details), name=f"{stored.name} v{stored.version}"),
+                            [(SITE_COLOUR, "checkpoint of the plan", "dot")])], height=420)
     st.dataframe(sites_for_people(stored.sites, details), hide_index=True, key="plans_sites", width="stretch")
     c1, c2 = st.columns(2)
     if c1.button("Open in Propose checkpoints", type="primary", icon=":material/edit:"):
@@ -111,10 +111,11 @@ def _compare_tab(names: list[str]) -> None:
     names_a, names_b = _details(a, False), _details(b, False)
     _fit_view(pd.concat([a.sites, b.sites]), ("compare", a.name, a.version, b.name, b.version))
     with a_col:
-        show_map("plans_map_a", [sites_layer(_labelled(a, names_a), name=f"A: {a.name}")], height=380)
+        show_map("plans_map_a", [(sites_layer(_labelled(a, names_a), name=f"A: {a.name}"),
+                                  [(SITE_COLOUR, "plan A's checkpoints", "dot")])], height=380)
     with b_col:
-        show_map("plans_map_b", [sites_layer(_labelled(b, names_b), name=f"B: {b.name}", colour="#ff5722")],
-                 height=380)
+        show_map("plans_map_b", [(sites_layer(_labelled(b, names_b), name=f"B: {b.name}", colour="#ff5722"),
+                                  [("#ff5722", "plan B's checkpoints", "dot")])], height=380)
     diff = plan_io.compare(a.sites, b.sites)
     counts = diff["status"].value_counts()
     st.write(f"Both: {counts.get('both', 0)} · only A: {counts.get('only A', 0)} · "

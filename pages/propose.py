@@ -20,7 +20,7 @@ if _ROOT not in sys.path:
 from ui import proposal as P  # noqa: E402
 from ui.auth import require_role  # noqa: E402
 from ui.catch import plan_catch  # noqa: E402
-from ui.layers import flows_layer, sites_layer  # noqa: E402
+from ui.layers import FLOW_COLOUR, SITE_COLOUR, flows_layer, sites_layer  # noqa: E402
 from ui.mapview import show_map, sidebar_controls  # noqa: E402
 from ui.plan_actions import handle_click, region_bbox, save_proposal  # noqa: E402
 from ui.scenario import network_and_demand  # noqa: E402
@@ -116,7 +116,9 @@ def render() -> None:
         detection = st.slider("Detection probability of new checkpoints", 0.05, 1.0, 0.5, 0.05, key="propose_detection")
 
     baseline = _baseline(G, demand, id(G))
-    layers = [flows_layer(G, baseline), sites_layer(state["sites"], selected=selected)]
+    layers = [(flows_layer(G, baseline), [(FLOW_COLOUR, "migrants/year on the link (wider: more)", "line")]),
+              (sites_layer(state["sites"], selected=selected),
+               [(SITE_COLOUR, "proposed checkpoint", "dot"), ("#f1c40f", "selected checkpoint", "dot")])]
     out = show_map("propose_map", layers, online=online, clicks=True, height=560)
     st.caption("Pink dots: proposed checkpoints (yellow: the selected one). Orange lines: migrants per year on "
                "each land link without checkpoints, wider for more.")

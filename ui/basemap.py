@@ -3,13 +3,17 @@
     m = base_map()                      # folium.Map, no web tiles, local assets only
     m = base_map(online_tiles=True)     # adds OpenStreetMap tiles as an optional base layer
 
-Pages add their own layers as FeatureGroups (through st_folium's `feature_group_to_add`) so the base map
-keeps one key and the view survives reruns.
+Whole countries around the region (Natural Earth 1:110m beyond the detailed box), Pakistan, provinces
+and districts when geodata ships them, roads, borders, the shipped point layers and place names that
+appear by zoom level.  Pages never use this directly: ``ui.map_builder.MapBuilder`` adds their layers,
+then the layer switcher and legend (``BASE_LEGEND`` plus the page's entries).  There is no river layer:
+no continuous river network is shipped, and fragments would mislead.
 """
 from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import folium
 import folium.plugins
@@ -18,9 +22,14 @@ from branca.element import Element
 import geodata
 from ui import offline  # noqa: F401  (rewires folium to the vendored assets on import)
 from ui.layers import PluginAssets, link_coords
+from ui.map_elements import LABEL_CSS, PlaceLabels
+from ui.place_labels import place_label_rows
 
 PAKISTAN_VIEW = {"location": (29.5, 67.5), "zoom_start": 5}
 SEA_COLOUR = "#cfe3ef"
+LAND_COLOUR = "#ecebe4"       # neighbouring countries
+PAKISTAN_COLOUR = "#fbf8ef"
+CONTEXT_COUNTRIES = Path(__file__).resolve().parents[1] / "static" / "basemap" / "context_countries.geojson"
 
 POINT_STYLES = {
     # layer: (colour, radius px, label)
@@ -31,6 +40,12 @@ POINT_STYLES = {
     "destinations": ("#117864", 6, "Destinations"),
 }
 BORDER_COLOURS = {"international": "#222222", "working_boundary": "#555555", "line_of_control": "#555555"}
+# (colour, label, symbol, point layer it belongs to or None): the legend entries of the base map.
+BASE_LEGEND = [(colour, label, "dot", name) for name, (colour, _r, label) in POINT_STYLES.items()] + [
+    ("#222222", "International border", "line", None),
+    ("#555555", "Line of Control / Working Boundary (de facto)", "dash", None),
+    ("#b08d57", "Main roads; dashed: desert tracks", "line", None),
+]
 TOOLTIP_FIELDS = {
     "crossings": ["name", "crossing_type", "neighbour", "source"],
     "launch_points": ["name", "district", "source"],
@@ -82,8 +97,8 @@ def _neighbour_outlines() -> dict:
     west, south, east, north = NEIGHBOURS_CLIP_BOUNDS
     cut = ((0, west), (0, east), (1, south), (1, north))  # (axis, value) of each cut edge
 
-    def on_cut(a, b):
-        return any(a[axis] == value and b[axis] == value for axis, value in cut)
+    def on_cut(a, b):  # with a tolerance, in case display rounding moves a cut vertex off the exact value
+        return any(abs(a[axis] - value) < 1e-6 and abs(b[axis] - value) < 1e-6 for axis, value in cut)
 
     lines = []
     for feature in json.loads(_geojson("neighbours"))["features"]:
@@ -162,44 +177,70 @@ def point_layer(name: str, show: bool = True) -> folium.FeatureGroup:
     return group
 
 
-def legend_html(entries: list[tuple[str, str]], title: str = "Legend") -> str:
-    rows = "".join(
-        f'<div><span style="display:inline-block;width:11px;height:11px;border-radius:6px;'
-        f'background:{colour};margin-right:6px"></span>{label}</div>' for colour, label in entries)
-    return (f'<div class="checkpost-legend" style="position:absolute;bottom:28px;right:10px;z-index:999;'
-            f'background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;font:12px sans-serif;'
-            f'box-shadow:0 1px 4px rgba(0,0,0,.3)"><b>{title}</b>{rows}</div>')
+def _context_layer(m) -> None:
+    """Whole neighbouring countries beyond the detailed box (Natural Earth 1:110m), under everything."""
+    data = json.loads(CONTEXT_COUNTRIES.read_text())
+    fills = {"type": "FeatureCollection", "features": [f for f in data["features"] if f["properties"]["part"] == "fill"]}
+    lines = {"type": "FeatureCollection",
+             "features": [f for f in data["features"] if f["properties"]["part"] == "outline"]}
+    folium.GeoJson(fills, name="Countries beyond the region (1:110m)", control=False,
+                   style_function=lambda _f: {"fillColor": LAND_COLOUR, "weight": 0, "fillOpacity": 1.0},
+                   tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)).add_to(m)
+    folium.GeoJson(lines, name="Country outlines beyond the region", control=False,
+                   style_function=lambda _f: {"color": "#9a9a9a", "weight": 0.6}).add_to(m)
+
+
+def _admin_layers(m) -> None:
+    """Province and district boundaries, when the geodata layers are shipped (guarded: optional)."""
+    names = set(geodata.layer_names())
+    for name, label, weight, dash, show in (("neighbour_provinces", "Neighbours' provinces", 0.6, "2 3", False),
+                                            ("districts", "Districts", 0.5, "2 2", False),
+                                            ("provinces", "Provinces", 1.2, "5 3", True)):
+        if name not in names:
+            continue
+        fields = [c for c in ("name",) if c in geodata.layer(name).columns]
+        folium.GeoJson(json.loads(_geojson(name)), name=label, show=show,
+                       style_function=lambda _f, w=weight, d=dash: {"color": "#8c7b6b", "weight": w,
+                                                                   "dashArray": d, "fill": False},
+                       tooltip=folium.GeoJsonTooltip(fields=fields, labels=False) if fields else None).add_to(m)
+
+
+def _controls(m) -> None:
+    folium.plugins.Fullscreen(position="topleft").add_to(m)
+    # No stale "Unavailable" text when the cursor leaves the map; bottom right, clear of the scale bar.
+    folium.plugins.MousePosition(position="bottomright", separator=" , ", prefix="lat, lon:", empty_string="",
+                                 num_digits=4).add_to(m)
+    folium.plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
+                                  secondary_length_unit="meters", primary_area_unit="sqkilometers").add_to(m)
+    PluginAssets().add_to(m)  # cluster/heat scripts for the page layers sent later
 
 
 def base_map(*, online_tiles: bool = False, points: tuple[str, ...] = tuple(POINT_STYLES),
              height: int | None = None) -> folium.Map:
-    """The base map of Pakistan with shipped layers, layer switcher, legend, scale, cursor position, fullscreen."""
+    """The base map of Pakistan: shipped layers, place names by zoom, scale, cursor position, fullscreen.
+
+    The layer switcher and the legend are not here: ``ui.map_builder.MapBuilder`` adds them after the
+    page's layers, so no layer can be added after the switcher.
+    """
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, min_zoom=3, max_zoom=14,
                    **PAKISTAN_VIEW)
     # Without tiles Leaflet knows no zoom limits; marker clusters refuse a map without maxZoom.
     m.options.update(maxZoom=14, minZoom=3)
     m.get_root().header.add_child(Element(
-        f"<style>.leaflet-container{{background:{SEA_COLOUR};}}</style>"
+        f"<style>.leaflet-container{{background:{SEA_COLOUR};}}</style>{LABEL_CSS}"
         f"<script>if (window.L) {{ L.Icon.Default.imagePath = '{offline.LEAFLET_IMAGES}'; }}</script>"))
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", control=True).add_to(m)
-    _polygon_layer(m, "neighbours", "Neighbouring countries", "#ecebe4", 0, "#9a9a9a")
+    _context_layer(m)
+    _polygon_layer(m, "neighbours", "Neighbouring countries", LAND_COLOUR, 0, "#9a9a9a")
     folium.GeoJson(_neighbour_outlines(), name="Neighbouring countries' outlines", control=False,
                    style_function=lambda _f: {"color": "#9a9a9a", "weight": 0.6}).add_to(m)
-    _polygon_layer(m, "pakistan", "Pakistan", "#fbf8ef", 0.8, "#6b6b6b")
+    _polygon_layer(m, "pakistan", "Pakistan", PAKISTAN_COLOUR, 0.8, "#6b6b6b")
+    _admin_layers(m)
     _road_layer(m)
     _border_layer(m)
     for name in points:
         point_layer(name).add_to(m)
-    folium.plugins.Fullscreen(position="topleft").add_to(m)
-    folium.plugins.MousePosition(position="bottomleft", separator=" , ", prefix="lat, lon:",
-                                 num_digits=4).add_to(m)
-    folium.plugins.MeasureControl(position="topleft", primary_length_unit="kilometers",
-                                  secondary_length_unit="meters", primary_area_unit="sqkilometers").add_to(m)
-    PluginAssets().add_to(m)  # cluster/heat scripts for layers added later through feature_group_to_add
-    folium.LayerControl(collapsed=True).add_to(m)
-    m.get_root().html.add_child(Element(legend_html(
-        [(c, label) for name, (c, _r, label) in POINT_STYLES.items() if name in points]
-        + [("#222222", "International border"), ("#555555", "Line of Control / Working Boundary (de facto)"),
-           ("#b08d57", "Main roads; dashed: desert tracks")])))
+    PlaceLabels(place_label_rows(points)).add_to(m)
+    _controls(m)
     return m

@@ -24,17 +24,20 @@ class RecordPoints:
     lon: np.ndarray
     counts: pd.DataFrame   # records and persons by case_type
     synthetic: bool        # any simulated record among them
+    is_synthetic: np.ndarray | None = None  # per point: made by the scenario simulator
 
     def __len__(self) -> int:
         return len(self.lat)
 
 
-def record_points(province: str | None = None, case_types=None) -> RecordPoints:
-    """Positions of the intercepts in ``province`` (all when None) of the given case types."""
+def record_points(province: str | None = None, case_types=None, batches=None) -> RecordPoints:
+    """Positions of the intercepts in ``province`` (all when None) of the given case types and import batches."""
     statement = select(Intercept.lon, Intercept.lat, Intercept.case_type, Intercept.persons, Intercept.synthetic)
     polygon = None
     if case_types is not None:
         statement = statement.where(Intercept.case_type.in_(list(case_types)))
+    if batches is not None:
+        statement = statement.where(Intercept.batch_id.in_([int(b) for b in batches]))
     if province:
         (x0, y0, x1, y1), polygon = province_bbox(province)
         statement = statement.where(Intercept.lon.between(x0, x1), Intercept.lat.between(y0, y1))
@@ -44,5 +47,6 @@ def record_points(province: str | None = None, case_types=None) -> RecordPoints:
     if polygon is not None and len(frame):
         frame = frame[shapely.contains_xy(polygon, frame["lon"].to_numpy(), frame["lat"].to_numpy())]
     counts = frame.groupby("case_type")["persons"].agg(records="count", persons="sum")
+    synthetic = frame["synthetic"].fillna(False).astype(bool).to_numpy()
     return RecordPoints(frame["lat"].to_numpy(np.float64), frame["lon"].to_numpy(np.float64), counts,
-                        bool(frame["synthetic"].astype(bool).any()))
+                        bool(synthetic.any()), synthetic)

@@ -8,35 +8,19 @@ Needs Debian's chromium and chromium-driver (scripts/test.sh installs them); ski
 """
 from __future__ import annotations
 
-import io
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+from browser import (HAVE_CHROMIUM, SHOTS, SKIP_REASON, DevToolsLog, app_server, button, by_xpath, chrome,
+                     demo_sign_in, go_to, idle, map_frame, screenshot_colours, text_on_page, wait)
+
 N_INTERCEPTS = 100_000
 RESULTS = {}
 
-pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-                                reason="chromium/chromedriver not installed (apt-get install -y chromium chromium-driver)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON)
 
 
 def _synthetic_intercepts(n: int, seed: int = 7):
@@ -63,143 +47,20 @@ def server(tmp_path_factory):
     from store.records import import_records
 
     import_records(_synthetic_intercepts(N_INTERCEPTS), "e2e-synthetic.csv", "e2e", engine=get_engine(url))
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHECKPOST_")}
-    env.update(CHECKPOST_DEMO="1", CHECKPOST_DATA_DIR=str(data_dir), CHECKPOST_DB_URL=url)
-    log = open(data_dir / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.terminate()
-        pytest.fail(f"streamlit did not start; log: {(data_dir / 'streamlit.log').read_text()[-2000:]}")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with app_server(data_dir, url) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def driver(server):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--window-size=1500,1100",
-                 "--disable-dev-shm-usage",
-                 # the outside world is unreachable: every host but localhost fails to resolve
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"):
-        options.add_argument(flag)
-    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    drv.set_page_load_timeout(60)
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    drv = chrome()
     yield drv
     drv.quit()
 
 
-# ------------------------------------------------------------------------------------ helpers
-def wait(driver, condition, timeout=60):
-    from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, timeout, poll_frequency=0.25).until(condition)
-
-
-def by_xpath(driver, xpath, timeout=60):
-    from selenium.webdriver.common.by import By
-    return wait(driver, lambda d: next(iter(d.find_elements(By.XPATH, xpath)), None), timeout)
-
-
-def text_on_page(driver, text, timeout=60):
-    return by_xpath(driver, f"//*[contains(normalize-space(.), {json.dumps(text)}) and not(*[contains(normalize-space(.), {json.dumps(text)})])]", timeout)
-
-
-def button(driver, label, timeout=60):
-    return by_xpath(driver, f"//button[normalize-space(.)={json.dumps(label)}]", timeout)
-
-
-def idle(driver, timeout=90):
-    """Wait until the app has finished rerunning (stale elements are drawn faded meanwhile)."""
-    from selenium.webdriver.common.by import By
-    driver.switch_to.default_content()
-    time.sleep(0.7)
-    wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"), timeout)
-    wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-stale='true']"), timeout)
-    time.sleep(0.3)
-
-
-def demo_sign_in(driver, server):
-    driver.get(server)
-    button(driver, "Enter the demo", 90)
-    driver.save_screenshot(str(SHOTS / "01_sign_in.png"))
-    button(driver, "Enter the demo").click()
-    text_on_page(driver, "Signed in as", 90)
-
-
-def go_to(driver, url_path, title):
-    by_xpath(driver, f"//a[@data-testid='stSidebarNavLink' and contains(@href, '/{url_path}')]").click()
-    by_xpath(driver, f"//h1[contains(normalize-space(.), {json.dumps(title)})]", 90)
-
-
-def map_frame(driver, timeout=90):
-    """Switch into the map's iframe once Leaflet has drawn the base layers."""
-    from selenium.webdriver.common.by import By
-    driver.switch_to.default_content()
-    frame = by_xpath(driver, "//iframe[contains(@title, 'st_folium')]", timeout)
-    driver.switch_to.frame(frame)
-    # the base map draws on a canvas (prefer_canvas): wait for Leaflet's layers, the pixels are checked apart
-    wait(driver, lambda d: d.execute_script(
-        "return !!(window.map && Object.keys(window.map._layers).length > 20 && document.querySelector('canvas'))"),
-        timeout)
-    driver.switch_to.default_content()
-    return frame
-
-
-def screenshot_colours(driver, element) -> dict:
-    """Share of the map's visible pixels (window screenshot cropped to the element) in each basemap colour."""
-    from PIL import Image
-    driver.switch_to.default_content()
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    time.sleep(0.5)
-    rect = driver.execute_script("const r = arguments[0].getBoundingClientRect(); "
-                                 "return [r.left, r.top, r.right, r.bottom, window.devicePixelRatio]", element)
-    left, top, right, bottom, ratio = rect
-    shot = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
-    box = [int(v * ratio) for v in (max(left, 0), max(top, 0), right, bottom)]
-    box[2], box[3] = min(box[2], shot.width), min(box[3], shot.height)
-    pixels = np.asarray(shot.crop(box)).astype(int).reshape(-1, 3)
-
-    def share(rgb, tol=6):
-        return float((np.abs(pixels - np.array(rgb)).max(axis=1) <= tol).mean())
-
-    return {"pakistan": share((0xfb, 0xf8, 0xef)), "neighbours": share((0xec, 0xeb, 0xe4)),
-            "sea": share((0xcf, 0xe3, 0xef)), "pixels": int(len(pixels))}
-
-
 def resources_outside(driver, base) -> list[str]:
-    """Resources the page and the map frame loaded from anywhere but the app."""
-    script = "return performance.getEntriesByType('resource').map(e => e.name)"
-    names = driver.execute_script(script)
-    frame = next(iter(driver.find_elements("xpath", "//iframe[contains(@title, 'st_folium')]")), None)
-    if frame is not None:
-        driver.switch_to.frame(frame)
-        names += driver.execute_script(script)
-        driver.switch_to.default_content()
-    return [n for n in names if not (n.startswith(base) or n.startswith("data:") or n.startswith("blob:")
-                                     or n.startswith("about:"))]
+    """Requests the page and the map frame made to anywhere but the app (DevTools network log)."""
+    return DevToolsLog(driver).read().outside(base)
 
 
 # ------------------------------------------------------------------------------------ the test
@@ -213,7 +74,7 @@ def failure_shot(driver, request):
 
 def test_sign_in_map_intercepts_propose_save_reload(server, driver, failure_shot):
     started = time.perf_counter()
-    demo_sign_in(driver, server)
+    demo_sign_in(driver, server, shot="01_sign_in.png")
 
     # --- the route map with 100,000 intercepts in one fast marker cluster
     t0 = time.perf_counter()
