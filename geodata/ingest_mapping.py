@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from geodata.ingest_columns import (GEOMETRY_LAT, GEOMETRY_LON, GEOMETRY_PROBLEM, URDU_SYNONYMS, _LOOKUP,
+from geodata.ingest_columns import (GEOMETRY_LAT, GEOMETRY_LON, GEOMETRY_PROBLEM, SHEET, URDU_SYNONYMS, _LOOKUP,
                                     normalise_header)
 from geodata.ingest_dates import normalise_digits, parse_month
 from geodata.ingest_values import ValueProblem, parse_date
@@ -138,7 +138,7 @@ def _is_date(text: str) -> bool:
 
 
 def _geometry_fields(headers: list[str]) -> dict[str, int]:
-    special = {GEOMETRY_LON: "lon", GEOMETRY_LAT: "lat", GEOMETRY_PROBLEM: "_geometry_problem"}
+    special = {GEOMETRY_LON: "lon", GEOMETRY_LAT: "lat", GEOMETRY_PROBLEM: "_geometry_problem", SHEET: "_sheet"}
     return {special[h]: i for i, h in enumerate(headers) if h in special}
 
 

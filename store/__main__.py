@@ -42,10 +42,11 @@ def _import(args, engine) -> int:
     from store.profiles import get_profile
     from store.records import FileNotImportable, import_file
 
-    kept = []  # each chunk's report; of its accepted records only the row numbers (memory stays bounded)
+    kept = []  # each chunk's report; of its accepted records only what the report counts (bounded memory)
 
     def keep(part) -> None:
-        kept.append(replace(part, accepted=part.accepted[["source_row"]].copy()))
+        columns = [c for c in ("source_row", "country") if c in part.accepted.columns]
+        kept.append(replace(part, accepted=pd.DataFrame(part.accepted[columns])))
 
     summary = None
     try:
