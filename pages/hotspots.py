@@ -56,28 +56,24 @@ def is_donor() -> bool:
     return user.get("role") == "donor"
 
 
-def commander_region() -> str | None:
-    """A field commander's assigned region: they see the records of that region only."""
-    user = st.session_state.get("user") or {}
-    return user.get("region") or None if user.get("role") == "commander" else None
+def current_user() -> dict:
+    return st.session_state.get("user") or {}
 
 
 def load_records(date_from, date_to, mode) -> pd.DataFrame:
-    """The staged records if any, else the store's records for the date range and modes (a commander's region only)."""
+    """The staged records if any, else the store's records for the date range and modes.
+
+    Either way store.access applies the user's region (a commander sees their province or districts only).
+    """
+    from store import access
+
+    user = current_user()
     staged = st.session_state.get(STAGED_RECORDS_KEY)
-    region = commander_region()
     if staged is not None:
-        if region is None or staged.empty:
-            return staged
-        from store.records import province_bbox
-
-        (west, south, east, north), polygon = province_bbox(region)
-        inside = staged.within(polygon) if polygon is not None else staged.geometry.x.between(west, east) & \
-            staged.geometry.y.between(south, north)
-        return staged[inside]
-    from store.records import query_intercepts
-
-    return query_intercepts(start=date_from, end=date_to, mode=mode or None, province=region)
+        return staged if staged.empty else access.within_region(user, staged)
+    if user.get("role") == "donor":  # aggregates only: the heat layer is built from hexagon totals
+        return access.records_to_aggregate(user, start=date_from, end=date_to, mode=mode or None)
+    return access.records(user, start=date_from, end=date_to, mode=mode or None)
 
 
 def fit_model(records, params: dict, progress=None) -> HotspotModel:

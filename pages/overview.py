@@ -23,14 +23,17 @@ CASE_TYPES = ("smuggling", "trafficking", "unknown")
 
 
 def record_scope(user: dict) -> dict:
-    """Query arguments limiting the records a user may see; PermissionError for roles that see none."""
-    if user.get("role") == "planner":
-        return {}
-    if user.get("role") == "commander":
-        if not user.get("region"):
-            raise PermissionError("This commander account has no assigned region; ask an administrator to set one.")
-        return {"province": user["region"]}
-    raise PermissionError(f"The {user.get('role')} role sees aggregates only, not intercept records.")
+    """Where the user's records come from: {} for planners, {"region": label} for commanders.
+
+    store.access.AccessDenied (a PermissionError) for a commander without a valid region or a role
+    that sees no records.
+    """
+    from store import access
+
+    region = access.region_of(user)
+    if user.get("role") not in RECORD_ROLES:
+        raise access.AccessDenied(f"The {user.get('role')} role sees aggregates only, not intercept records.")
+    return {} if region is None else {"region": region.label}
 
 
 def _batches_stamp() -> int:
@@ -39,16 +42,19 @@ def _batches_stamp() -> int:
 
 
 @st.cache_data(show_spinner="Loading intercept records…", max_entries=8)
-def record_points(province: str | None, case_types: tuple[str, ...], stamp: int):
-    """Positions and counts of the records in scope (``stamp`` changes when records are imported)."""
+def record_points(user_key: tuple, case_types: tuple[str, ...], stamp: int):
+    """Positions and counts of the records the user may see (``stamp`` changes when records are imported).
+
+    ``user_key`` is the user's (key, value) items, so the cache is per account, role and region.
+    """
     from ui.records_view import record_points as read
-    return read(province, case_types)
+    return read(dict(user_key), case_types)
 
 
-def aggregate_counts():
+def aggregate_counts(user: dict):
     """Counts by case type: the only view of records a donor gets."""
-    from store.records import count_intercepts
-    return count_intercepts(by=("case_type",))
+    from store import access
+    return access.record_counts(user, by=("case_type",))
 
 
 def render() -> None:
@@ -59,15 +65,20 @@ def render() -> None:
     online = sidebar_controls("overview_search")
     layers = []
     if user["role"] in RECORD_ROLES:
-        scope = record_scope(user)
+        try:
+            scope = record_scope(user)
+        except PermissionError as error:
+            st.error(str(error))
+            st.stop()
         with st.sidebar:
             show = st.multiselect("Intercept records", CASE_TYPES, default=list(CASE_TYPES), key="overview_case_types")
             style = st.radio("Show records as", ["cluster", "heat"], horizontal=True, key="overview_style")
-        points = record_points(scope.get("province"), tuple(show), _batches_stamp())
+        user_key = tuple(sorted((k, str(user.get(k))) for k in ("username", "role", "region")))
+        points = record_points(user_key, tuple(show), _batches_stamp())
         if len(points):
             layers.append(records_layer(points.lat, points.lon, style=style,
                                         name=f"Intercept records ({len(points):,})"))
-        where = f" in {scope['province']}" if scope else ""
+        where = f" in {scope['region']}" if scope else ""
         label = " — includes SYNTHETIC records from the scenario simulator" if points.synthetic else ""
         st.caption(f"{len(points):,} intercept records{where} on the map{label}.")
         if len(points):
@@ -75,7 +86,7 @@ def render() -> None:
     show_map("overview_map", layers, online=online, height=620)
     if user["role"] == "donor":
         st.subheader("Intercepts by case type (aggregates)")
-        st.dataframe(aggregate_counts(), hide_index=True, key="overview_aggregates")
+        st.dataframe(aggregate_counts(user), hide_index=True, key="overview_aggregates")
 
     with st.expander("Layers and their sources"):
         for name, text in geodata.describe().items():

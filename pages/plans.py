@@ -11,7 +11,8 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from store.plans import StaleVersionError, list_plans, load_plan  # noqa: E402
+from store import access  # noqa: E402
+from store.plans import StaleVersionError, list_plans  # noqa: E402
 from ui import plan_io  # noqa: E402
 from ui.plan_actions import duplicate, enrich, import_plan, stored_sites_as_proposal  # noqa: E402
 from ui.auth import require_role  # noqa: E402
@@ -37,7 +38,7 @@ def render() -> None:
             history = list_plans(all_versions=True)
             versions = history[history["name"] == name]["version"].tolist()
             version = st.selectbox("Version", versions[::-1], key="plans_open_version")
-            stored = load_plan(name, version)
+            stored = access.plan(user, name, version)  # a commander: their region's sites only
             st.caption(f"Version {stored.version} by {stored.author}, {stored.created:%Y-%m-%d %H:%M} UTC"
                        + (f" — {stored.note}" if stored.note else ""))
             show_map("plans_map", [sites_layer(stored.sites, name=f"{stored.name} v{stored.version}")], height=420)
@@ -63,7 +64,7 @@ def render() -> None:
             a_col, b_col = st.columns(2)
             a_name = a_col.selectbox("Plan A", names, key="plans_a")
             b_name = b_col.selectbox("Plan B", names, index=min(1, len(names) - 1), key="plans_b")
-            a, b = load_plan(a_name), load_plan(b_name)
+            a, b = access.plan(user, a_name), access.plan(user, b_name)
             with a_col:
                 show_map("plans_map_a", [sites_layer(a.sites, name=f"A: {a.name}")], height=380)
             with b_col:
@@ -87,7 +88,7 @@ def render() -> None:
                 st.dataframe(pd.DataFrame(rows), hide_index=True, key="plans_catch")
         with tab_export:
             name = st.selectbox("Plan to export", names, key="plans_export_name")
-            stored = load_plan(name)
+            stored = access.plan(user, name)
             stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stored.name) + f"_v{stored.version}"
             c1, c2, c3 = st.columns(3)
             c1.download_button("GeoJSON", plan_io.to_geojson(stored), f"{stem}.geojson", plan_io.FORMATS["geojson"])
