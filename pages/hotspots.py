@@ -37,7 +37,7 @@ HOT_COLOURS = {"new": "#ff7f00", "consecutive": "#fdae61", "intensifying": "#b30
 COLD_COLOUR, NO_PATTERN_COLOUR = "#2c7bb6", "#636363"
 CLASS_COLOURS = {"hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc7",
                  "cold 90%": "#d1e5f0", "cold 95%": "#67a9cf", "cold 99%": "#2166ac"}
-PUBLIC_COLUMNS = ["hotspot_id", "case_type", "label", "records", "persons", "persons_smuggling",
+PUBLIC_COLUMNS = ["hotspot_id", "case_type", "label", "label_source", "country", "province", "district", "records", "persons", "persons_smuggling",
                   "persons_trafficking", "persons_unknown", "persons_land", "persons_sea", "persons_air",
                   "first_seen", "last_seen", "area_km2", "trend", "emerging", "nearest_crossing", "crossing_km",
                   "nearest_launch_point", "launch_point_km", "nearest_hub", "hub_km", "road_ref", "road_km",
@@ -127,7 +127,8 @@ def card(model: HotspotModel, hotspot_id: int) -> dict:
             "trend": row.get("trend", ""), "category": category,
             "category_text": CATEGORY_TEXT.get(category, ""),
             "crossing": (row.get("nearest_crossing"), row.get("crossing_km")),
-            "road": (row.get("road_ref"), row.get("road_km"))}
+            "road": (row.get("road_ref"), row.get("road_km")),
+            "label_source": row.get("label_source") or ""}
 
 
 def heat_points(records, donor: bool) -> list[list[float]]:
@@ -226,6 +227,8 @@ def _show_card(model, hotspot_id):
         facts.append(f"nearest road: {road} ({road_km:.1f} km)")
     if not pd.isna(info["first_seen"]):
         facts.append(f"seen {pd.Timestamp(info['first_seen']):%d %b %Y} – {pd.Timestamp(info['last_seen']):%d %b %Y}")
+    if info["label_source"]:
+        facts.append(f"label from {info['label_source']}")
     st.caption("; ".join(facts))
 
 
