@@ -17,7 +17,10 @@ Where the district polygons and the shipped Pakistan outline (OpenStreetMap) dis
   least ``COAST_CLEARANCE_M`` from the coast and that does not touch India (whose boundary with
   Pakistan is the de-facto line the outline draws) is kept;
 - where the outline is Pakistan but no district covers it (Cholistan, border slivers), the area goes
-  to the district that shares the longest edge with it.
+  to the district that shares the longest edge with it;
+- a district seat the map-traced boundaries leave in the next district (Jacobabad, Bannu, Hangu,
+  Matiari, Tando Muhammad Khan; geodata/sources/district_seats.csv, positions from GeoNames) gets a
+  disc of the listed radius around it moved into its own district.
 Neighbours' provinces are clipped to Pakistan's territory so no point lies in two countries.
 """
 from __future__ import annotations
@@ -38,6 +41,7 @@ MIN_KEPT_KM2 = 100.0
 COAST_CLEARANCE_M = 5_000.0
 EDGE_PROBE_DEG = 0.002  # ~200 m: how close a district must run along a gap to share its edge
 DISTRICT_SOURCE = "geoboundaries-2019 PAK-ADM2-60131773"
+SEATS_CSV = Path(__file__).resolve().parent / "sources" / "district_seats.csv"
 NE_SOURCE = "naturalearth-10m admin-1"
 
 
@@ -103,14 +107,32 @@ def districts_layer(raw: gpd.GeoDataFrame, land) -> gpd.GeoDataFrame:
         extra[owner].append(gap)
         added_km2[owner] += _area_km2(gap)
     geoms = [_polygons(shapely.union_all([g, *more])) if more else g for g, more in zip(clipped, extra)]
+    geoms, moved = _seat_corrections(raw["adm2_code"].str.lower().tolist(), geoms, land)
     out = gpd.GeoDataFrame({
         "id": raw["adm2_code"].str.lower(), "name": raw["name"], "kind": "district",
         "source": [f"{DISTRICT_SOURCE} shape {s}; clipped to the osm-geo-maps outline" for s in raw["gb_shape_id"]],
         "province": raw["adm1_name"], "province_id": raw["adm1_iso"].str.lower(),
         "former_fata": raw["former_fata"].astype(bool), "gap_added_km2": [round(a, 1) for a in added_km2],
+        "seat_fix_km2": [round(moved.get(i, 0.0), 1) for i in raw["adm2_code"].str.lower()],
     }, geometry=geoms, crs=STORAGE_CRS)
     out["area_km2"] = (out.to_crs(METRIC_CRS).area / 1e6).round(1)
     return out.sort_values("id").reset_index(drop=True)
+
+
+def _seat_corrections(ids: list[str], geoms: list, land) -> tuple[list, dict[str, float]]:
+    """Move a disc around each listed district seat into its district (km² moved per district id)."""
+    seats = pd.read_csv(SEATS_CSV)
+    moved: dict[str, float] = {}
+    for seat in seats.itertuples():
+        k = ids.index(seat.district_id)
+        centre = gpd.GeoSeries(gpd.points_from_xy([seat.lon], [seat.lat]), crs=STORAGE_CRS).to_crs(METRIC_CRS)
+        disc = centre.buffer(seat.radius_km * 1000, 64).to_crs(STORAGE_CRS).iloc[0]
+        disc = _polygons(shapely.intersection(disc, land))
+        gained = _polygons(shapely.difference(disc, geoms[k]))
+        moved[seat.district_id] = _area_km2(gained) if not gained.is_empty else 0.0
+        geoms = [_polygons(shapely.union_all([g, disc])) if i == k else _polygons(shapely.difference(g, disc))
+                 for i, g in enumerate(geoms)]
+    return geoms, moved
 
 
 def provinces_layer(districts: gpd.GeoDataFrame, raw_provinces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -130,14 +152,21 @@ def provinces_layer(districts: gpd.GeoDataFrame, raw_provinces: gpd.GeoDataFrame
 
 
 def neighbour_provinces_layer(raw: gpd.GeoDataFrame, land) -> gpd.GeoDataFrame:
-    """Iran's and Afghanistan's provinces, minus Pakistan's territory."""
-    geoms = [_polygons(shapely.difference(g, land)) for g in raw.geometry]
-    return gpd.GeoDataFrame({
-        "id": raw["iso_3166_2"].str.lower(), "name": raw["name"], "kind": "province",
-        "source": [f"{NE_SOURCE} {code} ({wd}); clipped to Pakistan's territory"
-                   for code, wd in zip(raw["adm1_code"], raw["wikidataid"])],
-        "country": raw["adm0_a3"], "iso_3166_2": raw["iso_3166_2"],
-    }, geometry=geoms, crs=STORAGE_CRS).sort_values("id").reset_index(drop=True)
+    """Iran's and Afghanistan's provinces, minus Pakistan's territory.
+
+    Natural Earth splits Parwan and Uruzgan in two features each and gives Alborz Tehran's ISO code:
+    features are merged by Wikidata id, and ``id`` is Natural Earth's own adm1_code (unique).
+    """
+    rows = []
+    for _, group in raw.groupby("wikidataid", sort=False):
+        first = group.iloc[0]
+        codes = ", ".join(group["adm1_code"])
+        rows.append({"id": first["adm1_code"].lower(), "name": first["name"], "kind": "province",
+                     "source": f"{NE_SOURCE} {codes} ({first['wikidataid']}); clipped to Pakistan's territory",
+                     "country": first["adm0_a3"], "iso_3166_2": first["iso_3166_2"],
+                     "geometry": _polygons(shapely.difference(shapely.union_all(group.geometry.to_numpy()), land))})
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS)
+    return out.sort_values("id").reset_index(drop=True)
 
 
 def build_admin(folder: Path, pakistan: gpd.GeoDataFrame, neighbours: gpd.GeoDataFrame,
