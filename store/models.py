@@ -91,7 +91,7 @@ class Intercept(Base):
     lat: Mapped[float] = mapped_column(Float)
     # Where the record lies, by point-in-polygon at import (geodata.admin.locate); ISO 3166-1 alpha-2.
     country: Mapped[str | None] = mapped_column(String(2), index=True)
-    province: Mapped[str | None] = mapped_column(String(64), index=True)
+    province: Mapped[str | None] = mapped_column(String(64))  # indexed with the date below
     district: Mapped[str | None] = mapped_column(String(64), index=True)
     admin_note: Mapped[str | None] = mapped_column(String(255))  # how a point off every polygon was placed
 
@@ -104,6 +104,8 @@ class Intercept(Base):
         # Map queries: a date range scan (bounded below by max span_days) that filters lon/lat
         # inside the index before touching the table.
         Index("ix_intercepts_date_from_lon_lat", "date_from", "lon", "lat", "date_to"),
+        # Region queries: a province's records by date without reading other provinces' rows.
+        Index("ix_intercepts_province_date_from", "province", "date_from", "date_to"),
     )
 
 

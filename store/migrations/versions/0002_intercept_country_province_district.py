@@ -24,8 +24,9 @@ def upgrade() -> None:
     with op.batch_alter_table('intercepts', schema=None) as batch_op:
         for name, length in _ADMIN_COLUMNS:
             batch_op.add_column(sa.Column(name, sa.String(length=length), nullable=True))
-        for name in ("country", "province", "district"):
+        for name in ("country", "district"):
             batch_op.create_index(batch_op.f(f'ix_intercepts_{name}'), [name], unique=False)
+        batch_op.create_index('ix_intercepts_province_date_from', ['province', 'date_from', 'date_to'], unique=False)
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.alter_column('region', existing_type=sa.String(length=120), type_=sa.Text(), existing_nullable=True)
     if op.get_context().as_sql:
@@ -102,7 +103,8 @@ def downgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.alter_column('region', existing_type=sa.Text(), type_=sa.String(length=120), existing_nullable=True)
     with op.batch_alter_table('intercepts', schema=None) as batch_op:
-        for name in ("country", "province", "district"):
+        batch_op.drop_index('ix_intercepts_province_date_from')
+        for name in ("country", "district"):
             batch_op.drop_index(batch_op.f(f'ix_intercepts_{name}'))
         for name, _ in reversed(_ADMIN_COLUMNS):
             batch_op.drop_column(name)
