@@ -25,6 +25,11 @@ ROLES = ("planner", "commander")
 def render() -> None:
     user = require_role(*ROLES)
     st.title("Saved plans")
+    try:
+        access.region_of(user)  # a commander without a valid region gets a message, not a traceback
+    except access.AccessDenied as error:
+        st.error(str(error))
+        st.stop()
     plans = list_plans()
     if plans.empty:
         st.info("No saved plans yet. Propose checkpoints on the map and save them, or import a plan file below.")

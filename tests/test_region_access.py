@@ -228,3 +228,25 @@ def test_postgis_point_with_gist_index_gives_the_sqlite_answers(pg_engine, tmp_p
         on_pg = set(query_intercepts(engine=pg_engine, **query)["id"])
         assert on_pg == set(query_intercepts(engine=sqlite, **query)["id"]) and on_pg, query
     assert count_intercepts(province="Sindh", engine=pg_engine)["records"].sum() == 3
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/hotspots.py", "pages/plans.py", "pages/propose.py"])
+def test_pages_tell_a_commander_without_region_instead_of_a_traceback(page, monkeypatch, tmp_path):
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    from app_fixtures import fresh_database, plant_records, small_demand, small_network
+    from ui import auth
+
+    monkeypatch.delenv("CHECKPOST_DEMO", raising=False)
+    fresh_database(monkeypatch, tmp_path)
+    plant_records()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["user"] = {"username": "c-none", "role": "commander", "region": None}
+    at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
+    at.session_state["app_network"], at.session_state["app_demand"] = small_network(), small_demand()
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert any("no valid region" in e.value for e in at.error), [e.value for e in at.error]
