@@ -209,6 +209,11 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
+def _shown(text, limit: int = 60) -> str:
+    """User text echoed in an error message: letters, digits and plain punctuation only (no markup)."""
+    return re.sub(r"[^\w \-.,;:']", "?", str(text))[:limit]
+
+
 PROVINCE_ALIASES = {
     "kp": "Khyber Pakhtunkhwa", "kpk": "Khyber Pakhtunkhwa", "nwfp": "Khyber Pakhtunkhwa",
     "fata": "Khyber Pakhtunkhwa", "gb": "Gilgit-Baltistan", "northernareas": "Gilgit-Baltistan",
@@ -247,7 +252,7 @@ def canonical_province(name: str) -> str:
     """The shipped name of a province given any common spelling; ValueError when unknown."""
     found = _names()[0].get(_key(name))
     if found is None:
-        raise ValueError(f"'{name}' is not a province or territory of Pakistan; use one of "
+        raise ValueError(f"'{_shown(name)}' is not a province or territory of Pakistan; use one of "
                          f"{', '.join(province_names())}")
     return found
 
@@ -300,7 +305,7 @@ def parse_region(text) -> Region:
     items = [item.strip() for item in re.split(r"[;,]", body) if item.strip()]
     unknown = [item for item in items if _key(item) not in districts]
     if not items or unknown:
-        raise ValueError(f"region '{str(text)[:120]}': {', '.join(repr(u[:60]) for u in unknown) or 'nothing'} "
+        raise ValueError(f"region '{_shown(text, 120)}': {', '.join(repr(_shown(u)) for u in unknown) or 'nothing'} "
                          f"is not a province or a district of Pakistan; use a province "
                          f"({', '.join(province_names())}) or district names separated by ';'")
     return Region("districts", tuple(dict.fromkeys(districts[_key(item)] for item in items)))

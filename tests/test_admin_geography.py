@@ -114,6 +114,14 @@ def test_regions_parse_to_provinces_or_district_lists():
             parse_region(bad)
 
 
+@pytest.mark.parametrize("attack", ["<img src=x onerror=alert(1)>", "[click](http://x.example) **now**",
+                                    "=HYPERLINK(\"http://x\")"])
+def test_refusals_never_echo_markup(attack):
+    with pytest.raises(ValueError) as refused:
+        parse_region(attack)
+    assert not any(ch in str(refused.value) for ch in "<>[]*=\"")  # the fixed text has only ( )
+
+
 def test_describe_location_names_province_and_district():
     assert describe_location(68.86, 27.70) == "Sindh, Sukkur district"
     assert describe_location(60.86, 29.50) == "Iran, Sistan and Baluchestan"
