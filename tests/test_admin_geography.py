@@ -133,3 +133,15 @@ def test_locate_is_vectorised_and_keeps_order():
     got = locate(lon, lat)
     one_by_one = [locate(x, y).iloc[0]["province"] for x, y in zip(lon[:25], lat[:25])]
     assert len(got) == 5000 and list(got["province"][:25].fillna("-")) == [p or "-" for p in one_by_one]
+
+
+def test_gazetteer_covers_the_route_countries_with_a_country_filter():
+    from geodata.gazetteer import ROUTE_COUNTRIES, countries, find, populated_places
+
+    assert set(ROUTE_COUNTRIES) <= set(countries())
+    for code in ROUTE_COUNTRIES:
+        assert len(populated_places(code)) > 0 and set(populated_places(code)["country"]) == {code}
+    assert find("Van", country="Turkey").country == "TR" == find("Van", country="TUR").country
+    assert find("Zahedan", country="Iran").country == "IR"
+    with pytest.raises(LookupError):
+        find("Zahedan", country="PK")
