@@ -26,6 +26,9 @@ _DESCRIPTIONS = {
     "hubs": "transit and staging towns",
     "sources": "source districts with weights and linked destinations",
     "destinations": "destination countries' entry points with costs in PKR",
+    "provinces": "Pakistan's provinces and territories (union of the districts)",
+    "districts": "Pakistan's districts (geoBoundaries 2019 set of 126, clipped to the outline)",
+    "neighbour_provinces": "Iran's and Afghanistan's provinces (Natural Earth admin-1)",
 }
 REQUIRED_COLUMNS = ("id", "name", "kind", "source")
 

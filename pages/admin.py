@@ -22,9 +22,11 @@ from store.users import UserExistsError, create_user, list_users  # noqa: E402
 from ui.accounts import set_password, update_user  # noqa: E402
 from ui.auth import ROLE_LABELS, require_role  # noqa: E402
 
-PROVINCES = ["", "Balochistan", "Sindh", "Punjab", "Khyber Pakhtunkhwa", "Gilgit-Baltistan", "Azad Kashmir",
-             "Islamabad"]
-CREATE_KEYS = ("admin_new_username", "admin_new_role", "admin_new_region", "admin_new_password")
+from geodata.admin import district_names, province_names  # noqa: E402
+
+PROVINCES = [""] + province_names()  # the shipped province layer's names
+CREATE_KEYS = ("admin_new_username", "admin_new_role", "admin_new_region", "admin_new_password",
+               "admin_new_districts")
 CREATED_KEY = "admin_created"   # the success message of the last create, shown after the form is cleared
 
 
@@ -35,6 +37,13 @@ def region_text(value) -> str:
 
 def region_label(region: str) -> str:
     return region or "(none)"
+
+
+def region_from_form(province: str, districts: list[str]) -> str | None:
+    """A commander's region from the form: chosen districts win over the province; None when neither."""
+    if districts:
+        return "districts: " + "; ".join(districts)
+    return province or None
 
 
 def users_table(users: pd.DataFrame) -> pd.DataFrame:
@@ -51,10 +60,13 @@ def _create_tab(admin: dict) -> None:
     with st.form("create_user", clear_on_submit=False):
         username = st.text_input("User name", key=CREATE_KEYS[0])
         role = st.selectbox("Role", ROLES, format_func=lambda r: ROLE_LABELS[r], key=CREATE_KEYS[1])
-        region = st.selectbox("Region (commanders)", PROVINCES, format_func=region_label, key=CREATE_KEYS[2])
+        region = st.selectbox("Region (commanders): a province", PROVINCES, format_func=region_label,
+                              key=CREATE_KEYS[2])
+        districts = st.multiselect("… or a list of districts", district_names(), key=CREATE_KEYS[4])
         password = st.text_input("Initial password (at least 8 characters)", type="password", key=CREATE_KEYS[3])
         submitted = st.form_submit_button("Create")
     if submitted:
+        region = region_from_form(region, districts)
         if role == "commander" and not region:
             st.error("A commander needs an assigned region.")
         else:
@@ -77,17 +89,23 @@ def _change_tab(users: pd.DataFrame, admin: dict) -> None:
     name = st.selectbox("User", users["username"], key="admin_change_user")
     row = users[users["username"] == name].iloc[0]
     region_now = region_text(row["region"])
-    regions = PROVINCES if region_now in PROVINCES else PROVINCES + [region_now]
+    is_list = region_now.startswith("districts:")
+    regions = PROVINCES if region_now in PROVINCES or is_list else PROVINCES + [region_now]
+    known = set(district_names())
+    now_districts = [d.strip() for d in region_now.removeprefix("districts:").split(";") if is_list and d.strip() in known]
     with st.form("change_user"):
         new_role = st.selectbox("Role", ROLES, index=ROLES.index(row["role"]), format_func=lambda r: ROLE_LABELS[r])
-        new_region = st.selectbox("Region", regions, index=regions.index(region_now), format_func=region_label)
+        new_region = st.selectbox("Region: a province", regions, index=0 if is_list else regions.index(region_now),
+                                  format_func=region_label)
+        new_districts = st.multiselect("… or a list of districts", sorted(known), default=now_districts)
         active = st.checkbox("Active (may sign in)", value=bool(row["active"]))
         new_password = st.text_input("New password (leave empty to keep)", type="password")
         submitted = st.form_submit_button("Apply")
     if not submitted:
         return
     try:
-        changes = update_user(name, actor=admin["username"], role=new_role, region=new_region or None, active=active)
+        changes = update_user(name, actor=admin["username"], role=new_role,
+                              region=region_from_form(new_region, new_districts), active=active)
         if new_password:
             set_password(name, new_password, actor=admin["username"])
             changes["password"] = "reset"

@@ -273,9 +273,9 @@ def _records_section(G) -> None:
                "persons pooled. No record, place name or note is ever shown here.")
     if st.button("Count recorded intercepts", key="coverage_records_run"):
         try:
-            from store.records import query_intercepts
-            st.session_state[RECORDS_KEY] = query_intercepts()
-        except (ImportError, OSError, ValueError) as err:
+            from store import access
+            st.session_state[RECORDS_KEY] = access.records_to_aggregate(st.session_state.get("user"))
+        except (ImportError, OSError, ValueError, PermissionError) as err:
             st.error(f"Intercept records unavailable: {err}")
         except Exception as err:  # noqa: BLE001 - a database error must not take the page down
             st.error(f"Intercept records unavailable ({type(err).__name__}).")

@@ -37,7 +37,7 @@ HOT_COLOURS = {"new": "#ff7f00", "consecutive": "#fdae61", "intensifying": "#b30
 COLD_COLOUR, NO_PATTERN_COLOUR = "#2c7bb6", "#636363"
 CLASS_COLOURS = {"hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc7",
                  "cold 90%": "#d1e5f0", "cold 95%": "#67a9cf", "cold 99%": "#2166ac"}
-PUBLIC_COLUMNS = ["hotspot_id", "case_type", "label", "records", "persons", "persons_smuggling",
+PUBLIC_COLUMNS = ["hotspot_id", "case_type", "label", "label_source", "country", "province", "district", "records", "persons", "persons_smuggling",
                   "persons_trafficking", "persons_unknown", "persons_land", "persons_sea", "persons_air",
                   "first_seen", "last_seen", "area_km2", "trend", "emerging", "nearest_crossing", "crossing_km",
                   "nearest_launch_point", "launch_point_km", "nearest_hub", "hub_km", "road_ref", "road_km",
@@ -56,28 +56,24 @@ def is_donor() -> bool:
     return user.get("role") == "donor"
 
 
-def commander_region() -> str | None:
-    """A field commander's assigned region: they see the records of that region only."""
-    user = st.session_state.get("user") or {}
-    return user.get("region") or None if user.get("role") == "commander" else None
+def current_user() -> dict:
+    return st.session_state.get("user") or {}
 
 
 def load_records(date_from, date_to, mode) -> pd.DataFrame:
-    """The staged records if any, else the store's records for the date range and modes (a commander's region only)."""
+    """The staged records if any, else the store's records for the date range and modes.
+
+    Either way store.access applies the user's region (a commander sees their province or districts only).
+    """
+    from store import access
+
+    user = current_user()
     staged = st.session_state.get(STAGED_RECORDS_KEY)
-    region = commander_region()
-    if staged is not None:
-        if region is None or staged.empty:
-            return staged
-        from store.records import province_bbox
-
-        (west, south, east, north), polygon = province_bbox(region)
-        inside = staged.within(polygon) if polygon is not None else staged.geometry.x.between(west, east) & \
-            staged.geometry.y.between(south, north)
-        return staged[inside]
-    from store.records import query_intercepts
-
-    return query_intercepts(start=date_from, end=date_to, mode=mode or None, province=region)
+    if staged is not None:  # handed in by a demo or a test, not read from the store
+        return staged if staged.empty or not user.get("role") else access.within_region(user, staged)
+    if user.get("role") == "donor":  # aggregates only: the heat layer is built from hexagon totals
+        return access.records_to_aggregate(user, start=date_from, end=date_to, mode=mode or None)
+    return access.records(user, start=date_from, end=date_to, mode=mode or None)
 
 
 def fit_model(records, params: dict, progress=None) -> HotspotModel:
@@ -131,7 +127,8 @@ def card(model: HotspotModel, hotspot_id: int) -> dict:
             "trend": row.get("trend", ""), "category": category,
             "category_text": CATEGORY_TEXT.get(category, ""),
             "crossing": (row.get("nearest_crossing"), row.get("crossing_km")),
-            "road": (row.get("road_ref"), row.get("road_km"))}
+            "road": (row.get("road_ref"), row.get("road_km")),
+            "label_source": row.get("label_source") or ""}
 
 
 def heat_points(records, donor: bool) -> list[list[float]]:
@@ -254,6 +251,8 @@ def _show_card(model, hotspot_id):
         facts.append(f"nearest road: {road} ({road_km:.1f} km)")
     if not pd.isna(info["first_seen"]):
         facts.append(f"seen {pd.Timestamp(info['first_seen']):%d %b %Y} – {pd.Timestamp(info['last_seen']):%d %b %Y}")
+    if info["label_source"]:
+        facts.append(f"label from {info['label_source']}")
     st.caption("; ".join(facts))
 
 

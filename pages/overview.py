@@ -24,14 +24,17 @@ CASE_TYPES = ("smuggling", "trafficking", "unknown")
 
 
 def record_scope(user: dict) -> dict:
-    """Query arguments limiting the records a user may see; PermissionError for roles that see none."""
-    if user.get("role") == "planner":
-        return {}
-    if user.get("role") == "commander":
-        if not user.get("region"):
-            raise PermissionError("This commander account has no assigned region; ask an administrator to set one.")
-        return {"province": user["region"]}
-    raise PermissionError(f"The {user.get('role')} role sees aggregates only, not intercept records.")
+    """Where the user's records come from: {} for planners, {"region": label} for commanders.
+
+    store.access.AccessDenied (a PermissionError) for a commander without a valid region or a role
+    that sees no records.
+    """
+    from store import access
+
+    region = access.region_of(user)
+    if user.get("role") not in RECORD_ROLES:
+        raise access.AccessDenied(f"The {user.get('role')} role sees aggregates only, not intercept records.")
+    return {} if region is None else {"region": region.label}
 
 
 def _batches_stamp() -> int:
@@ -40,16 +43,23 @@ def _batches_stamp() -> int:
 
 
 @st.cache_data(show_spinner="Loading intercept records…", max_entries=8)
-def record_points(province: str | None, case_types: tuple[str, ...], stamp: int, batches: tuple[int, ...] | None = None):
-    """Positions and counts of the records in scope (``stamp`` changes when records are imported)."""
+def record_points(user_key: tuple, case_types: tuple[str, ...], stamp: int, batches: tuple[int, ...] | None = None):
+    """Positions and counts of the records the user may see (``stamp`` changes when records are imported).
+
+    ``user_key`` is the user's (key, value) items, so the cache is per account, role and region.
+    """
     from ui.records_view import record_points as read
-    return read(province, case_types, batches)
+    return read(dict(user_key), case_types, batches)
 
 
-def batch_choices() -> dict[int, str]:
-    """Import batch id -> a label naming the file, when and how many records (for the map's filter)."""
+def batch_choices(user: dict) -> dict[int, str]:
+    """Import batch id -> a label naming the file, when and how many records (for the map's filter).
+
+    A commander is offered their own imports only (the national import list is not theirs to see).
+    """
     from store.records import list_batches
-    batches = list_batches()
+    own = user.get("username") if user.get("role") == "commander" else None
+    batches = list_batches(imported_by=own)
     labels = {}
     for row in batches.to_dict("records"):
         when = row.get("imported_at")
@@ -73,16 +83,16 @@ def record_layers(points, style: str, kinds=("imported", "simulated")) -> list:
     return layers
 
 
-def aggregate_counts():
+def aggregate_counts(user: dict):
     """Counts by case type: the only view of records a donor gets."""
-    from store.records import count_intercepts
-    return count_intercepts(by=("case_type",))
+    from store import access
+    return access.record_counts(user, by=("case_type",))
 
 
-def simulated_share_text() -> str:
+def simulated_share_text(user: dict) -> str:
     """How much of the counted records the scenario simulator made (said on every view of them)."""
-    from store.records import count_intercepts
-    by = count_intercepts(by=("synthetic",))
+    from store import access
+    by = access.record_counts(user, by=("synthetic",))
     total = int(by["records"].sum()) if len(by) else 0
     if total == 0:
         return "No intercept records are stored yet."
@@ -101,8 +111,12 @@ def render() -> None:
     online = sidebar_controls("overview_search")
     layers = []
     if user["role"] in RECORD_ROLES:
-        scope = record_scope(user)
-        choices = batch_choices()
+        try:
+            scope = record_scope(user)
+        except PermissionError as error:
+            st.error(str(error))
+            st.stop()
+        choices = batch_choices(user)
         with st.sidebar:
             show = st.multiselect("Intercept records", CASE_TYPES, default=list(CASE_TYPES), key="overview_case_types")
             style = st.radio("Show records as", ["cluster", "heat"], horizontal=True, key="overview_style")
@@ -111,10 +125,11 @@ def render() -> None:
             chosen = st.multiselect("Import batches", list(choices), default=list(choices), format_func=choices.get,
                                     key="overview_batches", help="Show the records of these imports only.")
         batches = None if set(chosen) == set(choices) else tuple(sorted(chosen))
-        points = record_points(scope.get("province"), tuple(show), _batches_stamp(), batches)
+        user_key = tuple(sorted((k, str(user.get(k))) for k in ("username", "role", "region")))
+        points = record_points(user_key, tuple(show), _batches_stamp(), batches)
         if len(points):
             layers += record_layers(points, style, kinds)
-        where = f" in {scope['province']}" if scope else ""
+        where = f" in {scope['region']}" if scope else ""
         n_simulated = int(points.is_synthetic.sum()) if points.is_synthetic is not None else 0
         label = (f" — {n_simulated:,} of them SIMULATED by the scenario simulator (hollow squares, grey dashed "
                  "clusters)" if points.synthetic else "")
@@ -124,8 +139,8 @@ def render() -> None:
     show_map("overview_map", layers, online=online, height=620)
     if user["role"] == "donor":
         st.subheader("Intercepts by case type (aggregates)")
-        st.dataframe(aggregate_counts(), hide_index=True, key="overview_aggregates")
-        st.caption(simulated_share_text())
+        st.dataframe(aggregate_counts(user), hide_index=True, key="overview_aggregates")
+        st.caption(simulated_share_text(user))
 
     with st.expander("Layers and their sources"):
         for name, text in geodata.describe().items():

@@ -15,7 +15,8 @@ _ROOT = str(Path(__file__).resolve().parents[1])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from store.plans import StaleVersionError, list_plans, load_plan  # noqa: E402
+from store import access  # noqa: E402
+from store.plans import StaleVersionError, list_plans  # noqa: E402
 from ui import plan_io  # noqa: E402
 from ui.plan_actions import (duplicate, enrich, import_plan, plan_view, readable_compare,  # noqa: E402
                              sites_for_people, stored_sites_as_proposal)
@@ -28,8 +29,8 @@ FITTED_KEY = "plans_map_fitted"   # per tab: the plan(s) the shared map view was
 
 
 @st.cache_data(show_spinner="Naming the sites and computing their catch…", max_entries=32)
-def _cached_details(name: str, version: int, created: str, with_catch: bool, _G, _demand, graph_id: int):
-    return plan_io.plan_details(load_plan(name, version), _G, _demand if with_catch else None)
+def _cached_details(key: tuple, _stored, with_catch: bool, _G, _demand, graph_id: int):
+    return plan_io.plan_details(_stored, _G, _demand if with_catch else None)
 
 
 def _details(stored, with_catch: bool) -> pd.DataFrame:
@@ -37,7 +38,9 @@ def _details(stored, with_catch: bool) -> pd.DataFrame:
     from ui.scenario import network_and_demand
 
     G, demand = network_and_demand()
-    return _cached_details(stored.name, stored.version, str(stored.created), with_catch, G, demand, id(G))
+    # the key names the sites too: a commander's copy of a plan holds only their region's sites
+    key = (stored.name, stored.version, str(stored.created), tuple(stored.sites["site_id"].astype(str)))
+    return _cached_details(key, stored, with_catch, G, demand, id(G))
 
 
 def _fit_view(sites: pd.DataFrame, which: tuple) -> None:
@@ -61,7 +64,7 @@ def _open_tab(names: list[str], user: dict) -> None:
     history = list_plans(all_versions=True)
     versions = history[history["name"] == name]["version"].tolist()
     version = st.selectbox("Version", versions[::-1], key="plans_open_version")
-    stored = load_plan(name, version)
+    stored = access.plan(user, name, version)  # a commander: their region's sites only
     details = _details(stored, False)
     st.caption(f"Version {stored.version} by {stored.author}, {stored.created:%Y-%m-%d %H:%M} UTC"
                + (f" — {stored.note}" if stored.note else ""))
@@ -103,11 +106,11 @@ def _catch_rows(a, b) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _compare_tab(names: list[str]) -> None:
+def _compare_tab(names: list[str], user: dict) -> None:
     a_col, b_col = st.columns(2)
     a_name = a_col.selectbox("Plan A", names, key="plans_a")
     b_name = b_col.selectbox("Plan B", names, index=min(1, len(names) - 1), key="plans_b")
-    a, b = load_plan(a_name), load_plan(b_name)
+    a, b = access.plan(user, a_name), access.plan(user, b_name)
     names_a, names_b = _details(a, False), _details(b, False)
     _fit_view(pd.concat([a.sites, b.sites]), ("compare", a.name, a.version, b.name, b.version))
     with a_col:
@@ -127,9 +130,9 @@ def _compare_tab(names: list[str]) -> None:
         st.dataframe(_catch_rows(a, b), hide_index=True, key="plans_catch")
 
 
-def _export_tab(names: list[str]) -> None:
+def _export_tab(names: list[str], user: dict) -> None:
     name = st.selectbox("Plan to export", names, key="plans_export_name")
-    stored = load_plan(name)
+    stored = access.plan(user, name)
     details = _details(stored, True)
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stored.name) + f"_v{stored.version}"
     st.caption("Each site carries its name (road and nearest place, or the crossing), type, detection, what it "
@@ -175,6 +178,11 @@ def _import_section(user: dict) -> None:
 def render() -> None:
     user = require_role(*ROLES)
     st.title("Saved plans")
+    try:
+        access.region_of(user)  # a commander without a valid region gets a message, not a traceback
+    except access.AccessDenied as error:
+        st.error(str(error))
+        st.stop()
     plans = list_plans()
     if plans.empty:
         st.info("No saved plans yet. Propose checkpoints on the map, save an optimiser run, or import a plan "
@@ -187,9 +195,9 @@ def render() -> None:
         with tab_open:
             _open_tab(names, user)
         with tab_compare:
-            _compare_tab(names)
+            _compare_tab(names, user)
         with tab_export:
-            _export_tab(names)
+            _export_tab(names, user)
     _import_section(user)
 
 

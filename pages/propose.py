@@ -22,7 +22,7 @@ from ui.auth import require_role  # noqa: E402
 from ui.catch import plan_catch  # noqa: E402
 from ui.layers import FLOW_COLOUR, SITE_COLOUR, flows_layer, sites_layer  # noqa: E402
 from ui.mapview import show_map, sidebar_controls  # noqa: E402
-from ui.plan_actions import handle_click, region_bbox, save_proposal  # noqa: E402
+from ui.plan_actions import handle_click, save_proposal, user_region  # noqa: E402
 from ui.scenario import network_and_demand  # noqa: E402
 
 STATE_KEY = "proposal"
@@ -92,12 +92,12 @@ def render() -> None:
                "or launch point. Flows are the scenario's (synthetic, from the UNODC 2011 situational analysis).")
     online = sidebar_controls("propose_search")
     try:
-        bbox = region_bbox(user)
+        region = user_region(user)
     except PermissionError as error:
         st.error(str(error))
         st.stop()
-    if bbox is not None:
-        st.info(f"Your region: {user['region']}. Sites outside it are refused.")
+    if region is not None:
+        st.info(f"Your region: {region.label}. Sites outside it are refused.")
     G, demand = network_and_demand()
     # st_folium's returned value is in session state before this run starts: apply the click now, so
     # the map and the table of this very run show the new site (no second run).

@@ -15,10 +15,18 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   fi
 fi
 
-# The store's tests also run against a real PostgreSQL server: start a private one when we can.
+# The store's tests also run against a real PostgreSQL server with PostGIS (the migrations create the
+# extension in each test database; positions get a geometry column with a GiST index): start a private one.
 if [ -z "${CHECKPOST_TEST_PG_URL:-}" ] && [ "$(id -u)" = "0" ]; then
   if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || true
+  fi
+  PG_MAJOR="$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -1)"
+  if [ -n "$PG_MAJOR" ] && ! ls /usr/share/postgresql/"$PG_MAJOR"/extension/postgis.control >/dev/null 2>&1 \
+      && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-$PG_MAJOR-postgis-3" >/dev/null \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-$PG_MAJOR-postgis-3" >/dev/null; } \
+      || echo "PostGIS not installed: PostgreSQL tests run on the portable lon/lat schema" >&2
   fi
   PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
   if [ -n "$PG_BIN" ] && id postgres >/dev/null 2>&1; then

@@ -9,7 +9,7 @@
         [--out march.geojson]
     python -m store counts --start 2011-01-01 --end 2011-12-31 [--by case_type mode]
     python -m store batches
-    python -m store add-user amina --role planner [--region Sindh]   # asks for the password
+    python -m store add-user amina --role commander --region Sindh   # asks for the password; commanders need a region
     python -m store audit [--limit 20]
 
 The database is CHECKPOST_DB_URL, or $CHECKPOST_DATA_DIR/checkpost.sqlite.
@@ -29,7 +29,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--case-type", nargs="+", choices=["smuggling", "trafficking", "unknown"])
     parser.add_argument("--mode", nargs="+", choices=["land", "sea", "air", "unknown"])
     parser.add_argument("--bbox", nargs=4, type=float, metavar=("LON_MIN", "LAT_MIN", "LON_MAX", "LAT_MAX"))
-    parser.add_argument("--province")
+    parser.add_argument("--province", help="a province of Pakistan (records tagged by point-in-polygon)")
+    parser.add_argument("--district", nargs="+", help="district(s) of Pakistan")
+    parser.add_argument("--country", nargs="+", help="ISO 3166-1 alpha-2 code(s), e.g. PK IR AF")
 
 
 def _import(args, engine) -> int:
@@ -140,7 +142,8 @@ def main(argv=None) -> int:
         from store.records import count_intercepts, query_intercepts
 
         options = dict(start=args.start, end=args.end, case_type=args.case_type, mode=args.mode,
-                       bbox=args.bbox, province=args.province, engine=engine)
+                       bbox=args.bbox, province=args.province, district=args.district, country=args.country,
+                       engine=engine)
         if args.command == "counts":
             print(count_intercepts(by=tuple(args.by), **options).to_string(index=False))
             return 0
@@ -160,10 +163,15 @@ def main(argv=None) -> int:
 
         print(list_batches(engine=engine).to_string(index=False))
     elif args.command == "add-user":
-        from store.users import create_user
+        from store.users import create_user, normalise_region
 
-        password = getpass.getpass(f"password for {args.username}: ")
-        print(create_user(args.username, password, args.role, args.region, actor="cli", engine=engine))
+        try:
+            normalise_region(args.role, args.region)  # refuse before asking for a password
+            password = getpass.getpass(f"password for {args.username}: ")
+            print(create_user(args.username, password, args.role, args.region, actor="cli", engine=engine))
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     elif args.command == "audit":
         from store.audit import entries
 

@@ -1,7 +1,8 @@
 """Database tables (SQLAlchemy 2 declarative).  Portable: SQLite by default, PostgreSQL/PostGIS by URL.
 
 Points are stored as ``lon``/``lat`` float columns (EPSG:4326) so the same
-schema runs everywhere; see docs/records.md for the PostGIS variant.
+schema runs everywhere; on PostgreSQL with PostGIS the migration adds a ``geom`` point column kept
+in step by a trigger, with a GiST index (docs/records.md).
 """
 from __future__ import annotations
 
@@ -36,6 +37,16 @@ def as_utc(value):
 
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+# PostGIS objects the migrations add outside the portable models: the point column kept by a
+# trigger, its GiST index, and the extension's own table.
+POSTGIS_OBJECTS = {("column", "geom"), ("index", "ix_intercepts_geom"), ("table", "spatial_ref_sys")}
+
+
+def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic ``include_object`` hook: leave the PostGIS-only objects out of schema comparisons."""
+    return not (reflected and compare_to is None and (type_, name) in POSTGIS_OBJECTS)
 
 
 class Base(DeclarativeBase):
@@ -90,6 +101,11 @@ class Intercept(Base):
     lat: Mapped[float] = mapped_column(Float)
     # point: coordinates given; place: looked up from a place name in the gazetteer.
     position_precision: Mapped[str] = mapped_column(String(8), default="point", server_default="point")
+    # Where the record lies, by point-in-polygon at import (geodata.admin.locate); ISO 3166-1 alpha-2.
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    province: Mapped[str | None] = mapped_column(String(64))  # indexed with the date below
+    district: Mapped[str | None] = mapped_column(String(64), index=True)
+    admin_note: Mapped[str | None] = mapped_column(String(255))  # how a point off every polygon was placed
 
     __table_args__ = (
         CheckConstraint("persons >= 1", name="persons_positive"),
@@ -102,6 +118,8 @@ class Intercept(Base):
         # Map queries: a date range scan (bounded below by max span_days) that filters lon/lat
         # inside the index before touching the table.
         Index("ix_intercepts_date_from_lon_lat", "date_from", "lon", "lat", "date_to"),
+        # Region queries: a province's records by date without reading other provinces' rows.
+        Index("ix_intercepts_province_date_from", "province", "date_from", "date_to"),
     )
 
 
@@ -158,7 +176,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(128))
     role: Mapped[str] = mapped_column(String(16))
-    region: Mapped[str | None] = mapped_column(String(120))
+    region: Mapped[str | None] = mapped_column(Text)  # a province, or "districts: A; B" (geodata.admin)
     created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="role_known"),)

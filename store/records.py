@@ -4,6 +4,11 @@
     >>> from store.records import import_batch, query_intercepts
     >>> summary = import_batch(read_intercepts("ledger.csv"), "ledger.csv", user="planner1")
     >>> gdf = query_intercepts("2011-03-01", "2011-03-31", case_type="trafficking", province="Sindh")
+    >>> gdf = query_intercepts(district=["Quetta", "Pishin"], country="PK")
+
+Every record is tagged at import with ``country``, ``province`` and ``district`` by point-in-polygon
+(geodata.admin.locate); regions are queried on those columns in the database, never by rectangle.
+Pages do not call these functions directly: store.access applies the signed-in user's region.
 """
 from __future__ import annotations
 
@@ -16,9 +21,10 @@ from typing import Iterable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, and_, delete, func, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from geodata.admin import Region, canonical_province, locate, parse_region
 from geodata.schema import typed_intercepts
 from store.audit import log as audit_log
 from store.db import get_engine, run_write, session_scope
@@ -29,30 +35,6 @@ INSERT_CHUNK = 5000   # rows per write transaction: short enough that sign-ins n
 STREAM_CHUNK = 10_000  # rows validated at a time by import_file (bounds its memory; see bench/)
 STALE_AFTER = dt.timedelta(hours=1)
 HASH_LOOKUP_CHUNK = 500
-
-# Approximate bounding boxes (lon_min, lat_min, lon_max, lat_max) of Pakistan's provinces and
-# territories, used when no province polygon layer is available.  Boxes of neighbours overlap,
-# so a box query also returns points just across a border; see docs/records.md.
-PROVINCE_BBOXES = {
-    "Balochistan": (60.8, 24.8, 70.3, 32.2),
-    "Sindh": (66.6, 23.6, 71.2, 28.6),
-    "Punjab": (69.3, 27.6, 75.4, 34.1),
-    "Khyber Pakhtunkhwa": (69.2, 31.1, 74.2, 36.95),
-    "Gilgit-Baltistan": (72.5, 34.5, 77.9, 37.1),
-    "Azad Jammu and Kashmir": (73.1, 32.8, 75.0, 35.2),
-    "Islamabad Capital Territory": (72.8, 33.5, 73.4, 33.85),
-}
-_PROVINCE_ALIASES = {
-    "kp": "Khyber Pakhtunkhwa", "kpk": "Khyber Pakhtunkhwa", "nwfp": "Khyber Pakhtunkhwa",
-    "khyberpakhtunkhwa": "Khyber Pakhtunkhwa", "fata": "Khyber Pakhtunkhwa",
-    "gb": "Gilgit-Baltistan", "gilgitbaltistan": "Gilgit-Baltistan",
-    "ajk": "Azad Jammu and Kashmir", "azadkashmir": "Azad Jammu and Kashmir",
-    "azadjammuandkashmir": "Azad Jammu and Kashmir", "ict": "Islamabad Capital Territory",
-    "islamabad": "Islamabad Capital Territory", "islamabadcapitalterritory": "Islamabad Capital Territory",
-    "balochistan": "Balochistan", "baluchistan": "Balochistan", "sindh": "Sindh", "sind": "Sindh",
-    "punjab": "Punjab",
-}
-
 
 class FileNotImportable(ValueError):
     """The file could not be read completely; nothing was stored."""
@@ -137,6 +119,7 @@ def rows_from_frame(frame: gpd.GeoDataFrame) -> list[dict]:
     text = {name: _texts(frame.get(name), size) for name in
             ("id", "case_type", "mode", "agency", "place_name", "nationality", "notes", "source")}
     precision = _precisions(frame, size)  # issue 11 hook: date/position precision, not part of the hash
+    where = admin_columns(lon, lat)
     rows = []
     for i in range(size):
         if first[i] is None or last[i] is None:
@@ -150,7 +133,8 @@ def rows_from_frame(frame: gpd.GeoDataFrame) -> list[dict]:
             "source": text["source"][i][:255] if text["source"][i] else None,
             "lon": lon[i], "lat": lat[i],
         }
-        row["content_hash"] = content_hash(row)
+        row["content_hash"] = content_hash(row)  # before the admin columns: they are derived, not content
+        row.update({name: values[i] for name, values in where.items()})
         row["date_precision"], row["position_precision"] = precision[0][i], precision[1][i]
         rows.append(row)
     return rows
@@ -162,6 +146,14 @@ def _precisions(frame, size) -> tuple[list[str], list[str]]:
 
     return tuple([value or INTERCEPT_DEFAULTS[name] for value in _texts(frame.get(name), size)]
                  for name in ("date_precision", "position_precision"))
+
+
+def admin_columns(lon, lat) -> dict[str, list]:
+    """country, province, district and admin_note of each position (geodata.admin.locate), as column lists."""
+    located = locate(lon, lat)
+    limits = {"country": 2, "province": 64, "district": 64, "admin_note": 255}
+    return {name: [None if v is None or v != v else str(v)[:limit] for v in located[name]]
+            for name, limit in limits.items()}
 
 
 _HASHED = ("record_id", "date", "date_from", "date_to", "persons", "case_type", "mode", "agency",
@@ -432,32 +424,6 @@ def list_batches(*, imported_by: str | None = None, session: Session | None = No
 
 # ---------------------------------------------------------------- queries
 
-def province_bbox(province: str) -> tuple[tuple[float, float, float, float], object | None]:
-    """(bbox, polygon or None) for a province name; a polygon only when a province layer is shipped."""
-    key = "".join(ch for ch in str(province).lower() if ch.isalnum())
-    name = _PROVINCE_ALIASES.get(key)
-    polygon = _province_polygon(name or province)
-    if polygon is not None:
-        return tuple(polygon.bounds), polygon
-    if name is None:
-        raise ValueError(f"province '{province}' is not known; use one of {', '.join(PROVINCE_BBOXES)}")
-    return PROVINCE_BBOXES[name], None
-
-
-def _province_polygon(name: str):
-    try:
-        import geodata
-        layer = geodata.layer("provinces")
-    except (ImportError, AttributeError, KeyError, LookupError, ValueError, FileNotFoundError, OSError):
-        return None
-    if "name" not in layer:
-        return None
-    match = layer[layer["name"].astype(str).str.lower() == str(name).lower()]
-    if match.empty:
-        return None
-    return match.to_crs("EPSG:4326").geometry.union_all()
-
-
 def _as_date(value, name: str) -> dt.date | None:
     if value is None:
         return None
@@ -478,9 +444,55 @@ def _as_list(value, allowed, name) -> list[str] | None:
     return values
 
 
-def _conditions(session, start, end, case_type, mode, bbox, province, synthetic):
+def _region_conditions(country, province, district, region) -> list:
+    """Conditions on the admin columns; names are checked against the shipped layers (unknown: ValueError)."""
+    conditions = []
+    if country is not None:
+        codes = [country] if isinstance(country, str) else list(country)
+        conditions.append(Intercept.country.in_([str(c).upper() for c in codes]))
+    if province is not None:
+        names = [province] if isinstance(province, str) else list(province)
+        conditions += [Intercept.country == "PK", Intercept.province.in_([canonical_province(n) for n in names])]
+    if district is not None:
+        names = [district] if isinstance(district, str) else list(district)
+        conditions += [Intercept.country == "PK", Intercept.district.in_(parse_region("; ".join(names)).names)]
+    if region is not None:
+        region = region if isinstance(region, Region) else parse_region(region)
+        conditions += [Intercept.country == "PK", getattr(Intercept, region.column()).in_(region.names)]
+    return conditions
+
+
+def _bbox_conditions(session, bbox) -> list:
+    if len(bbox) != 4 or not bbox[0] <= bbox[2] or not bbox[1] <= bbox[3]:
+        raise ValueError(f"query_intercepts: bbox {bbox} must be (lon_min, lat_min, lon_max, lat_max)")
+    x0, y0, x1, y1 = (float(v) for v in bbox)
+    if has_postgis_point(session):
+        # The GiST index answers the box; lon/lat comparisons then give the very same rows as on SQLite.
+        envelope = func.ST_MakeEnvelope(x0, y0, x1, y1, 4326)
+        return [literal_column("intercepts.geom").op("&&")(envelope), Intercept.lon.between(x0, x1),
+                Intercept.lat.between(y0, y1)]
+    return [Intercept.lon >= x0, Intercept.lon <= x1, Intercept.lat >= y0, Intercept.lat <= y1]
+
+
+def has_postgis_point(session: Session) -> bool:
+    """True when the intercepts table has the PostGIS ``geom`` column (PostgreSQL with PostGIS)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return False
+    key = bind.engine.url.render_as_string(hide_password=True)
+    if key not in _POSTGIS:
+        _POSTGIS[key] = bool(session.scalar(text(
+            "SELECT 1 FROM information_schema.columns WHERE table_name = 'intercepts' AND column_name = 'geom' "
+            "AND table_schema = current_schema()")))
+    return _POSTGIS[key]
+
+
+_POSTGIS: dict[str, bool] = {}
+
+
+def _conditions(session, start, end, case_type, mode, bbox, synthetic, where: dict) -> list:
     start, end = _as_date(start, "start"), _as_date(end, "end")
-    conditions, polygon = [], None
+    conditions = []
     if start is not None and end is not None and end < start:
         raise ValueError(f"query_intercepts: end {end} is before start {start}")
     if end is not None:
@@ -490,21 +502,9 @@ def _conditions(session, start, end, case_type, mode, bbox, province, synthetic)
         max_span = session.scalar(select(func.max(Intercept.span_days))) or 0
         conditions.append(Intercept.date_from >= start - dt.timedelta(days=int(max_span)))
         conditions.append(Intercept.date_to >= start)
-    boxes = []
     if bbox is not None:
-        if len(bbox) != 4 or not bbox[0] <= bbox[2] or not bbox[1] <= bbox[3]:
-            raise ValueError(f"query_intercepts: bbox {bbox} must be (lon_min, lat_min, lon_max, lat_max)")
-        boxes.append(tuple(float(v) for v in bbox))
-    if province is not None:
-        box, polygon = province_bbox(province)
-        boxes.append(box)
-    if boxes:
-        lon_min = max(b[0] for b in boxes)
-        lat_min = max(b[1] for b in boxes)
-        lon_max = min(b[2] for b in boxes)
-        lat_max = min(b[3] for b in boxes)
-        conditions += [Intercept.lon >= lon_min, Intercept.lon <= lon_max,
-                       Intercept.lat >= lat_min, Intercept.lat <= lat_max]
+        conditions += _bbox_conditions(session, bbox)
+    conditions += _region_conditions(**where)
     cases = _as_list(case_type, CASE_TYPES, "case_type")
     if cases is not None:
         conditions.append(Intercept.case_type.in_(cases))
@@ -514,7 +514,7 @@ def _conditions(session, start, end, case_type, mode, bbox, province, synthetic)
     if synthetic is not None:
         conditions.append(Intercept.synthetic.is_(bool(synthetic)))
     conditions.append(_in_complete_batch())
-    return conditions, polygon
+    return conditions
 
 
 def _in_complete_batch():
@@ -525,20 +525,34 @@ def _in_complete_batch():
 
 _COLUMNS = ("record_id", "date", "date_from", "date_to", "date_precision", "persons", "case_type", "mode",
             "agency", "place_name", "nationality", "notes", "synthetic", "source", "position_precision",
-            "batch_id", "lon", "lat")
+            "batch_id", "lon", "lat", "country", "province", "district", "admin_note")
+_ADMIN = ("country", "province", "district", "admin_note")
 
 
 def query_intercepts(start=None, end=None, case_type=None, mode=None, bbox=None, province=None, *,
-                     synthetic: bool | None = None, session: Session | None = None,
-                     engine: Engine | None = None) -> gpd.GeoDataFrame:
+                     district=None, country=None, region=None, synthetic: bool | None = None,
+                     session: Session | None = None, engine: Engine | None = None) -> gpd.GeoDataFrame:
     """Intercepts whose known date or period overlaps ``start``..``end`` (inclusive), as a GeoDataFrame.
 
-    ``case_type`` / ``mode``: one value or a list.  ``bbox``: (lon_min, lat_min, lon_max, lat_max).
-    ``province``: a name (Sindh, KP, ...): its polygon when a province layer is shipped, otherwise
-    its approximate bounding box.  ``synthetic``: True/False to keep only simulated/real records.
+    Parameters
+    ----------
+    case_type, mode : str or list, optional
+        One value or a list.
+    bbox : tuple, optional
+        (lon_min, lat_min, lon_max, lat_max).
+    province, district : str or list, optional
+        Pakistani province(s) (Sindh, KP, ...) or district(s), matched on the columns set by
+        point-in-polygon at import; an unknown name raises ValueError.
+    country : str or list, optional
+        ISO 3166-1 alpha-2 code(s), e.g. "PK", "IR".
+    region : geodata.admin.Region or str, optional
+        A commander's region (one province or a list of districts).
+    synthetic : bool, optional
+        True/False to keep only simulated/real records.
     """
+    where = {"country": country, "province": province, "district": district, "region": region}
     with session_scope(session, engine) as active:
-        conditions, polygon = _conditions(active, start, end, case_type, mode, bbox, province, synthetic)
+        conditions = _conditions(active, start, end, case_type, mode, bbox, synthetic, where)
         statement = select(*(getattr(Intercept, name) for name in _COLUMNS)).where(and_(True, *conditions))
         result = active.execute(statement)
         frame = pd.DataFrame(result.fetchall(), columns=list(_COLUMNS))
@@ -548,27 +562,42 @@ def query_intercepts(start=None, end=None, case_type=None, mode=None, bbox=None,
         date=date,
         date_from=pd.to_datetime(frame["date_from"]).astype("datetime64[ns]").where(period),
         date_to=pd.to_datetime(frame["date_to"]).astype("datetime64[ns]").where(period))
-    gdf = typed_intercepts(columns, frame["lon"], frame["lat"],
-                           extra={"batch_id": frame["batch_id"].astype("Int64")})
-    if polygon is not None and len(gdf):
-        gdf = gdf[gdf.intersects(polygon)].reset_index(drop=True)
-    return gdf
+    extra = {"batch_id": frame["batch_id"].astype("Int64")}
+    extra.update({name: frame[name].astype(object) for name in _ADMIN})
+    return typed_intercepts(columns, frame["lon"], frame["lat"], extra=extra)
+
+
+def query_positions(case_type=None, *, region=None, batches=None, session: Session | None = None,
+                    engine: Engine | None = None) -> pd.DataFrame:
+    """lon, lat, case_type, persons, synthetic of the records (of ``region``, of ``batches``): the lean map query.
+
+    About 10x faster than query_intercepts for 100,000 records: no strings, dates or provenance.
+    """
+    where = {"country": None, "province": None, "district": None, "region": region}
+    with session_scope(session, engine) as active:
+        conditions = _conditions(active, None, None, case_type, None, None, None, where)
+        if batches is not None:
+            conditions.append(Intercept.batch_id.in_([int(b) for b in batches]))
+        statement = select(Intercept.lon, Intercept.lat, Intercept.case_type, Intercept.persons,
+                           Intercept.synthetic).where(and_(True, *conditions))
+        return pd.DataFrame(active.execute(statement).fetchall(),
+                            columns=["lon", "lat", "case_type", "persons", "synthetic"])
 
 
 def count_intercepts(start=None, end=None, case_type=None, mode=None, bbox=None, province=None, *,
-                     by=("case_type",), synthetic: bool | None = None, session: Session | None = None,
-                     engine: Engine | None = None) -> pd.DataFrame:
+                     district=None, country=None, region=None, by=("case_type",), synthetic: bool | None = None,
+                     session: Session | None = None, engine: Engine | None = None) -> pd.DataFrame:
     """Record and person counts grouped by ``by`` (aggregates only: safe for donor views).
 
-    With a province polygon layer the counts use its bounding box; use
-    query_intercepts for exact polygon membership.
+    Takes the same filters as :func:`query_intercepts` and counts exactly the rows it would return.
     """
-    allowed = ("case_type", "mode", "synthetic", "batch_id")
+    allowed = ("case_type", "mode", "synthetic", "batch_id", "country", "province", "district")
     bad = [name for name in by if name not in allowed]
     if bad:
         raise ValueError(f"count_intercepts: cannot group by {bad}; use {', '.join(allowed)}")
+    where = {"country": country, "province": province, "district": district, "region": region}
     with session_scope(session, engine) as active:
-        conditions, _ = _conditions(active, start, end, case_type, mode, bbox, province, synthetic)
+        conditions = _conditions(active, start, end, case_type, mode, bbox, synthetic, where)
         groups = [getattr(Intercept, name) for name in by]
         statement = (select(*groups, func.count().label("records"), func.sum(Intercept.persons).label("persons"))
                      .where(and_(True, *conditions)).group_by(*groups).order_by(*groups))
@@ -586,5 +615,6 @@ def batch_detail(batch_id: int, *, session: Session | None = None, engine: Engin
         return {c.name: as_utc(getattr(batch, c.name)) for c in ImportBatch.__table__.columns}
 
 
-__all__ = ["FileNotImportable", "discard_stale_batches", "import_batch", "import_records", "import_file", "query_intercepts", "count_intercepts", "list_batches",
-           "batch_detail", "province_bbox", "content_hash", "BatchSummary", "PROVINCE_BBOXES"]
+__all__ = ["FileNotImportable", "discard_stale_batches", "import_batch", "import_records", "import_file",
+           "query_intercepts", "query_positions", "count_intercepts", "list_batches", "batch_detail", "content_hash",
+           "admin_columns", "has_postgis_point", "BatchSummary"]

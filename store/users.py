@@ -3,6 +3,11 @@
     >>> from store.users import create_user, verify_password
     >>> create_user("amina", "long passphrase", role="planner", region="Sindh")
     >>> verify_password("amina", "long passphrase")   # -> user dict, or None
+    >>> create_user("bilal", "long passphrase", role="commander", region="districts: Quetta; Pishin")
+
+A commander's region is one province or a list of districts of the shipped layers
+(geodata.admin.parse_region); it is stored in its canonical spelling.  A commander with no region
+or an unknown one is refused at creation, at every change and at sign-in (:func:`valid_region`).
 """
 from __future__ import annotations
 
@@ -23,6 +28,35 @@ class UserExistsError(ValueError):
     pass
 
 
+class SignInRefused(PermissionError):
+    """The password was right but the account may not sign in (e.g. a commander without a valid region)."""
+
+
+def normalise_region(role: str, region: str | None) -> str | None:
+    """The region to store for ``role``: canonical text for a commander (ValueError when missing or
+    unknown); for other roles a given region is checked the same way, and None stays None."""
+    from geodata.admin import parse_region
+
+    if role != "commander" and (region is None or not str(region).strip()):
+        return None
+    try:
+        return parse_region(region).label
+    except ValueError as error:
+        raise ValueError(f"region for a {role}: {error}") from error
+
+
+def valid_region(user: dict) -> str | None:
+    """None when the account's region is fit for its role; otherwise the reason, fit to show the user."""
+    if user.get("role") != "commander":
+        return None
+    try:
+        normalise_region("commander", user.get("region"))
+    except ValueError as error:
+        return (f"This commander account cannot sign in: {error}. Ask an administrator to assign a "
+                "province or districts.")
+    return None
+
+
 def _public(user: User) -> dict:
     return {"username": user.username, "role": user.role, "region": user.region,
             "created": as_utc(user.created), "active": user.active}
@@ -41,6 +75,7 @@ def create_user(username: str, password: str, role: str, region: str | None = No
                          f"{MIN_PASSWORD_LENGTH} characters")
     if len(password.encode("utf-8")) > 72:
         raise ValueError(f"create_user: password for '{username}' is longer than bcrypt's 72 bytes")
+    region = normalise_region(role, region)
     hashed = bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
     try:
         with session_scope(session, engine) as active:

@@ -11,7 +11,8 @@ LAYERS = geodata.layer_names()
 
 def test_layer_names_are_the_documented_ones():
     assert set(LAYERS) == {"pakistan", "neighbours", "borders", "coastline", "crossings",
-                           "launch_points", "hubs", "sources", "destinations"}
+                           "launch_points", "hubs", "sources", "destinations", "provinces", "districts",
+                           "neighbour_provinces"}
 
 
 @pytest.mark.parametrize("name", LAYERS)

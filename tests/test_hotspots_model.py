@@ -137,7 +137,7 @@ def test_labels_name_road_place_and_crossing():
     centre = planted.geometry.iloc[0]
     layers = {
         "hubs": gpd.GeoDataFrame({"name": ["Townville"]}, geometry=[Point(centre.x - 0.3, centre.y)], crs="EPSG:4326"),
-        "crossings": gpd.GeoDataFrame({"name": ["Borderpost"]}, geometry=[Point(centre.x, centre.y + 0.5)],
+        "crossings": gpd.GeoDataFrame({"name": ["Borderpost"]}, geometry=[Point(centre.x, centre.y + 0.3)],
                                       crs="EPSG:4326"),
         "roads": gpd.GeoDataFrame({"ref": ["N-99"]}, geometry=[LineString([(centre.x - 1, centre.y),
                                                                            (centre.x + 1, centre.y)])],
@@ -145,7 +145,9 @@ def test_labels_name_road_place_and_crossing():
     }
     model = HotspotModel(layers=layers, case_type="all", trend_period=None).fit(records)
     row = model.hotspots_.iloc[0]
-    assert row["label"].startswith("N-99 east of Townville, ")
+    # The planted centre lies off the Makran coast, beyond 12 nautical miles: no country prefix.
+    assert row["country"] is None
+    assert row["label"].startswith("N-99 31 km east of Townville, ")  # crossing 33 km away: within 50 km
     assert row["label"].endswith("km from Borderpost crossing")
     assert row["nearest_hub"] == "Townville" and 25 < row["hub_km"] < 35  # 0.3 degrees of longitude at 25-29 N
     assert row["road_ref"] == "N-99" and row["road_km"] < 3

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from store.audit import log as audit_log
 from store.db import session_scope
 from store.models import ROLES, User
-from store.users import MIN_PASSWORD_LENGTH, create_user, list_users
+from store.users import MIN_PASSWORD_LENGTH, create_user, list_users, normalise_region
 
 _UNSET = object()
 
@@ -32,6 +32,10 @@ def update_user(username: str, *, actor: str, role=_UNSET, region=_UNSET, active
         user = session.scalar(select(User).where(User.username == str(username).strip()))
         if user is None:
             raise LookupError(f"update_user: no user named '{username}'")
+        if role is not _UNSET or region is not _UNSET:
+            # A commander must keep a valid region: check the pair as it will be after the change.
+            new_role = user.role if role is _UNSET else role
+            region = normalise_region(new_role, user.region if region is _UNSET else region)
         changes = {}
         for field, value in (("role", role), ("region", region), ("active", active)):
             if value is not _UNSET and getattr(user, field) != value:
@@ -79,7 +83,8 @@ def main(argv=None) -> int:
     create = sub.add_parser("create", help="create a user")
     create.add_argument("username")
     create.add_argument("--role", required=True, choices=ROLES)
-    create.add_argument("--region", default=None, help="province a commander is assigned to")
+    create.add_argument("--region", default=None,
+                        help="a commander's region (required for commanders): a province, or 'districts: A; B'")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     sub.add_parser("list", help="list users")
     change = sub.add_parser("set", help="change role, region or active")

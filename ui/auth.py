@@ -149,6 +149,12 @@ def check_credentials(username: str, password: str, *, limiter: SignInLimiter = 
             raise SignInLocked(f"too many failed sign-ins for '{username}': try again in {wait / 60:.0f} min")
         return None
     limiter.succeeded(username)
+    from store.users import SignInRefused, valid_region
+
+    refusal = valid_region(user)  # a commander without a valid region never signs in (issue 16, S3)
+    if refusal:
+        log(user["username"], "sign_in_refused", {"reason": refusal})
+        raise SignInRefused(refusal)
     log(user["username"], "sign_in", {"role": user["role"]})
     return user
 
@@ -289,9 +295,11 @@ def sign_in_form() -> None:
         password = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Sign in")
     if submitted:
+        from store.users import SignInRefused
+
         try:
             user = check_credentials(username, password)
-        except SignInLocked as error:
+        except (SignInLocked, SignInRefused) as error:
             st.error(str(error))
             return
         if user is None:

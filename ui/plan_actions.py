@@ -10,35 +10,38 @@ from __future__ import annotations
 
 import pandas as pd
 
-from store.plans import StaleVersionError, latest_version, load_plan, save_plan
+from store import access
+from store.plans import StaleVersionError, latest_version, save_plan
 from ui import plan_io
 from ui import proposal as P
 from ui.scenario import snapper
 
 
-def region_bbox(user: dict):
-    """(lon_min, lat_min, lon_max, lat_max) a commander may place sites in; None for planners."""
+def user_region(user: dict):
+    """The geodata.admin.Region a commander may place sites in; None for planners.
+
+    Raises store.access.AccessDenied (a PermissionError) for a commander with no or an unknown region.
+    """
+    return access.region_of(user) if user.get("role") == "commander" else None
+
+
+def inside(user: dict, lon: float, lat: float) -> tuple[bool, str]:
+    """(allowed, refusal message) for a position: the polygon test of store.access, done server-side."""
     if user.get("role") != "commander":
-        return None
-    if not user.get("region"):
-        raise PermissionError("This commander account has no assigned region; ask an administrator to set one.")
-    from store.records import province_bbox
-    return province_bbox(user["region"])[0]
-
-
-def inside(bbox, lon: float, lat: float) -> bool:
-    return bbox is None or (bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3])
+        return True, ""
+    return access.check_position(user, lon, lat)
 
 
 def handle_click(state: dict, user: dict, lon: float, lat: float, *, mode: str, selected: str | None,
                  detection: float, G) -> tuple[str, str]:
     """Apply one map click to the proposal; returns (level, message) for the page to show."""
-    bbox = region_bbox(user)
-    if not inside(bbox, lon, lat):
-        return "warning", f"({lat:.3f}, {lon:.3f}) is outside your region {user.get('region')}: not placed."
+    allowed, message = inside(user, lon, lat)
+    if not allowed:
+        return "warning", message
     site = snapper(G).snap(lon, lat, detection=detection)
-    if not inside(bbox, site["lon"], site["lat"]):
-        return "warning", f"The nearest link to your click lies outside your region {user.get('region')}: not placed."
+    allowed, message = inside(user, site["lon"], site["lat"])
+    if not allowed:
+        return "warning", f"The nearest link to your click is not in your region: {message}"
     where = _where(site, G)
     if mode == "move" and selected:
         before = next((_where(s, G) for s in state["sites"] if s["site_id"] == selected), "the selected checkpoint")
@@ -70,6 +73,9 @@ def save_proposal(state: dict, user: dict, name: str, note: str) -> tuple[str, s
         return "error", (f"A plan named '{name}' already exists (version {latest_version(name)}). "
                          "Open it from Saved plans to change it, or choose another name.")
     sites = [{k: s.get(k) for k in ("site_id", "detection", "node", "edge", "lon", "lat")} for s in state["sites"]]
+    outside = access.sites_outside(user, sites) if user.get("role") == "commander" else []
+    if outside:
+        return "error", "Not saved: " + " ".join(outside)
     try:
         version = save_plan(name, sites, author=user["username"], note=note.strip() or None, expected_version=expected)
     except StaleVersionError as error:
@@ -111,7 +117,7 @@ def duplicate(name: str, new_name: str, user: dict) -> int:
         raise ValueError("duplicate: the new plan needs a name")
     if latest_version(new_name) > 0:
         raise ValueError(f"duplicate: a plan named '{new_name}' already exists")
-    stored = load_plan(name)
+    stored = access.plan(user, name)
     return save_plan(new_name, stored.sites, author=user["username"],
                      note=f"copy of '{stored.name}' version {stored.version}", expected_version=0)
 
@@ -119,6 +125,9 @@ def duplicate(name: str, new_name: str, user: dict) -> int:
 def import_plan(data: bytes, file_name: str, name: str, user: dict, note: str = "") -> int:
     """Save an imported file as a new plan (or a new version of ``name`` when it exists: expected latest)."""
     sites = plan_io.read_sites(data, file_name)
+    outside = access.sites_outside(user, sites) if user.get("role") == "commander" else []
+    if outside:
+        raise ValueError("import: " + " ".join(outside))
     name = name.strip()
     if not name:
         raise ValueError("import: give the imported plan a name")

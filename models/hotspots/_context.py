@@ -1,9 +1,11 @@
-"""Nearest layer features and plain-words labels for hotspots.
+"""Nearest layer features and plain-words labels for hotspots, anywhere on the routes.
 
-A planner reads "N-40 east of Dalbandin, 12 km from Taftan crossing" faster than coordinates.
-The features come from the shipped geodata layers (crossings, launch points, hubs, towns of the
-gazetteer) and the road `ref`s of the route network; any that are not available are left out of
-the label.
+A planner reads "Iran, Sistan and Baluchestan: 14 km south-east of Saravan" or "Pakistan, Balochistan,
+Chagai district: N-40 12 km east of Dalbandin, 40 km from Taftan crossing" faster than coordinates.
+The country and province are where the hotspot's centre lies (geodata.admin.locate, point-in-polygon);
+the place is the nearest populated place of the gazetteer (GeoNames) or of the point layers in that
+same country.  The nearest road and crossing are named only within ``CONTEXT_MAX_KM``; ``label_source``
+says where the label's parts come from.  Layers that are not available are left out of the label.
 """
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ import shapely
 from geodata.crs import METRIC_CRS, haversine_m
 
 POINT_LAYERS = ("crossings", "launch_points", "hubs")
+CONTEXT_MAX_KM = 50.0      # nearest road / crossing named only this close
+ROAD_IN_LABEL_KM = 5.0     # a road this close is where the hotspot is ("N-40 12 km east of ...")
+AT_PLACE_M = 2000.0        # closer than this: "at <place>"
 _COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
 
 
@@ -50,19 +55,22 @@ def _default_layers_cached() -> dict[str, gpd.GeoDataFrame]:
 
 
 def _towns(min_population: int = 5000) -> gpd.GeoDataFrame | None:
-    """Pakistani populated places from the gazetteer table, to name where a hotspot is."""
-    from pathlib import Path
+    """Populated places of every gazetteer country (Pakistan's from ``min_population``), with country and source."""
+    try:
+        from geodata.gazetteer import populated_places
 
-    import geodata
-
-    path = Path(geodata.__file__).parent / "layers" / "places.csv"
-    if not path.exists():
+        places = populated_places()
+    except (ImportError, FileNotFoundError, OSError):
         return None
-    places = pd.read_csv(path, usecols=["name", "country", "lon", "lat", "population", "kind"])
-    places = places[(places["country"] == "PK") & (places["kind"] == "populated_place")
-                    & (places["population"] >= min_population)]
-    return gpd.GeoDataFrame({"name": places["name"].to_numpy()},
+    places = places[(places["country"] != "PK") | (places["population"] >= min_population)]
+    return gpd.GeoDataFrame({"name": places["name"].to_numpy(), "country": places["country"].to_numpy(),
+                             "source": places["source"].to_numpy()},
                             geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs="EPSG:4326")
+
+
+def towns() -> gpd.GeoDataFrame | None:
+    """The gazetteer's populated places as a label layer (the ``towns`` entry of :func:`default_layers`)."""
+    return _towns()
 
 
 def _network_roads() -> gpd.GeoDataFrame | None:
@@ -119,9 +127,27 @@ def nearest_road(lon: np.ndarray, lat: np.ndarray, roads: gpd.GeoDataFrame | Non
     return refs, out
 
 
+def _where(lon: np.ndarray, lat: np.ndarray) -> pd.DataFrame:
+    """country, province, district of each centre; empty columns when the admin layers are missing."""
+    try:
+        from geodata.admin import locate
+
+        return locate(lon, lat)
+    except (ImportError, KeyError, FileNotFoundError, OSError):
+        return pd.DataFrame({c: [None] * len(lon) for c in ("country", "province", "district", "admin_note")})
+
+
 def describe(lon: np.ndarray, lat: np.ndarray, layers: dict) -> pd.DataFrame:
-    """Nearest crossing, launch point, hub and road for each centre, and a readable label."""
+    """Country, province, nearest crossing, launch point, hub and road of each centre, and a readable label.
+
+    Nearest crossing and road are left empty beyond ``CONTEXT_MAX_KM``.
+    """
     table = pd.DataFrame(index=range(len(lon)))
+    where = _where(lon, lat)
+    table["country"] = where["country"].to_numpy(object)
+    table["province"] = where["province"].to_numpy(object)
+    table["district"] = where["district"].to_numpy(object)
+    table["admin_note"] = where["admin_note"].to_numpy(object)
     for name, column in (("crossings", "crossing"), ("launch_points", "launch_point"), ("hubs", "hub")):
         names, dist = nearest_points(lon, lat, layers.get(name))
         table[f"nearest_{column}"] = names
@@ -129,39 +155,86 @@ def describe(lon: np.ndarray, lat: np.ndarray, layers: dict) -> pd.DataFrame:
     refs, road_dist = nearest_road(lon, lat, layers.get("roads"))
     table["road_ref"] = refs
     table["road_km"] = np.round(road_dist / 1000, 1)
-    table["label"] = [_label(i, lon[i], lat[i], table, layers) for i in range(len(lon))]
+    for name, km in (("nearest_crossing", "crossing_km"), ("road_ref", "road_km")):
+        far = ~(table[km] <= CONTEXT_MAX_KM)
+        table.loc[far, name] = None
+        table.loc[far, km] = np.nan
+    labels = [_label(i, lon[i], lat[i], table, layers) for i in range(len(lon))]
+    table["label"] = [text for text, _ in labels]
+    table["label_source"] = [source for _, source in labels]
     return table
 
 
-def _label(i, lon, lat, table, layers) -> str:
-    parts = []
-    place = _nearest_place(lon, lat, layers)
-    road = table.at[i, "road_ref"]
-    road_part = road if road is not None and table.at[i, "road_km"] <= 5 else None
-    if place is not None:
-        name, plon, plat, dist = place
-        where = f"at {name}" if dist < 2000 else f"{compass(plon, plat, lon, lat)} of {name}"
-        parts.append(f"{road_part} {where}" if road_part else where)
-    elif road_part:
-        parts.append(road_part)
-    else:
-        parts.append(f"{abs(lat):.3f}°{'N' if lat >= 0 else 'S'} {abs(lon):.3f}°{'E' if lon >= 0 else 'W'}")
-    crossing, km = table.at[i, "nearest_crossing"], table.at[i, "crossing_km"]
-    if crossing is not None and np.isfinite(km) and (place is None or crossing != place[0]):
-        named = any(word in crossing for word in ("Airport", "Port", "Pass", "Corridor", "Gate", "crossing"))
-        parts.append(f"{km:.0f} km from {crossing}" + ("" if named else " crossing"))  # no "Airport crossing"
+def _region_prefix(row: pd.Series) -> str:
+    from geodata.admin import COUNTRY_NAMES
+
+    country = row["country"]
+    if country is None or country != country:
+        return ""
+    parts = [COUNTRY_NAMES.get(country, country)]
+    if row["province"] is not None and row["province"] == row["province"]:
+        parts.append(str(row["province"]))
+    if row["district"] is not None and row["district"] == row["district"] and row["district"] != row["province"]:
+        parts.append(f"{row['district']} district")
     return ", ".join(parts)
 
 
-def _nearest_place(lon, lat, layers):
+def _label(i, lon, lat, table, layers) -> tuple[str, str]:
+    """(label, where its parts come from) of one centre."""
+    row = table.iloc[i]
+    place = _nearest_place(lon, lat, layers, row["country"])
+    road = row["road_ref"]
+    road_part = road if road is not None and row["road_km"] <= ROAD_IN_LABEL_KM else None
+    sources = []
+    if place is not None:
+        name, plon, plat, dist, source = place
+        where = f"at {name}" if dist < AT_PLACE_M else f"{dist / 1000:.0f} km {compass(plon, plat, lon, lat)} of {name}"
+        body = f"{road_part} {where}" if road_part else where
+        sources.append(f"place: {name} ({source})")
+    elif road_part:
+        body = road_part
+    else:
+        body = f"{abs(lat):.3f}°{'N' if lat >= 0 else 'S'} {abs(lon):.3f}°{'E' if lon >= 0 else 'W'}"
+    parts = [body]
+    crossing, km = row["nearest_crossing"], row["crossing_km"]
+    if crossing is not None and np.isfinite(km) and (place is None or crossing != place[0]):
+        named = any(word in crossing for word in ("Airport", "Port", "Pass", "Corridor", "Gate", "crossing"))
+        parts.append(f"{km:.0f} km from {crossing}" + ("" if named else " crossing"))  # no "Airport crossing"
+    prefix = _region_prefix(row)
+    note = row.get("admin_note")
+    if prefix and isinstance(note, str) and note.startswith("no shipped boundary"):
+        sources.insert(0, f"country: {note}")
+    elif prefix:
+        sources.insert(0, "country/province: shipped boundary layers (point-in-polygon)")
+    if road_part:
+        sources.append("road: route network")
+    label = ", ".join(parts)
+    return (f"{prefix}: {label}" if prefix else label), "; ".join(sources) or "coordinates"
+
+
+def _same_country(layer: gpd.GeoDataFrame, country) -> gpd.GeoDataFrame:
+    """Features of ``layer`` in ``country`` (layers without a country column count as anywhere)."""
+    if country is None or country != country or "country" not in layer.columns:
+        return layer
+    return layer[layer["country"].astype(str).to_numpy() == country]
+
+
+def _nearest_place(lon, lat, layers, country=None):
+    """(name, lon, lat, distance m, source) of the nearest named place in the same country, or None."""
     best = None
     for name in ("towns", "hubs", "launch_points", "crossings"):
         layer = layers.get(name)
         if layer is None or len(layer) == 0:
             continue
+        if name in ("launch_points", "crossings") and "country" not in layer.columns:
+            layer = layer.assign(country="PK")  # Pakistan's coast and border posts
+        layer = _same_country(layer, country).reset_index(drop=True)
+        if len(layer) == 0:
+            continue
         names, dist = nearest_points(np.array([lon]), np.array([lat]), layer)
         if best is None or dist[0] < best[3]:
             pts = layer.to_crs("EPSG:4326").geometry.representative_point()
             k = int(np.flatnonzero(layer["name"].astype(str).to_numpy() == names[0])[0]) if "name" in layer else 0
-            best = (names[0], float(pts.x.iloc[k]), float(pts.y.iloc[k]), float(dist[0]))
+            source = str(layer["source"].iloc[k]) if "source" in layer.columns else f"{name} layer"
+            best = (names[0], float(pts.x.iloc[k]), float(pts.y.iloc[k]), float(dist[0]), source)
     return best

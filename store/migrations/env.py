@@ -6,7 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import create_engine
 
-from store.models import Base
+from store.models import Base, include_in_autogenerate
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("connection") is None:
@@ -26,6 +26,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
+                      include_object=include_in_autogenerate,
                       render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
@@ -34,13 +35,15 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          include_object=include_in_autogenerate)
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = create_engine(_url())
     with engine.connect() as own:
-        context.configure(connection=own, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(connection=own, target_metadata=target_metadata, render_as_batch=True,
+                          include_object=include_in_autogenerate)
         with context.begin_transaction():
             context.run_migrations()
         own.commit()
