@@ -32,6 +32,7 @@ import pandas as pd
 from geodata.coords import (CoordinateError, check_range, in_pakistan, parse_angle)
 from geodata.ingest_columns import match_columns
 from geodata.ingest_export import (rejected_file, template_csv, template_xlsx)  # noqa: F401 (re-export)
+from geodata.safe_export import write_table
 from geodata.ingest_read import FileProblem, as_source, open_table
 from geodata.ingest_values import (ValueProblem, check_period, clean_text, numeric_date_order,
                                    parse_bool, parse_case_type, parse_date, parse_mode, parse_persons)
@@ -512,9 +513,9 @@ def main(argv=None) -> int:
         with open(args.rejected, "wb") as handle:
             handle.write(result.rejected_file("xlsx" if args.rejected.endswith(".xlsx") else "csv"))
     if args.accepted:
-        if args.accepted.endswith(".csv"):
+        if args.accepted.lower().endswith((".csv", ".xlsx")):
             frame = result.accepted.assign(lon=result.accepted.geometry.x, lat=result.accepted.geometry.y)
-            frame.drop(columns="geometry").to_csv(args.accepted, index=False)
+            write_table(frame.drop(columns="geometry"), args.accepted)
         else:
             result.accepted.to_file(args.accepted)
     return 0 if result.ok else 1

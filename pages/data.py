@@ -25,6 +25,8 @@ if _ROOT not in sys.path:
 
 from geodata.ingest import IngestResult, read_intercepts, template_csv, template_xlsx  # noqa: E402
 from ui.auth import PAGE_ROLES, current_user  # noqa: E402  (sign-in and session expiry live there)
+from ui.safe_text import md  # noqa: E402
+from ui.table_export import table_download  # noqa: E402
 
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"]
 IMPORT_ROLES = PAGE_ROLES["pages/data.py"]
@@ -149,9 +151,9 @@ def render() -> None:
 
 
 def _show_report(result: IngestResult) -> None:
-    st.subheader(f"Validation report: {result.file_name}")
+    st.subheader(f"Validation report: {md(result.file_name)}")
     for error in result.file_errors:
-        st.error(error)
+        st.error(md(error))
     columns = st.columns(5)
     columns[0].metric("rows read", result.rows_read)
     columns[1].metric("accepted", len(result.accepted))
@@ -159,7 +161,7 @@ def _show_report(result: IngestResult) -> None:
     columns[3].metric("duplicates", result.duplicates)
     columns[4].metric("empty rows", result.empty_rows)
     for message in file_messages(result):
-        st.caption(message)
+        st.caption(md(message))
     if len(result.accepted):
         st.markdown("**Accepted, by case type**")
         st.dataframe(case_type_table(result), hide_index=True)
@@ -182,6 +184,7 @@ def _show_report(result: IngestResult) -> None:
         with st.expander("Accepted records (first 200)"):
             preview = result.accepted.head(200).assign(lon=lambda f: f.geometry.x, lat=lambda f: f.geometry.y)
             st.dataframe(pd.DataFrame(preview.drop(columns="geometry")), hide_index=True)
+            table_download(preview, result.file_name.rsplit(".", 1)[0] + "_accepted_first_200", key="data_accepted_csv")
 
 
 def _show_batches() -> None:

@@ -17,6 +17,8 @@ from ui.plan_actions import duplicate, enrich, import_plan, stored_sites_as_prop
 from ui.auth import require_role  # noqa: E402
 from ui.layers import sites_layer  # noqa: E402
 from ui.mapview import show_map  # noqa: E402
+from ui.safe_text import md  # noqa: E402
+from ui.table_export import table_download  # noqa: E402
 
 ROLES = ("planner", "commander")
 
@@ -30,6 +32,7 @@ def render() -> None:
     else:
         shown = plans.assign(created=plans["created"].dt.strftime("%Y-%m-%d %H:%M UTC"))
         st.dataframe(shown, hide_index=True, width="stretch", key="plans_table")
+        table_download(shown, "checkpost_plans", key="plans_table_csv")
         tab_open, tab_compare, tab_export = st.tabs(["Open / duplicate", "Compare two plans", "Export"])
         names = plans["name"].tolist()
         with tab_open:
@@ -38,8 +41,8 @@ def render() -> None:
             versions = history[history["name"] == name]["version"].tolist()
             version = st.selectbox("Version", versions[::-1], key="plans_open_version")
             stored = load_plan(name, version)
-            st.caption(f"Version {stored.version} by {stored.author}, {stored.created:%Y-%m-%d %H:%M} UTC"
-                       + (f" — {stored.note}" if stored.note else ""))
+            st.caption(f"Version {stored.version} by {md(stored.author)}, {stored.created:%Y-%m-%d %H:%M} UTC"
+                       + (f" — {md(stored.note)}" if stored.note else ""))
             show_map("plans_map", [sites_layer(stored.sites, name=f"{stored.name} v{stored.version}")], height=420)
             st.dataframe(pd.DataFrame(stored.sites.drop(columns="geometry")), hide_index=True, key="plans_sites")
             c1, c2 = st.columns(2)
@@ -56,9 +59,9 @@ def render() -> None:
                 new_name = st.text_input("Name of the copy", value=f"{name} (copy)")
                 if st.form_submit_button("Duplicate"):
                     try:
-                        st.success(f"Saved '{new_name}' version {duplicate(name, new_name, user)}.")
+                        st.success(f"Saved '{md(new_name)}' version {duplicate(name, new_name, user)}.")
                     except (ValueError, LookupError, StaleVersionError) as error:
-                        st.error(str(error))
+                        st.error(md(error))
         with tab_compare:
             a_col, b_col = st.columns(2)
             a_name = a_col.selectbox("Plan A", names, key="plans_a")
@@ -105,7 +108,7 @@ def render() -> None:
         try:
             sites = plan_io.read_sites(data, file_name)
         except ValueError as error:
-            st.error(str(error))
+            st.error(md(error))
             return
         st.dataframe(sites, hide_index=True, key="plans_import_preview")
         with st.form("import"):
@@ -115,9 +118,9 @@ def render() -> None:
             try:
                 version = import_plan(data, file_name, name, user)
             except (ValueError, StaleVersionError) as error:
-                st.error(str(error))
+                st.error(md(error))
             else:
-                st.success(f"Imported as '{name.strip()}' version {version}.")
+                st.success(f"Imported as '{md(name.strip())}' version {version}.")
 
 
 render()

@@ -39,6 +39,19 @@ def log(actor: str, action: str, detail=None, *, session: Session | None = None,
         return entry.id
 
 
+def unlocks_since(since, *, session: Session | None = None, engine: Engine | None = None) -> set[str]:
+    """User names (lower case) an admin unlocked for sign-in at or after ``since`` (a UTC datetime)."""
+    with session_scope(session, engine) as active:
+        details = active.scalars(select(AuditEntry.detail).where(AuditEntry.action == "unlock_user",
+                                                                AuditEntry.at >= since)).all()
+    names = set()
+    for text in details:
+        detail = json.loads(text) if text else {}
+        if isinstance(detail, dict) and detail.get("username"):
+            names.add(str(detail["username"]).strip().lower())
+    return names
+
+
 def entries(actor: str | None = None, action: str | None = None, limit: int | None = None, *,
             session: Session | None = None, engine: Engine | None = None) -> pd.DataFrame:
     """Audit entries, newest first, with ``detail`` decoded from JSON."""

@@ -4,6 +4,7 @@
     python -m ui.accounts list
     python -m ui.accounts set NAME [--role R] [--region R] [--active yes|no]
     python -m ui.accounts password NAME                               # reset, asked twice
+    python -m ui.accounts unlock NAME                                 # lift a sign-in lockout (every app process)
 
 Every change goes to the audit log with the acting user.
 """
@@ -90,6 +91,8 @@ def main(argv=None) -> int:
     reset = sub.add_parser("password", help="reset a password")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
+    release = sub.add_parser("unlock", help="lift a sign-in lockout of a user name")
+    release.add_argument("username")
     args = parser.parse_args(argv)
     actor = f"cli:{getpass.getuser()}"
     try:
@@ -106,6 +109,10 @@ def main(argv=None) -> int:
         elif args.command == "password":
             set_password(args.username, _read_password(args), actor=actor)
             print(f"password of {args.username} changed")
+        elif args.command == "unlock":
+            from ui.auth import unlock
+            unlock(args.username, actor=actor)
+            print(f"sign-in of {args.username} unlocked in every app process")
     except (ValueError, LookupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ import pandas as pd
 from store.plans import StaleVersionError, latest_version, load_plan, save_plan
 from ui import plan_io
 from ui import proposal as P
+from ui.safe_text import md
 from ui.scenario import snapper
 
 
@@ -35,18 +36,19 @@ def handle_click(state: dict, user: dict, lon: float, lat: float, *, mode: str, 
     """Apply one map click to the proposal; returns (level, message) for the page to show."""
     bbox = region_bbox(user)
     if not inside(bbox, lon, lat):
-        return "warning", f"({lat:.3f}, {lon:.3f}) is outside your region {user.get('region')}: not placed."
+        return "warning", f"({lat:.3f}, {lon:.3f}) is outside your region {md(user.get('region'))}: not placed."
     site = snapper(G).snap(lon, lat, detection=detection)
     if not inside(bbox, site["lon"], site["lat"]):
-        return "warning", f"The nearest link to your click lies outside your region {user.get('region')}: not placed."
-    where = f"{site['site_type'].replace('_', ' ')} {site['ref'] or site['name']} near {site['nearest_place']}"
+        return "warning", f"The nearest link to your click lies outside your region {md(user.get('region'))}: not placed."
+    where = (f"{md(site['site_type'].replace('_', ' '))} {md(site['ref'] or site['name'])} "
+             f"near {md(site['nearest_place'])}")
     if mode == "move" and selected:
         if P.move_site(state, selected, site):
-            return "success", f"Moved {selected} to the {where}."
+            return "success", f"Moved {md(selected)} to the {where}."
         return "info", f"A checkpoint already stands at the {where}."
     if P.add_site(state, site):
-        return "success", f"Added {site['site_id']}: {where}."
-    return "info", f"{P.find_same_place(state, site)} already stands at the {where}."
+        return "success", f"Added {md(site['site_id'])}: {where}."
+    return "info", f"{md(P.find_same_place(state, site))} already stands at the {where}."
 
 
 def save_proposal(state: dict, user: dict, name: str, note: str) -> tuple[str, str]:
@@ -57,15 +59,15 @@ def save_proposal(state: dict, user: dict, name: str, note: str) -> tuple[str, s
         return "error", "The plan has no checkpoints yet."
     expected = state["version"] if name == state["name"] else 0
     if expected == 0 and latest_version(name) > 0:
-        return "error", (f"A plan named '{name}' already exists (version {latest_version(name)}). "
+        return "error", (f"A plan named '{md(name)}' already exists (version {latest_version(name)}). "
                          "Open it from Saved plans to change it, or choose another name.")
     sites = [{k: s.get(k) for k in ("site_id", "detection", "node", "edge", "lon", "lat")} for s in state["sites"]]
     try:
         version = save_plan(name, sites, author=user["username"], note=note.strip() or None, expected_version=expected)
     except StaleVersionError as error:
-        return "error", f"Not saved: {error}."
+        return "error", f"Not saved: {md(error)}."
     state.update(name=name, version=version, note=note)
-    return "success", f"Saved '{name}' as version {version}."
+    return "success", f"Saved '{md(name)}' as version {version}."
 
 
 def stored_sites_as_proposal(stored) -> dict:

@@ -20,6 +20,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geodata.safe_export import csv_text
+
 EXPORT_COLUMNS = ["site_id", "detection", "node", "edge", "capacity", "lon", "lat"]
 FORMATS = {"geojson": "application/geo+json", "csv": "text/csv", "kml": "application/vnd.google-earth.kml+xml"}
 
@@ -53,7 +55,7 @@ def to_geojson(stored) -> str:
 
 def to_csv(stored) -> str:
     frame = export_frame(stored.sites, plan=stored.name, version=stored.version, author=stored.author)
-    return pd.DataFrame(frame.drop(columns="geometry")).to_csv(index=False)
+    return csv_text(pd.DataFrame(frame.drop(columns="geometry")))  # site_id, plan, author: neutralised
 
 
 def to_kml(stored) -> bytes:
