@@ -33,12 +33,13 @@ def update_user(username: str, *, actor: str, role=_UNSET, region=_UNSET, active
         user = session.scalar(select(User).where(User.username == str(username).strip()))
         if user is None:
             raise LookupError(f"update_user: no user named '{username}'")
+        was_active_admin = user.role == "admin" and bool(user.active)
         changes = {}
         for field, value in (("role", role), ("region", region), ("active", active)):
             if value is not _UNSET and getattr(user, field) != value:
                 changes[field] = [getattr(user, field), value]
                 setattr(user, field, value)
-        if changes.get("active") == [True, False] or "role" in changes:
+        if was_active_admin and (changes.get("active") == [True, False] or "role" in changes):
             _refuse_removing_last_admin(session, user.username, changes)
         if changes:
             audit_log(actor, "update_user", {"username": user.username, "changes": changes}, session=session)

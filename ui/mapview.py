@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geodata.gazetteer import find, suggestions
 from ui.basemap import PAKISTAN_VIEW, base_map
+from ui.map_cache import cached_st_folium
 
 VIEW_KEY = "map_view"  # shared by all pages: moving to another page keeps the place you looked at
 
@@ -44,11 +44,13 @@ def show_map(key: str, layers=(), *, online: bool = False, height: int = 600, cl
              points: tuple[str, ...] | None = None) -> dict:
     """Render the base map with ``layers`` on top; returns what st_folium returned (clicks when asked)."""
     view = current_view()
-    m = base_map(online_tiles=online) if points is None else base_map(online_tiles=online, points=points)
+    build = (lambda: base_map(online_tiles=online)) if points is None else \
+        (lambda: base_map(online_tiles=online, points=points))
     returned = ["center", "zoom"] + (["last_clicked"] if clicks else [])
-    out = st_folium(m, key=f"{key}_{'online' if online else 'offline'}", height=height, use_container_width=True,
-                    center=view["center"], zoom=view["zoom"], returned_objects=returned,
-                    feature_group_to_add=list(layers) or None) or {}
+    # The base map is the same for everyone: rendered once per process (ui/map_cache.py), layers per run.
+    out = cached_st_folium(build, ("base_map", online, points), key=f"{key}_{'online' if online else 'offline'}",
+                           height=height, use_container_width=True, center=view["center"], zoom=view["zoom"],
+                           returned_objects=returned, feature_group_to_add=list(layers) or None) or {}
     center, zoom = out.get("center"), out.get("zoom")
     if isinstance(center, dict) and "lat" in center and zoom is not None:
         st.session_state[VIEW_KEY] = {"center": (float(center["lat"]), float(center["lng"])), "zoom": int(zoom)}
