@@ -3,6 +3,7 @@
     python bench/bench_app_load.py                       # this checkout, 1 then 20 sessions
     python bench/bench_app_load.py --baseline-ref main   # the same run against `git archive main` too (before/after)
     python bench/bench_app_load.py --sessions 1 5 20 --reruns 3 --timeout 240
+    python bench/bench_app_load.py --processes 1 2            # also two app processes on one database
 
 For each app checkout the benchmark starts ``streamlit run app.py`` on a free loopback port with
 ``CHECKPOST_DEMO=1`` and a fresh SQLite database (the demo seeds the scenario simulator's intercepts),
@@ -13,8 +14,10 @@ moving the map or coming back to the page does.  "Page complete" is the time fro
 to the server's ``script_finished`` message.  Every client is bounded by ``--timeout`` seconds; a
 client that times out, sees an exception element or never reaches the Route map counts as an error.
 
-Figures go to stdout as a Markdown table (median, 90th percentile, worst, errors); with a baseline, the
-ratio baseline/this for each session count.  Nothing here is a test: run by hand, copy the table to
+Figures go to stdout as a Markdown table (median, 90th percentile, worst, errors, the server's CPU
+seconds per page run read from /proc, and the machine's load average while measuring: on a shared
+machine the wall-clock times say as much about the neighbours as about the app); with a baseline, the
+ratios baseline/this for each session count.  Nothing here is a test: run by hand, copy the table to
 docs/app.md.
 """
 from __future__ import annotations
@@ -29,7 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,15 +150,15 @@ async def bounded_session(port: int, reruns: int, timeout: float) -> SessionResu
         return SessionResult(error=str(error)[:200])
 
 
-async def many_sessions(port: int, n: int, reruns: int, timeout: float) -> list[SessionResult]:
-    return list(await asyncio.gather(*(bounded_session(port, reruns, timeout) for _ in range(n))))
+async def many_sessions(ports: list[int], n: int, reruns: int, timeout: float) -> list[SessionResult]:
+    """``n`` sessions at once, spread over the app processes as a sticky reverse proxy would."""
+    return list(await asyncio.gather(*(bounded_session(ports[i % len(ports)], reruns, timeout) for i in range(n))))
 
 
 @contextmanager
-def app_server(app_dir: Path, log_path: Path):
-    """``streamlit run app.py`` from ``app_dir`` on a free port, with a fresh database; yields the port."""
+def app_server(app_dir: Path, log_path: Path, data: Path):
+    """``streamlit run app.py`` from ``app_dir`` on a free port, database under ``data``; yields (port, pid)."""
     port = free_port()
-    data = Path(tempfile.mkdtemp(prefix="checkpost-load-"))
     env = {**os.environ, "CHECKPOST_DEMO": "1", "CHECKPOST_DATA_DIR": str(data),
            "CHECKPOST_DB_URL": f"sqlite:///{data / 'checkpost.sqlite'}", "PYTHONUNBUFFERED": "1"}
     env.pop("CHECKPOST_DEMO_RECORDS", None)
@@ -165,7 +168,7 @@ def app_server(app_dir: Path, log_path: Path):
         server = subprocess.Popen(command, cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_healthy(port, server)
-            yield port
+            yield port, server.pid
         finally:
             server.terminate()
             try:
@@ -188,6 +191,12 @@ def _wait_healthy(port: int, server: subprocess.Popen, limit_s: float = 120.0) -
     raise RuntimeError(f"streamlit did not answer on port {port} within {limit_s:.0f} s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def summary(results: list[SessionResult]) -> dict:
     """Median, 90th percentile and worst page-complete time (s) of the reruns, and the errors."""
     times = sorted(t for r in results for t in r.reruns_s)
@@ -204,16 +213,28 @@ def summary(results: list[SessionResult]) -> dict:
             "first_worst_s": first[-1] if first else float("nan"), "runs": len(times)}
 
 
-def measure(app_dir: Path, label: str, session_counts: list[int], reruns: int, timeout: float) -> dict[int, dict]:
-    """Start the app from ``app_dir`` once and run each session count against it."""
+def measure(app_dir: Path, label: str, session_counts: list[int], reruns: int, timeout: float,
+            processes: int = 1) -> dict[int, dict]:
+    """Start ``processes`` app processes from ``app_dir`` on one database and run each session count."""
     out = {}
-    log_path = Path(tempfile.gettempdir()) / f"checkpost-load-{label}.log"
-    with app_server(app_dir, log_path) as port:
-        warm = asyncio.run(many_sessions(port, 1, 1, timeout * 2))  # demo records, network, caches
-        if warm[0].error:
-            raise RuntimeError(f"{label}: warm-up failed: {warm[0].error} (server log {log_path})")
+    data = Path(tempfile.mkdtemp(prefix="checkpost-load-"))
+    with ExitStack() as stack:
+        servers = []
+        for number in range(processes):
+            log_path = Path(tempfile.gettempdir()) / f"checkpost-load-{label}-{number}.log"
+            port, pid = stack.enter_context(app_server(app_dir, log_path, data))
+            # one at a time: the first seeds the demo records, each builds its own caches
+            warm = asyncio.run(many_sessions([port], 1, 1, timeout * 2))
+            if warm[0].error:
+                raise RuntimeError(f"{label}: warm-up failed: {warm[0].error} (server log {log_path})")
+            servers.append((port, pid))
+        ports, pids = [p for p, _ in servers], [pid for _, pid in servers]
         for n in session_counts:
-            out[n] = summary(asyncio.run(many_sessions(port, n, reruns, timeout)))
+            cpu_before, load_before = sum(map(cpu_seconds, pids)), os.getloadavg()[0]
+            out[n] = summary(asyncio.run(many_sessions(ports, n, reruns, timeout)))
+            # page runs: the sign-in page, sign-in to Route map, and the reruns, per session
+            out[n]["server_cpu_per_run_s"] = (sum(map(cpu_seconds, pids)) - cpu_before) / max(1, n * (2 + reruns))
+            out[n]["load_average"] = (load_before + os.getloadavg()[0]) / 2
             print(f"{label}: {n} sessions -> {out[n]}", file=sys.stderr, flush=True)
     return out
 
@@ -229,17 +250,21 @@ def baseline_checkout(ref: str) -> Path:
 def table(results: dict[str, dict[int, dict]]) -> str:
     labels = list(results)
     lines = ["| code | sessions | page complete median (s) | p90 (s) | worst (s) | sign-in to map, median (s) "
-             "| errors |", "| --- | --- | --- | --- | --- | --- | --- |"]
+             "| server CPU per page run (s) | machine load average | errors |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for label in labels:
         for n, row in results[label].items():
             lines.append(f"| {label} | {n} | {row['median_s']:.2f} | {row['p90_s']:.2f} | {row['worst_s']:.2f} "
-                         f"| {row['first_median_s']:.2f} | {row['errors']} |")
-    if len(labels) == 2:
-        before, after = labels
+                         f"| {row['first_median_s']:.2f} | {row['server_cpu_per_run_s']:.2f} "
+                         f"| {row['load_average']:.1f} | {row['errors']} |")
+    if len(labels) >= 2:
+        before, after = labels[0], labels[1]
         for n in results[after]:
             if n in results[before]:
                 ratio = results[before][n]["median_s"] / results[after][n]["median_s"]
-                lines.append(f"\n{n} sessions: median {before} / {after} = {ratio:.1f}x")
+                cpu = results[before][n]["server_cpu_per_run_s"] / results[after][n]["server_cpu_per_run_s"]
+                lines.append(f"\n{n} sessions: median {before} / {after} = {ratio:.1f}x; "
+                             f"server CPU per page run {cpu:.1f}x")
     return "\n".join(lines)
 
 
@@ -250,13 +275,18 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds one session may take in all")
     parser.add_argument("--baseline-ref", help="also measure this git ref (e.g. main), unpacked with git archive")
     parser.add_argument("--baseline-dir", type=Path, help="also measure the app in this folder")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1],
+                        help="app processes on one database, sessions spread over them (sticky proxy); "
+                             "this checkout is measured once per count")
     args = parser.parse_args(argv)
     results = {}
     baseline = args.baseline_dir or (baseline_checkout(args.baseline_ref) if args.baseline_ref else None)
     if baseline is not None:
         results[f"before ({args.baseline_ref or baseline.name})"] = measure(
             baseline, "before", args.sessions, args.reruns, args.timeout)
-    results["this checkout"] = measure(ROOT, "after", args.sessions, args.reruns, args.timeout)
+    for processes in args.processes:
+        label = "this checkout" + (f", {processes} processes" if processes > 1 else "")
+        results[label] = measure(ROOT, f"after-{processes}", args.sessions, args.reruns, args.timeout, processes)
     print(f"cores: {os.cpu_count()}; reruns per session: {args.reruns}; timeout per session: {args.timeout:.0f} s")
     print(table(results))
     errors = [row["error_examples"] for per in results.values() for row in per.values() if row["errors"]]
