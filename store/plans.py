@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from store.audit import log as audit_log
@@ -81,20 +82,43 @@ def latest_version(name: str, *, session: Session | None = None, engine: Engine 
         return active.scalar(select(func.max(Plan.version)).where(Plan.name == name)) or 0
 
 
+LOCK_RETRIES = 5        # SQLite: another process writing at the same moment ("database is locked")
+LOCK_RETRY_WAIT_S = 0.2
+
+
+def _locked(error: OperationalError) -> bool:
+    return "locked" in str(error.orig).lower() or "busy" in str(error.orig).lower()
+
+
 def save_plan(name: str, sites, author: str, note: str | None = None, *, expected_version: int | None = None,
               session: Session | None = None, engine: Engine | None = None) -> int:
     """Save a new version of plan ``name``; returns the new version number.
 
     ``expected_version`` is the version the author loaded (None or 0 for a new
     plan).  If the stored latest version differs, nothing is saved and
-    StaleVersionError says who saved what in between.
+    StaleVersionError says who saved what in between.  On SQLite a save that
+    meets another process's write is retried, and then sees the newer version
+    (StaleVersionError), so the check holds across app processes.
     """
     if not str(name).strip():
         raise ValueError("save_plan: plan name is empty")
     if not author:
         raise ValueError("save_plan: author is required")
     rows = _site_rows(sites)
-    expected = expected_version or 0
+    attempt = (name, rows, str(author), note, expected_version or 0, session, engine)
+    for retry in range(LOCK_RETRIES):
+        try:
+            return _save_version(*attempt)
+        except OperationalError as error:
+            if session is not None or not _locked(error):
+                raise
+            time.sleep(LOCK_RETRY_WAIT_S * (retry + 1))
+    return _save_version(*attempt)
+
+
+def _save_version(name: str, rows: list[dict], author: str, note: str | None, expected: int,
+                  session: Session | None, engine: Engine | None) -> int:
+    """One attempt: check the latest version and insert the next one in one transaction."""
     try:
         with session_scope(session, engine) as active:
             latest = active.scalar(select(Plan).where(Plan.name == name).order_by(Plan.version.desc()).limit(1))
@@ -104,7 +128,7 @@ def save_plan(name: str, sites, author: str, note: str | None = None, *, expecte
                 raise StaleVersionError(
                     f"plan '{name}' is at version {current}{by}, not version {expected} you started from; "
                     "reload it, merge your changes and save again")
-            plan = Plan(name=name, version=current + 1, author=str(author), note=note,
+            plan = Plan(name=name, version=current + 1, author=author, note=note,
                         sites=[PlanSite(**row) for row in rows])
             active.add(plan)
             active.flush()

@@ -126,3 +126,34 @@ def test_two_processes_share_plans_and_records_and_one_stale_save_loses(shared_u
     assert list(latest.sites["site_id"]) == [f"site-{latest.author[-1]}"]
     assert list_plans(all_versions=True)["version"].tolist() == [1, 2]
     assert a["bilal_active"] is False and b["bilal_active"] is False  # the S4 re-check sees it everywhere
+
+
+def test_a_save_that_meets_another_processes_write_on_sqlite_is_retried(tmp_path, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import store.db
+    import store.plans as plans
+
+    monkeypatch.setenv("CHECKPOST_DB_URL", f"sqlite:///{tmp_path / 'retry.sqlite'}")
+    store.db.reset_engines()
+    monkeypatch.setattr(plans, "LOCK_RETRY_WAIT_S", 0.0)
+    real, failures = plans._save_version, []
+
+    def locked_twice(*args):
+        if len(failures) < 2:
+            failures.append(1)
+            raise OperationalError("INSERT INTO plans", {}, sqlite3.OperationalError("database is locked"))
+        return real(*args)
+
+    monkeypatch.setattr(plans, "_save_version", locked_twice)
+    assert plans.save_plan("Makran coast", [{"site_id": "s", "node": 1, "detection": 0.5}], author="a") == 1
+    assert len(failures) == 2
+
+    def broken(*_args):
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: plans"))
+
+    monkeypatch.setattr(plans, "_save_version", broken)
+    with pytest.raises(OperationalError, match="no such table"):  # only lock errors are retried
+        plans.save_plan("Makran coast", [{"site_id": "s", "node": 1, "detection": 0.5}], author="a")
