@@ -12,6 +12,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from store.db import session_scope
+from store.locks import retry_when_locked
 from store.models import AuditEntry, as_utc
 
 
@@ -32,11 +33,17 @@ def log(actor: str, action: str, detail=None, *, session: Session | None = None,
     if not actor or not action:
         raise ValueError("audit.log needs an actor and an action")
     text = None if detail is None else json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True)
-    with session_scope(session, engine) as active:
-        entry = AuditEntry(actor=str(actor), action=str(action), detail=text)
-        active.add(entry)
-        active.flush()
-        return entry.id
+
+    def write() -> int:
+        with session_scope(session, engine) as active:
+            entry = AuditEntry(actor=str(actor)[:64], action=str(action)[:64], detail=text)
+            active.add(entry)
+            active.flush()
+            return entry.id
+
+    # Every attempt must be recorded: an entry that meets another writer's lock is retried
+    # (only in its own transaction; inside the caller's session the caller decides).
+    return write() if session is not None else retry_when_locked(write)
 
 
 def unlocks_since(since, *, session: Session | None = None, engine: Engine | None = None) -> set[str]:

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from store.audit import log as audit_log
 from store.db import session_scope
+from store.locks import retry_when_locked
 from store.models import Plan, PlanSite, as_utc
 
 
@@ -82,14 +82,6 @@ def latest_version(name: str, *, session: Session | None = None, engine: Engine 
         return active.scalar(select(func.max(Plan.version)).where(Plan.name == name)) or 0
 
 
-LOCK_RETRIES = 5        # SQLite: another process writing at the same moment ("database is locked")
-LOCK_RETRY_WAIT_S = 0.2
-
-
-def _locked(error: OperationalError) -> bool:
-    return "locked" in str(error.orig).lower() or "busy" in str(error.orig).lower()
-
-
 def save_plan(name: str, sites, author: str, note: str | None = None, *, expected_version: int | None = None,
               session: Session | None = None, engine: Engine | None = None) -> int:
     """Save a new version of plan ``name``; returns the new version number.
@@ -105,15 +97,11 @@ def save_plan(name: str, sites, author: str, note: str | None = None, *, expecte
     if not author:
         raise ValueError("save_plan: author is required")
     rows = _site_rows(sites)
-    attempt = (name, rows, str(author), note, expected_version or 0, session, engine)
-    for retry in range(LOCK_RETRIES):
-        try:
-            return _save_version(*attempt)
-        except OperationalError as error:
-            if session is not None or not _locked(error):
-                raise
-            time.sleep(LOCK_RETRY_WAIT_S * (retry + 1))
-    return _save_version(*attempt)
+    def attempt() -> int:
+        return _save_version(name, rows, str(author), note, expected_version or 0, session, engine)
+
+    # In the caller's session a retry cannot start a fresh transaction: one attempt only.
+    return attempt() if session is not None else retry_when_locked(attempt)
 
 
 def _save_version(name: str, rows: list[dict], author: str, note: str | None, expected: int,

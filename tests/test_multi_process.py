@@ -138,7 +138,8 @@ def test_a_save_that_meets_another_processes_write_on_sqlite_is_retried(tmp_path
 
     monkeypatch.setenv("CHECKPOST_DB_URL", f"sqlite:///{tmp_path / 'retry.sqlite'}")
     store.db.reset_engines()
-    monkeypatch.setattr(plans, "LOCK_RETRY_WAIT_S", 0.0)
+    import store.locks
+    monkeypatch.setattr(store.locks, "WAIT_S", 0.0)
     real, failures = plans._save_version, []
 
     def locked_twice(*args):
@@ -157,3 +158,30 @@ def test_a_save_that_meets_another_processes_write_on_sqlite_is_retried(tmp_path
     monkeypatch.setattr(plans, "_save_version", broken)
     with pytest.raises(OperationalError, match="no such table"):  # only lock errors are retried
         plans.save_plan("Makran coast", [{"site_id": "s", "node": 1, "detection": 0.5}], author="a")
+
+
+def test_retry_when_locked_retries_lock_errors_only():
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from store.locks import retry_when_locked
+
+    def lock_error():
+        return OperationalError("INSERT INTO audit_log", {}, sqlite3.OperationalError("database is locked"))
+
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise lock_error()
+        return "written"
+
+    assert retry_when_locked(flaky, wait_s=0) == "written" and len(calls) == 3
+
+    def always_locked():
+        raise lock_error()
+
+    with pytest.raises(OperationalError, match="locked"):
+        retry_when_locked(always_locked, retries=2, wait_s=0)

@@ -5,8 +5,10 @@
 
 The signed-in user lives in ``st.session_state["user"]`` as the dict store.users returns
 (``username``, ``role``, ``region``, ...), which the other pages read too.  Passwords are checked
-by store.users (bcrypt).  Failed sign-ins are counted per user name in this process and lock the
-name out for a while; idle sessions expire.  ``CHECKPOST_DEMO=1`` turns on demo mode: sample
+by store.users (bcrypt, one check per attempt whatever the name).  Failed sign-ins are throttled
+per (user name, client), per client and per user name (ui/sign_in_limits.py); an admin unlocks a name
+with ``unlock``; every attempt is audited.  Every page run re-reads the account from the database,
+so a deactivated or changed account is signed out on its next click; idle sessions expire.  ``CHECKPOST_DEMO=1`` turns on demo mode: sample
 accounts of each role, picked from a list, and a "demo" mark on every page.
 """
 from __future__ import annotations
