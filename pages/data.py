@@ -184,7 +184,8 @@ def _show_report(result: IngestResult) -> None:
         with st.expander("Accepted records (first 200)"):
             preview = result.accepted.head(200).assign(lon=lambda f: f.geometry.x, lat=lambda f: f.geometry.y)
             st.dataframe(pd.DataFrame(preview.drop(columns="geometry")), hide_index=True)
-            table_download(preview, result.file_name.rsplit(".", 1)[0] + "_accepted_first_200", key="data_accepted_csv")
+            table_download(preview, result.file_name.rsplit(".", 1)[0] + "_accepted_first_200",
+                           key="data_accepted_csv")
 
 
 def _show_batches() -> None:

@@ -1,10 +1,11 @@
 """Two app processes on one database (the "several app processes behind a reverse proxy" set-up).
 
-Two real Python processes share one PostgreSQL database (and, for comparison, one SQLite file) with
-the test process: records and a plan stored by one process are read by the others, and when
-both save on top of the same version at the same moment exactly one wins and the other is told to
-reload (optimistic locking across processes).  An account deactivated by one process reads as
-inactive in the others (what the per-page-run account check of ui/auth.py relies on).  PostgreSQL runs when CHECKPOST_TEST_PG_URL is set (scripts/test.sh sets it).
+Two real Python processes share one database with the test process: PostgreSQL when
+CHECKPOST_TEST_PG_URL is set (scripts/test.sh sets it), else one SQLite file.  Records and a plan
+stored by one process are read by the others; when both save on top of the same version at the same
+moment exactly one wins and the other is told to reload (optimistic locking across processes); an
+account deactivated by one process reads as inactive in the others (what the per-page-run account
+check of ui/auth.py relies on).
 """
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ The signed-in user lives in ``st.session_state["user"]`` as the dict store.users
 by store.users (bcrypt, one check per attempt whatever the name).  Failed sign-ins are throttled
 per (user name, client), per client and per user name (ui/sign_in_limits.py); an admin unlocks a name
 with ``unlock``; every attempt is audited.  Every page run re-reads the account from the database,
-so a deactivated or changed account is signed out on its next click; idle sessions expire.  ``CHECKPOST_DEMO=1`` turns on demo mode: sample
-accounts of each role, picked from a list, and a "demo" mark on every page.
+so a deactivated or changed account is signed out on its next click; idle sessions expire.
+``CHECKPOST_DEMO=1`` turns on demo mode: sample accounts of each role, picked from a list, and a
+"demo" mark on every page.
 """
 from __future__ import annotations
 

@@ -39,7 +39,8 @@ def handle_click(state: dict, user: dict, lon: float, lat: float, *, mode: str, 
         return "warning", f"({lat:.3f}, {lon:.3f}) is outside your region {md(user.get('region'))}: not placed."
     site = snapper(G).snap(lon, lat, detection=detection)
     if not inside(bbox, site["lon"], site["lat"]):
-        return "warning", f"The nearest link to your click lies outside your region {md(user.get('region'))}: not placed."
+        return "warning", (f"The nearest link to your click lies outside your region {md(user.get('region'))}: "
+                           "not placed.")
     where = (f"{md(site['site_type'].replace('_', ' '))} {md(site['ref'] or site['name'])} "
              f"near {md(site['nearest_place'])}")
     if mode == "move" and selected:
