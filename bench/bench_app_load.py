@@ -163,7 +163,9 @@ def app_server(app_dir: Path, log_path: Path, data: Path):
            "CHECKPOST_DB_URL": f"sqlite:///{data / 'checkpost.sqlite'}", "PYTHONUNBUFFERED": "1"}
     env.pop("CHECKPOST_DEMO_RECORDS", None)
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]
+               "--server.address", "127.0.0.1", "--server.headless", "true",
+               # as in production: no file watcher, which would reload modules if the checkout changes
+               "--server.fileWatcherType", "none"]
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -268,7 +270,18 @@ def table(results: dict[str, dict[int, dict]]) -> str:
     return "\n".join(lines)
 
 
+def _stop_on_sigterm() -> None:
+    """A SIGTERM ends the benchmark through its ``finally`` blocks, so no app server is left running."""
+    import signal
+
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv=None) -> int:
+    _stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", nargs="+", type=int, default=[1, 20])
     parser.add_argument("--reruns", type=int, default=3, help="Route map reruns per session after sign-in")
