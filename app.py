@@ -4,7 +4,7 @@
     CHECKPOST_DEMO=1 streamlit run app.py     # demo mode: sample accounts of each role
 
 Only the pages the signed-in role may use are registered in st.navigation (ui/auth.py PAGE_ROLES);
-each page checks the role again.
+each page checks the role again.  No traceback reaches a user (ui/errors.py).
 """
 import sys
 from pathlib import Path
@@ -16,6 +16,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from ui import auth  # noqa: E402
+from ui.errors import page_errors_shown_plainly  # noqa: E402
 
 # file -> (title, icon); a page appears once its module exists and the role may use it.
 PAGES = {
@@ -46,16 +47,7 @@ def signed_out_page():
         auth.sign_in_form()
 
 
-user = auth.current_user()
-if user is None:
-    from ui.map_builder import warm_up
-    warm_up()  # the shared base map renders in the background while the user signs in
-    # Registering only the sign-in page keeps every other page out of reach; it is rendered directly,
-    # whatever page the browser asked for (a session that just expired may still name one).
-    st.navigation([st.Page(signed_out_page, title="Sign in", icon=":material/login:", url_path="sign_in")],
-                  position="hidden")
-    signed_out_page()
-else:
+def signed_in_pages(user: dict) -> None:
     auth.demo_banner()
     auth.user_box(user)
     if auth.demo_mode() and not st.session_state.get("demo_records_checked"):
@@ -73,3 +65,23 @@ else:
         st.error(f"No page is available to the role '{user.get('role')}'.")
     else:
         st.navigation(pages).run()
+
+
+def main() -> None:
+    user = auth.current_user()  # re-read from the database: a deactivated or changed account is signed out
+    if user is None:
+        from ui.map_builder import warm_up
+        warm_up()  # the shared base map renders in the background while the user signs in
+        # Registering only the sign-in page keeps every other page out of reach; it is rendered directly,
+        # whatever page the browser asked for (a session that just expired may still name one).
+        st.navigation([st.Page(signed_out_page, title="Sign in", icon=":material/login:", url_path="sign_in")],
+                      position="hidden")
+        with page_errors_shown_plainly(None):
+            signed_out_page()
+    else:
+        with page_errors_shown_plainly(user):
+            signed_in_pages(user)
+
+
+with page_errors_shown_plainly(None):  # e.g. the database unreachable while reading the account
+    main()

@@ -49,6 +49,7 @@ from geodata.ingest_mapping import (FieldMapping, MappingError, apply_overrides,
                                     missing_required, parse_map_options, propose_mapping)
 from geodata.ingest_position import FileSwap, file_is_swapped, read_point, sample_pairs
 from geodata.ingest_profiles import Profile, load_profile
+from geodata.safe_export import write_table
 from geodata.ingest_read import FileProblem, as_source, open_table
 from geodata.ingest_result import (IngestResult, accepted_frame, combine, empty_notes, empty_rejected,
                                    notes_frame, possible_frame)
@@ -538,9 +539,9 @@ def main(argv=None) -> int:
     print("\n".join(report_lines(result, written)))
     if args.accepted and len(result.accepted):
         frame = result.accepted.drop(columns=["possible_duplicate"])
-        if args.accepted.endswith(".csv"):
-            frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry").to_csv(
-                args.accepted, index=False)
+        if args.accepted.lower().endswith((".csv", ".xlsx")):  # formula-safe cells (geodata.safe_export)
+            write_table(frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry"),
+                        args.accepted)
         else:
             frame.to_file(args.accepted)
     return 0 if result.ok and len(result.accepted) else 1

@@ -1,11 +1,12 @@
-"""Files handed back to the clerk: rejected rows with reasons, and import templates."""
+"""Files handed back to the clerk: rejected rows with reasons, and import templates.
+
+Every cell goes through geodata.safe_export, the one formula neutraliser of all Checkpost exports.
+"""
 from __future__ import annotations
 
-import csv
-import io
-import re
-
 import pandas as pd
+
+from geodata.safe_export import rows_csv_bytes, safe_cell, xlsx_bytes  # noqa: F401  (safe_cell: public here too)
 
 TEMPLATE_COLUMNS = ["id", "date", "latitude", "longitude", "place_name", "persons", "case_type", "mode",
                     "agency", "nationality", "notes"]
@@ -32,17 +33,6 @@ TEMPLATE_HELP = [
     ["notes", "free text; never shown to donors"],
 ]
 
-_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
-
-
-def safe_cell(value) -> str:
-    """Text safe to open in a spreadsheet: formulas get a leading apostrophe, numbers stay numbers."""
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    if text.startswith(("=", "+", "-", "@", "\t", "\r")) and not _NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
 def _rows_for_export(rejected: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     original = [c for c in rejected.columns if c not in ("row", "field", "reason")]
     header = [safe_cell(c) for c in original] + ["reason", "source_row"]   # a header can be a formula too
@@ -54,30 +44,11 @@ def _rows_for_export(rejected: pd.DataFrame) -> tuple[list[str], list[list[str]]
 
 
 def _csv_bytes(header, rows) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    # UTF-8 with BOM so Excel shows Urdu and accented names correctly.
-    return buffer.getvalue().encode("utf-8-sig")
+    return rows_csv_bytes(header, rows)
 
 
 def _xlsx_bytes(sheets: dict[str, tuple[list[str], list[list[str]]]]) -> bytes:
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for title, (header, rows) in sheets.items():
-        sheet = workbook.create_sheet(title)
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        for cells in sheet.iter_rows(min_row=2):
-            for cell in cells:
-                cell.data_type = "s"  # store everything as text: nothing is evaluated
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(sheets)
 
 
 def rejected_file(result, fmt: str = "csv") -> bytes:

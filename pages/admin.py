@@ -20,7 +20,9 @@ from store.audit import entries  # noqa: E402
 from store.models import ROLES  # noqa: E402
 from store.users import UserExistsError, create_user, list_users  # noqa: E402
 from ui.accounts import set_password, update_user  # noqa: E402
-from ui.auth import ROLE_LABELS, require_role  # noqa: E402
+from ui.auth import GUARD, ROLE_LABELS, require_role, unlock  # noqa: E402
+from ui.safe_text import md  # noqa: E402
+from ui.table_export import table_download  # noqa: E402
 
 from geodata.admin import district_names, province_names  # noqa: E402
 
@@ -73,9 +75,9 @@ def _create_tab(admin: dict) -> None:
             try:
                 create_user(username, password, role=role, region=region or None, actor=admin["username"])
             except (ValueError, UserExistsError) as error:
-                st.error(str(error))
+                st.error(md(error))
             else:
-                st.session_state[CREATED_KEY] = f"Created {username.strip()} ({ROLE_LABELS[role]})."
+                st.session_state[CREATED_KEY] = f"Created {md(username.strip())} ({ROLE_LABELS[role]})."
                 st.session_state[f"{CREATED_KEY}_clear"] = True
                 st.rerun()
     if CREATED_KEY in st.session_state:
@@ -110,9 +112,27 @@ def _change_tab(users: pd.DataFrame, admin: dict) -> None:
             set_password(name, new_password, actor=admin["username"])
             changes["password"] = "reset"
     except (ValueError, LookupError) as error:
-        st.error(str(error))
+        st.error(md(error))
     else:
-        st.success(f"{name}: {', '.join(changes) or 'no change'}.")
+        st.success(f"{md(name)}: {', '.join(changes) or 'no change'}.")
+
+
+def sign_in_locks(admin: dict) -> None:
+    """Names locked out after failed sign-ins (in this app process), and the unlock for any name."""
+    locked = GUARD.locked_names()
+    if locked:
+        minutes = [round(seconds / 60, 1) for seconds in locked.values()]
+        st.dataframe(pd.DataFrame({"user name": list(locked), "minutes left": minutes}), hide_index=True,
+                     key="admin_locked")
+    else:
+        st.caption("No user name is locked out in this app process.")
+    with st.form("unlock_user"):
+        name = st.text_input("Unlock sign-in for user name",
+                             help="Works in every app process (through the audit log)")
+        if st.form_submit_button("Unlock") and name.strip():
+            lifted = unlock(name, actor=admin["username"])
+            st.success(f"Unlocked {md(name.strip())} ({lifted} lock(s) lifted in this process; other processes "
+                       "honour the unlock on the next attempt).")
 
 
 def render() -> None:
@@ -120,15 +140,18 @@ def render() -> None:
     st.title("Users")
     users = list_users()
     st.dataframe(users_table(users), hide_index=True, width="stretch", key="admin_users")
-    create, change, audit = st.tabs(["Create a user", "Change a user", "Audit log"])
+    create, change, locks, audit = st.tabs(["Create a user", "Change a user", "Sign-in locks", "Audit log"])
     with create:
         _create_tab(admin)
     with change:
         _change_tab(users, admin)
+    with locks:
+        sign_in_locks(admin)
     with audit:
         log = entries(limit=500)
         log = log.assign(at=log["at"].astype(str).str[:19], detail=log["detail"].astype(str))
         st.dataframe(log, hide_index=True, width="stretch", key="admin_audit")
+        table_download(log, "checkpost_audit_log", key="admin_audit_csv")
 
 
 render()

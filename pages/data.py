@@ -29,7 +29,9 @@ from geodata.ingest import IngestResult, read_intercepts, template_csv, template
 from geodata.ingest_report import balance_line, rejection_summary  # noqa: E402
 from ui.auth import PAGE_ROLES, current_user  # noqa: E402  (sign-in and session expiry live there)
 from ui.import_review import (duplicate_groups, groups_to_drop, mapping_choices, mapping_table,  # noqa: E402
-                              plain, swap_table)
+                              swap_table)
+from ui.safe_text import md  # noqa: E402
+from ui.table_export import table_download  # noqa: E402
 
 UPLOAD_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"]
 IMPORT_ROLES = PAGE_ROLES["pages/data.py"]
@@ -212,19 +214,19 @@ def _mapped_result(name, data, crs, date_order, user) -> IngestResult:
 
             try:
                 saved = save_mapping(result, profile_name, user)
-                st.success(plain(f"Saved as '{saved.name}' by {saved.created_by}."))
+                st.success(md(f"Saved as '{saved.name}' by {saved.created_by}."))
             except (MappingError, PermissionError) as error:
-                st.error(plain(error))
+                st.error(md(error))
     return result
 
 
 def _show_report(result: IngestResult) -> IngestResult:
     """The validation report; returns the result with the possible duplicates the user dropped removed."""
-    st.subheader(f"Validation report: {plain(result.file_name)}")
+    st.subheader(f"Validation report: {md(result.file_name)}")
     for error in result.file_errors:
-        st.error(plain(error))
+        st.error(md(error))
     for problem in result.file_problems:
-        st.error(plain(problem["message"]))
+        st.error(md(problem["message"]))
     result = _review_duplicates(result)
     columns = st.columns(5)
     columns[0].metric("rows read", result.rows_read)
@@ -232,9 +234,9 @@ def _show_report(result: IngestResult) -> IngestResult:
     columns[2].metric("rejected", len(result.rejected))
     columns[3].metric("duplicates", result.duplicates)
     columns[4].metric("empty rows", result.empty_rows)
-    st.caption(plain(balance_line(result)))
+    st.caption(md(balance_line(result)))
     for message in file_messages(result):
-        st.caption(plain(message))
+        st.caption(md(message))
     if len(result.accepted):
         st.markdown("**Accepted, by case type**")
         st.dataframe(case_type_table(result), hide_index=True)
@@ -253,6 +255,8 @@ def _show_report(result: IngestResult) -> IngestResult:
         with st.expander("Accepted records (first 200)"):
             preview = result.accepted.head(200).assign(lon=lambda f: f.geometry.x, lat=lambda f: f.geometry.y)
             st.dataframe(pd.DataFrame(preview.drop(columns="geometry")), hide_index=True)
+            table_download(preview, result.file_name.rsplit(".", 1)[0] + "_accepted_first_200",
+                           key="data_accepted_csv")
     return result
 
 

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from geodata.safe_export import csv_bytes  # noqa: E402
 from models.hotspots import CATEGORY_TEXT, HotspotModel, gi_star  # noqa: E402
 from models.hotspots._input import data_version  # noqa: E402
 
@@ -108,7 +109,7 @@ def hotspot_table(model: HotspotModel) -> pd.DataFrame:
 def downloads(model: HotspotModel) -> tuple[bytes, bytes]:
     """(CSV, GeoJSON) bytes of the hotspot table."""
     table = hotspot_table(model)
-    csv = table.to_csv(index=False).encode()
+    csv = csv_bytes(table)
     geo = model.hotspots_[[c for c in PUBLIC_COLUMNS if c in model.hotspots_.columns] + ["geometry"]]
     return csv, geo.to_json(default=str, drop_id=True).encode()
 

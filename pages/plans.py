@@ -23,6 +23,8 @@ from ui.plan_actions import (duplicate, enrich, import_plan, plan_view, readable
 from ui.auth import require_role  # noqa: E402
 from ui.layers import SITE_COLOUR, sites_layer  # noqa: E402
 from ui.mapview import VIEW_KEY, show_map  # noqa: E402
+from ui.safe_text import md  # noqa: E402
+from ui.table_export import table_download  # noqa: E402
 
 ROLES = ("planner", "commander")
 FITTED_KEY = "plans_map_fitted"   # per tab: the plan(s) the shared map view was last fitted to
@@ -66,8 +68,8 @@ def _open_tab(names: list[str], user: dict) -> None:
     version = st.selectbox("Version", versions[::-1], key="plans_open_version")
     stored = access.plan(user, name, version)  # a commander: their region's sites only
     details = _details(stored, False)
-    st.caption(f"Version {stored.version} by {stored.author}, {stored.created:%Y-%m-%d %H:%M} UTC"
-               + (f" — {stored.note}" if stored.note else ""))
+    st.caption(f"Version {stored.version} by {md(stored.author)}, {stored.created:%Y-%m-%d %H:%M} UTC"
+               + (f" — {md(stored.note)}" if stored.note else ""))
     _fit_view(stored.sites, ("open", stored.name, stored.version))
     show_map("plans_map", [(sites_layer(_labelled(stored, details), name=f"{stored.name} v{stored.version}"),
                             [(SITE_COLOUR, "checkpoint of the plan", "dot")])], height=420)
@@ -86,9 +88,9 @@ def _open_tab(names: list[str], user: dict) -> None:
         new_name = st.text_input("Name of the copy", value=f"{name} (copy)")
         if st.form_submit_button("Duplicate"):
             try:
-                st.success(f"Saved '{new_name}' version {duplicate(name, new_name, user)}.")
+                st.success(f"Saved '{md(new_name)}' version {duplicate(name, new_name, user)}.")
             except (ValueError, LookupError, StaleVersionError) as error:
-                st.error(str(error))
+                st.error(md(error))
 
 
 def _catch_rows(a, b) -> pd.DataFrame:
@@ -158,7 +160,7 @@ def _import_section(user: dict) -> None:
     try:
         sites = plan_io.read_sites(data, file_name)
     except ValueError as error:
-        st.error(str(error))
+        st.error(md(error))
         return
     preview = sites[["name", "detection", "lon", "lat"]].assign(
         detection=[f"{d:.0%}" for d in sites["detection"]], lon=sites["lon"].round(5), lat=sites["lat"].round(5))
@@ -170,9 +172,9 @@ def _import_section(user: dict) -> None:
         try:
             version = import_plan(data, file_name, name, user)
         except (ValueError, StaleVersionError) as error:
-            st.error(str(error))
+            st.error(md(error))
         else:
-            st.success(f"Imported as '{name.strip()}' version {version}.")
+            st.success(f"Imported as '{md(name.strip())}' version {version}.")
 
 
 def render() -> None:
@@ -181,7 +183,7 @@ def render() -> None:
     try:
         access.region_of(user)  # a commander without a valid region gets a message, not a traceback
     except access.AccessDenied as error:
-        st.error(str(error))
+        st.error(md(error))
         st.stop()
     plans = list_plans()
     if plans.empty:
@@ -190,6 +192,7 @@ def render() -> None:
     else:
         shown = plans.assign(created=plans["created"].dt.strftime("%Y-%m-%d %H:%M UTC"), note=plans["note"].fillna(""))
         st.dataframe(shown, hide_index=True, width="stretch", key="plans_table")
+        table_download(shown, "checkpost_plans", key="plans_table_csv")
         tab_open, tab_compare, tab_export = st.tabs(["Open / duplicate", "Compare two plans", "Export"])
         names = plans["name"].tolist()
         with tab_open:

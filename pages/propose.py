@@ -19,6 +19,7 @@ if _ROOT not in sys.path:
 
 from ui import proposal as P  # noqa: E402
 from ui.auth import require_role  # noqa: E402
+from ui.safe_text import md  # noqa: E402
 from ui.catch import plan_catch  # noqa: E402
 from ui.layers import FLOW_COLOUR, SITE_COLOUR, flows_layer, sites_layer  # noqa: E402
 from ui.mapview import show_map, sidebar_controls  # noqa: E402
@@ -87,17 +88,17 @@ def render() -> None:
     user = require_role(*ROLES)
     state = proposal_state()
     st.title("Propose checkpoints")
-    title = f"Editing **{state['name']}** (version {state['version']})" if state["name"] else "New plan"
+    title = f"Editing **{md(state['name'])}** (version {state['version']})" if state["name"] else "New plan"
     st.caption(f"{title}. Click the map to place a checkpoint: it snaps to the nearest road, track, crossing "
                "or launch point. Flows are the scenario's (synthetic, from the UNODC 2011 situational analysis).")
     online = sidebar_controls("propose_search")
     try:
         region = user_region(user)
     except PermissionError as error:
-        st.error(str(error))
+        st.error(md(error))
         st.stop()
     if region is not None:
-        st.info(f"Your region: {region.label}. Sites outside it are refused.")
+        st.info(f"Your region: {md(region.label)}. Sites outside it are refused.")
     G, demand = network_and_demand()
     # st_folium's returned value is in session state before this run starts: apply the click now, so
     # the map and the table of this very run show the new site (no second run).

@@ -17,6 +17,8 @@ import sys
 
 import pandas as pd
 
+from geodata.safe_export import write_table
+
 
 def _graph(args):
     from routes import network
@@ -77,7 +79,7 @@ def cmd_demand(args):
     table = _demand(args)
     print(table.groupby(["mode_preference", "case_type"])["migrants_per_year"].sum().round(0).to_string())
     if args.out:
-        table.to_csv(args.out, index=False)
+        write_table(table, args.out)  # names from user files: formulas neutralised
         print(f"wrote {args.out}")
 
 
@@ -101,7 +103,7 @@ def cmd_assign(args):
         out.to_file(args.paths, driver="GeoJSON")
         print(f"wrote {args.paths}")
     if args.edges:
-        result.edge_flows.to_csv(args.edges)
+        write_table(result.edge_flows.reset_index(), args.edges)
         print(f"wrote {args.edges}")
 
 

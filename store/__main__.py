@@ -6,7 +6,7 @@
         [--save-profile NAME]                            # column mapping; save it for next time
     python -m store profiles                             # saved and shipped column-mapping profiles
     python -m store query --start 2011-03-01 --end 2011-03-31 --province Sindh --case-type trafficking \
-        [--out march.geojson]
+        [--out march.geojson|march.csv|march.xlsx]
     python -m store counts --start 2011-01-01 --end 2011-12-31 [--by case_type mode]
     python -m store batches
     python -m store add-user amina --role commander --region Sindh   # asks for the password; commanders need a region
@@ -115,7 +115,7 @@ def main(argv=None) -> int:
     commands.add_parser("profiles", help="saved and shipped column-mapping profiles")
     query = commands.add_parser("query", help="intercepts by date, category and area")
     _filters(query)
-    query.add_argument("--out", help="write a GeoJSON / GPKG / CSV file instead of printing")
+    query.add_argument("--out", help="write a GeoJSON / GPKG / CSV / XLSX file instead of printing")
     counts = commands.add_parser("counts", help="record and person counts (split by case type)")
     _filters(counts)
     counts.add_argument("--by", nargs="+", default=["case_type"])
@@ -149,9 +149,11 @@ def main(argv=None) -> int:
             return 0
         frame = query_intercepts(**options)
         if args.out:
-            if args.out.endswith(".csv"):
-                frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry").to_csv(
-                    args.out, index=False)
+            if args.out.lower().endswith((".csv", ".xlsx")):
+                from geodata.safe_export import write_table  # formulas in source, notes, places neutralised
+
+                write_table(frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry"),
+                            args.out)
             else:
                 frame.to_file(args.out)
             print(f"{len(frame)} intercepts written to {args.out}")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from store.db import session_scope
+from store.locks import retry_when_locked
 from store.models import AuditEntry, as_utc
 
 
@@ -32,11 +33,30 @@ def log(actor: str, action: str, detail=None, *, session: Session | None = None,
     if not actor or not action:
         raise ValueError("audit.log needs an actor and an action")
     text = None if detail is None else json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True)
+
+    def write() -> int:
+        with session_scope(session, engine) as active:
+            entry = AuditEntry(actor=str(actor)[:64], action=str(action)[:64], detail=text)
+            active.add(entry)
+            active.flush()
+            return entry.id
+
+    # Every attempt must be recorded: an entry that meets another writer's lock is retried
+    # (only in its own transaction; inside the caller's session the caller decides).
+    return write() if session is not None else retry_when_locked(write)
+
+
+def unlocks_since(since, *, session: Session | None = None, engine: Engine | None = None) -> set[str]:
+    """User names (lower case) an admin unlocked for sign-in at or after ``since`` (a UTC datetime)."""
     with session_scope(session, engine) as active:
-        entry = AuditEntry(actor=str(actor), action=str(action), detail=text)
-        active.add(entry)
-        active.flush()
-        return entry.id
+        details = active.scalars(select(AuditEntry.detail).where(AuditEntry.action == "unlock_user",
+                                                                AuditEntry.at >= since)).all()
+    names = set()
+    for text in details:
+        detail = json.loads(text) if text else {}
+        if isinstance(detail, dict) and detail.get("username"):
+            names.add(str(detail["username"]).strip().lower())
+    return names
 
 
 def entries(actor: str | None = None, action: str | None = None, limit: int | None = None, *,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from store.audit import log as audit_log
 from store.db import session_scope
+from store.locks import retry_when_locked
 from store.models import Plan, PlanSite, as_utc
 
 
@@ -87,14 +88,25 @@ def save_plan(name: str, sites, author: str, note: str | None = None, *, expecte
 
     ``expected_version`` is the version the author loaded (None or 0 for a new
     plan).  If the stored latest version differs, nothing is saved and
-    StaleVersionError says who saved what in between.
+    StaleVersionError says who saved what in between.  On SQLite a save that
+    meets another process's write is retried, and then sees the newer version
+    (StaleVersionError), so the check holds across app processes.
     """
     if not str(name).strip():
         raise ValueError("save_plan: plan name is empty")
     if not author:
         raise ValueError("save_plan: author is required")
     rows = _site_rows(sites)
-    expected = expected_version or 0
+    def attempt() -> int:
+        return _save_version(name, rows, str(author), note, expected_version or 0, session, engine)
+
+    # In the caller's session a retry cannot start a fresh transaction: one attempt only.
+    return attempt() if session is not None else retry_when_locked(attempt)
+
+
+def _save_version(name: str, rows: list[dict], author: str, note: str | None, expected: int,
+                  session: Session | None, engine: Engine | None) -> int:
+    """One attempt: check the latest version and insert the next one in one transaction."""
     try:
         with session_scope(session, engine) as active:
             latest = active.scalar(select(Plan).where(Plan.name == name).order_by(Plan.version.desc()).limit(1))
@@ -104,7 +116,7 @@ def save_plan(name: str, sites, author: str, note: str | None = None, *, expecte
                 raise StaleVersionError(
                     f"plan '{name}' is at version {current}{by}, not version {expected} you started from; "
                     "reload it, merge your changes and save again")
-            plan = Plan(name=name, version=current + 1, author=str(author), note=note,
+            plan = Plan(name=name, version=current + 1, author=author, note=note,
                         sites=[PlanSite(**row) for row in rows])
             active.add(plan)
             active.flush()

@@ -11,6 +11,8 @@ or an unknown one is refused at creation, at every change and at sign-in (:func:
 """
 from __future__ import annotations
 
+import secrets
+
 import bcrypt
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -91,16 +93,31 @@ def create_user(username: str, password: str, role: str, region: str | None = No
         raise UserExistsError(f"user '{username}' already exists") from error
 
 
+# A hash nobody's password matches, checked for unknown and inactive names so that every sign-in costs
+# one bcrypt check: how long the answer takes does not tell whether a name exists.
+_DUMMY_HASH = bcrypt.hashpw(secrets.token_bytes(32), bcrypt.gensalt()).decode("ascii")
+BCRYPT_MAX_BYTES = 72
+
+
+def _password_matches(password: str | None, stored_hash: str) -> bool:
+    """bcrypt check that never raises: an empty or over-long password is checked (and fails) like any other."""
+    raw = str(password or "").encode("utf-8")
+    too_long = len(raw) > BCRYPT_MAX_BYTES
+    matches = bcrypt.checkpw(raw[:BCRYPT_MAX_BYTES], stored_hash.encode("ascii"))
+    return matches and bool(raw) and not too_long
+
+
 def verify_password(username: str, password: str, *, session: Session | None = None,
                     engine: Engine | None = None) -> dict | None:
-    """The user's public record when the password matches an active user, else None."""
+    """The user's public record when the password matches an active user, else None.
+
+    Unknown and inactive names are checked against a dummy hash, so they take as long as real ones.
+    """
     with session_scope(session, engine) as active:
-        user = active.scalar(select(User).where(User.username == str(username).strip()))
-        if user is None or not user.active or not password:
-            return None
-        if not bcrypt.checkpw(password.encode("utf-8"), user.password_hash.encode("ascii")):
-            return None
-        return _public(user)
+        user = active.scalar(select(User).where(User.username == str(username or "").strip()))
+        usable = user is not None and bool(user.active)
+        matches = _password_matches(password, user.password_hash if usable else _DUMMY_HASH)
+        return _public(user) if usable and matches else None
 
 
 def get_user(username: str, *, session: Session | None = None, engine: Engine | None = None) -> dict | None:

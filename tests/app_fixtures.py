@@ -54,6 +54,26 @@ def fresh_database(monkeypatch, tmp_path):
     return store.db.get_engine()
 
 
+def ensure_account(user: dict) -> dict:
+    """Make the account a test puts in session state exist in the database with that role and region.
+
+    Every page run re-reads the signed-in account (security item S4): a session whose account is
+    missing, inactive or changed is signed out.
+    """
+    import secrets
+
+    from store.users import create_user, get_user
+    from ui.accounts import update_user
+
+    stored = get_user(user["username"])
+    if stored is None:
+        create_user(user["username"], secrets.token_urlsafe(16), role=user["role"], region=user.get("region"),
+                    actor="test")
+    elif (stored["role"], stored["region"], stored["active"]) != (user["role"], user.get("region"), True):
+        update_user(user["username"], actor="test", role=user["role"], region=user.get("region"), active=True)
+    return user
+
+
 # Planted intercept records: distinctive ids, notes and positions that must never reach a donor.
 PLANTED = [
     # id, lon, lat, case_type, province (by position)

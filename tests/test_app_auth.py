@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_fixtures import fresh_database
+from app_fixtures import ensure_account, fresh_database
 from ui import auth
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +18,7 @@ def db(monkeypatch, tmp_path):
     auth.LIMITER._failures.clear()
     auth.LIMITER._locked_until.clear()
     auth.LIMITER._lockouts.clear()
+    auth.GUARD.reset()  # the per-client and per-name counters too
     return fresh_database(monkeypatch, tmp_path)
 
 
@@ -151,7 +152,7 @@ def test_idle_session_expires(db):
 def test_session_ends_after_twelve_hours_even_when_active(db):
     _sign_in_form(db)
     at = app()
-    at.session_state["user"] = {"username": "amina", "role": "planner", "region": None}
+    at.session_state["user"] = ensure_account({"username": "amina", "role": "planner", "region": None})
     at.session_state[auth.SIGNED_IN_AT_KEY] = time.time() - auth.SESSION_MAX_SECONDS - 5
     at.session_state[auth.LAST_SEEN_KEY] = time.time()
     at.run()
@@ -160,7 +161,7 @@ def test_session_ends_after_twelve_hours_even_when_active(db):
 
 def test_an_expired_session_on_a_page_is_stopped_by_the_page(db):
     at = AppTest.from_file(str(ROOT / "pages/plans.py"), default_timeout=60)
-    at.session_state["user"] = {"username": "amina", "role": "planner", "region": None}
+    at.session_state["user"] = ensure_account({"username": "amina", "role": "planner", "region": None})
     at.session_state[auth.LAST_SEEN_KEY] = time.time() - auth.session_idle_seconds() - 5
     at.run()
     assert any("sign in" in e.value for e in at.error) and not at.title
@@ -233,7 +234,7 @@ def test_admin_page_creates_a_commander(db):
 
     create_user("root", "a long admin passphrase", role="admin")
     at = app()
-    at.session_state["user"] = {"username": "root", "role": "admin", "region": None}
+    at.session_state["user"] = ensure_account({"username": "root", "role": "admin", "region": None})
     at.run()
     assert "Users" in [t.value for t in at.title]
     at.text_input[0].input("cmdr-sindh")

@@ -7,7 +7,7 @@ import pytest
 import streamlit_folium
 from streamlit.testing.v1 import AppTest
 
-from app_fixtures import PLANTED, fresh_database, plant_records, small_demand, small_network
+from app_fixtures import PLANTED, ensure_account, fresh_database, plant_records, small_demand, small_network
 from ui import auth
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +37,7 @@ def component_calls(monkeypatch):
 
 def signed_in_app(role, page=None):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["user"] = {"username": f"test-{role}", "role": role, "region": USERS[role]}
+    at.session_state["user"] = ensure_account({"username": f"test-{role}", "role": role, "region": USERS[role]})
     at.session_state[auth.SIGNED_IN_AT_KEY] = time.time()
     at.session_state[auth.LAST_SEEN_KEY] = time.time()
     at.session_state["app_network"] = small_network()
@@ -96,7 +96,7 @@ def test_a_forbidden_page_is_not_reachable_through_the_app(db, component_calls, 
                                        ("planner", "pages/admin.py"), ("admin", "pages/overview.py")])
 def test_the_page_itself_checks_the_role_again(db, component_calls, role, page):
     at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-    at.session_state["user"] = {"username": "x", "role": role, "region": USERS[role]}
+    at.session_state["user"] = ensure_account({"username": "x", "role": role, "region": USERS[role]})
     at.run()
     assert any(f"not available to the {role} role" in e.value for e in at.error)
     assert not at.title and not component_calls

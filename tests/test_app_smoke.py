@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_fixtures import fresh_database
+from app_fixtures import ensure_account, fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,7 +17,7 @@ def db(monkeypatch, tmp_path):
 
 def signed_in():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["user"] = {"username": "amina", "role": "planner", "region": None}
+    at.session_state["user"] = ensure_account({"username": "amina", "role": "planner", "region": None})
     at.session_state["app_network"] = object()  # no background network build in these tests
     return at
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_fixtures import ensure_account
 from hotspots_planted import planted_intercepts
 from models.hotspots import HotspotModel
 
@@ -30,7 +31,7 @@ def run_page(records, user=None) -> AppTest:
     app.session_state["hotspot_records"] = records
     app.session_state["hotspot_layers"] = {}  # labels from coordinates: keeps the test off the network build
     if user is not None:
-        app.session_state["user"] = user
+        app.session_state["user"] = ensure_account(user)
     return app.run()
 
 

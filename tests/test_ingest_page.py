@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_fixtures import ensure_account
 from geodata.ingest import read_intercepts, template_csv
 from store.db import reset_engines
 
@@ -30,7 +31,7 @@ def page_with(name: str, user=PLANNER) -> AppTest:
     app = AppTest.from_file(PAGE, default_timeout=60)
     app.session_state["data_page_upload"] = (name, (CORPUS / name).read_bytes())
     if user is not None:
-        app.session_state["user"] = user
+        app.session_state["user"] = ensure_account(user)
     return app.run()
 
 

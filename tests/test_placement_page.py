@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_fixtures import ensure_account
 from test_placement_fixtures import demand_frame, detour_graph
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "planner.py")
@@ -17,7 +18,7 @@ def signed_in_as(at, role):
 
     from ui import auth
 
-    at.session_state["user"] = {"username": f"test-{role}", "role": role, "region": None}
+    at.session_state["user"] = ensure_account({"username": f"test-{role}", "role": role, "region": None})
     at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
 
 

@@ -4,6 +4,7 @@
     python -m ui.accounts list
     python -m ui.accounts set NAME [--role R] [--region R] [--active yes|no]
     python -m ui.accounts password NAME                               # reset, asked twice
+    python -m ui.accounts unlock NAME                                 # lift a sign-in lockout (every app process)
 
 Every change goes to the audit log with the acting user.
 """
@@ -36,12 +37,13 @@ def update_user(username: str, *, actor: str, role=_UNSET, region=_UNSET, active
             # A commander must keep a valid region: check the pair as it will be after the change.
             new_role = user.role if role is _UNSET else role
             region = normalise_region(new_role, user.region if region is _UNSET else region)
+        was_active_admin = user.role == "admin" and bool(user.active)
         changes = {}
         for field, value in (("role", role), ("region", region), ("active", active)):
             if value is not _UNSET and getattr(user, field) != value:
                 changes[field] = [getattr(user, field), value]
                 setattr(user, field, value)
-        if changes.get("active") == [True, False] or "role" in changes:
+        if was_active_admin and (changes.get("active") == [True, False] or "role" in changes):
             _refuse_removing_last_admin(session, user.username, changes)
         if changes:
             audit_log(actor, "update_user", {"username": user.username, "changes": changes}, session=session)
@@ -95,6 +97,8 @@ def main(argv=None) -> int:
     reset = sub.add_parser("password", help="reset a password")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
+    release = sub.add_parser("unlock", help="lift a sign-in lockout of a user name")
+    release.add_argument("username")
     args = parser.parse_args(argv)
     actor = f"cli:{getpass.getuser()}"
     try:
@@ -111,6 +115,10 @@ def main(argv=None) -> int:
         elif args.command == "password":
             set_password(args.username, _read_password(args), actor=actor)
             print(f"password of {args.username} changed")
+        elif args.command == "unlock":
+            from ui.auth import unlock
+            unlock(args.username, actor=actor)
+            print(f"sign-in of {args.username} unlocked in every app process")
     except (ValueError, LookupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

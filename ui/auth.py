@@ -5,19 +5,23 @@
 
 The signed-in user lives in ``st.session_state["user"]`` as the dict store.users returns
 (``username``, ``role``, ``region``, ...), which the other pages read too.  Passwords are checked
-by store.users (bcrypt).  Failed sign-ins are counted per user name in this process and lock the
-name out for a while; idle sessions expire.  ``CHECKPOST_DEMO=1`` turns on demo mode: sample
-accounts of each role, picked from a list, and a "demo" mark on every page.
+by store.users (bcrypt, one check per attempt whatever the name).  Failed sign-ins are throttled
+per (user name, client), per client and per user name (ui/sign_in_limits.py); an admin unlocks a name
+with ``unlock``; every attempt is audited.  Every page run re-reads the account from the database,
+so a deactivated or changed account is signed out on its next click; idle sessions expire.
+``CHECKPOST_DEMO=1`` turns on demo mode: sample accounts of each role, picked from a list, and a
+"demo" mark on every page.
 """
 from __future__ import annotations
 
 import os
 import secrets
-import threading
 import time
-from dataclasses import dataclass, field
 
 import streamlit as st
+
+from ui.safe_text import md
+from ui.sign_in_limits import SignInGuard, SignInLimiter, name_key
 
 USER_KEY = "user"
 LAST_SEEN_KEY = "auth_last_seen"
@@ -76,86 +80,86 @@ def may_open(role: str | None, page: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------ rate limit
-@dataclass
-class SignInLimiter:
-    """Locks a user name out after ``max_failures`` failed sign-ins within ``window_s`` seconds.
-
-    The lockout lasts ``lockout_s`` seconds and doubles with each further lockout of the same name.
-    Shared by every session of the server process, so opening a new browser tab does not reset it.
-    """
-
-    max_failures: int = 5
-    window_s: float = 900.0
-    lockout_s: float = 300.0
-    clock: object = time.monotonic
-    _failures: dict = field(default_factory=dict)
-    _locked_until: dict = field(default_factory=dict)
-    _lockouts: dict = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @staticmethod
-    def _key(username: str) -> str:
-        return str(username).strip().lower()
-
-    def seconds_locked(self, username: str) -> float:
-        """Seconds until ``username`` may try again (0 when it may now)."""
-        with self._lock:
-            return max(0.0, self._locked_until.get(self._key(username), 0.0) - self.clock())
-
-    def failed(self, username: str) -> float:
-        """Record a failure; returns the lockout now in force (0 when none)."""
-        key, now = self._key(username), self.clock()
-        with self._lock:
-            recent = [t for t in self._failures.get(key, []) if now - t < self.window_s] + [now]
-            self._failures[key] = recent
-            if len(recent) >= self.max_failures:
-                count = self._lockouts.get(key, 0)
-                self._lockouts[key] = count + 1
-                self._locked_until[key] = now + self.lockout_s * (2 ** count)
-                self._failures[key] = []
-            return max(0.0, self._locked_until.get(key, 0.0) - now)
-
-    def succeeded(self, username: str) -> None:
-        key = self._key(username)
-        with self._lock:
-            self._failures.pop(key, None)
-            self._lockouts.pop(key, None)
-
-
-LIMITER = SignInLimiter()
+GUARD = SignInGuard()
+LIMITER = GUARD.pair  # one user name from one client (kept under its old name)
+TRUSTED_PROXY_ENV = "CHECKPOST_TRUSTED_PROXY"
 
 
 class SignInLocked(PermissionError):
-    """Too many failed sign-ins for this user name; try again later."""
+    """Too many failed sign-ins for this user name or computer; try again later."""
 
 
-def check_credentials(username: str, password: str, *, limiter: SignInLimiter = LIMITER) -> dict | None:
+def client_id() -> str:
+    """The client a sign-in comes from: its IP address ("local" on loopback or outside a page run).
+
+    Behind a reverse proxy set CHECKPOST_TRUSTED_PROXY=1: the address is then the last one the proxy
+    appended to X-Forwarded-For (earlier entries are whatever the client chose to send).
+    """
+    try:
+        if os.environ.get(TRUSTED_PROXY_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
+            forwarded = st.context.headers.get("X-Forwarded-For")
+            forwarded = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
+            if forwarded:
+                return forwarded
+        address = st.context.ip_address
+        return address if isinstance(address, str) and address else "local"
+    except (AttributeError, RuntimeError, KeyError):  # no page run (command line, unit tests)
+        return "local"
+
+
+def _unlocked_since(username: str, locked_at) -> bool:
+    """True when an admin unlocked ``username`` (in any process) after ``locked_at``."""
+    if locked_at is None:
+        return False
+    from store.audit import unlocks_since
+    return name_key(username) in unlocks_since(locked_at)
+
+
+def unlock(username: str, *, actor: str) -> int:
+    """Lift the sign-in lock on ``username`` here and, through the audit log, in every app process."""
+    from store.audit import log
+    lifted = GUARD.unlock_name(username)
+    log(actor, "unlock_user", {"username": name_key(username), "locks_lifted_here": lifted})
+    return lifted
+
+
+def _locked_message(seconds: float, what: str) -> str:
+    return (f"Sign-in refused — too many failed sign-ins for this {what}; "
+            f"try again in {max(1, round(seconds / 60))} min.")
+
+
+def check_credentials(username: str, password: str, *, client: str | None = None,
+                      limiter: SignInLimiter | None = None, guard: SignInGuard | None = None) -> dict | None:
     """The user dict when the password is right; None when wrong; SignInLocked while locked out.
 
-    Every failure and every success goes to the audit log.
+    Every attempt goes to the audit log: successes, failures, and attempts refused during a lockout.
+    ``limiter`` replaces the per-(name, client) limiter (tests); ``guard`` all three.
     """
     from store.audit import log
     from store.users import verify_password
 
-    username = str(username or "").strip()
-    wait = limiter.seconds_locked(username)
-    if wait > 0:
-        raise SignInLocked(f"too many failed sign-ins for '{username}': try again in {wait / 60:.0f} min")
-    user = verify_password(username, password) if username and password else None
+    guard = guard or (SignInGuard(pair=limiter) if limiter is not None else GUARD)
+    username, client = str(username or "").strip(), client or client_id()
+    actor = username[:64] or "(blank)"
+    seconds, what = guard.wait(username, client, unlocked_since=_unlocked_since)
+    if seconds > 0:
+        log(actor, "sign_in_refused", {"locked_for_s": round(seconds), "lock": what, "client": client})
+        raise SignInLocked(_locked_message(seconds, what))
+    user = verify_password(username, password)  # one bcrypt check whatever the name: constant time
     if user is None:
-        wait = limiter.failed(username)
-        log(username or "(blank)", "sign_in_failed", {"locked_for_s": round(wait)})
-        if wait > 0:
-            raise SignInLocked(f"too many failed sign-ins for '{username}': try again in {wait / 60:.0f} min")
+        seconds, what = guard.failed(username, client)
+        log(actor, "sign_in_failed", {"locked_for_s": round(seconds), "client": client})
+        if seconds > 0:
+            raise SignInLocked(_locked_message(seconds, what))
         return None
-    limiter.succeeded(username)
+    guard.succeeded(username, client)
     from store.users import SignInRefused, valid_region
 
     refusal = valid_region(user)  # a commander without a valid region never signs in (issue 16, S3)
     if refusal:
-        log(user["username"], "sign_in_refused", {"reason": refusal})
+        log(user["username"], "sign_in_refused", {"reason": refusal, "client": client})
         raise SignInRefused(refusal)
-    log(user["username"], "sign_in", {"role": user["role"]})
+    log(user["username"], "sign_in", {"role": user["role"], "client": client})
     return user
 
 
@@ -178,8 +182,31 @@ def sign_out(reason: str | None = None) -> None:
         st.session_state["auth_message"] = reason
 
 
+ACCOUNT_CHANGED = "An administrator changed your account ({what}); please sign in again."
+ACCOUNT_GONE = "Your account is no longer active; ask an administrator."
+
+
+def _account_problem(user: dict) -> str | None:
+    """Why the stored account no longer matches the session (None when it still does).
+
+    Read from the database on every page run, so deactivating a user or changing their role or
+    region takes effect on that user's next click, in every app process.
+    """
+    from store.users import get_user
+
+    stored = get_user(user["username"])
+    if stored is None or not stored.get("active"):
+        return ACCOUNT_GONE
+    changed = [what for what in ("role", "region") if (stored.get(what) or None) != (user.get(what) or None)]
+    return ACCOUNT_CHANGED.format(what=" and ".join(changed)) if changed else None
+
+
 def current_user(*, now: float | None = None) -> dict | None:
-    """The signed-in user, or None; signs out a session idle or open for too long."""
+    """The signed-in user, or None.
+
+    Signs out a session that is idle or open for too long, or whose account was deactivated or had its
+    role or region changed since sign-in (checked against the database on every call).
+    """
     user = st.session_state.get(USER_KEY)
     if not isinstance(user, dict) or not user.get("username"):
         return None
@@ -191,6 +218,10 @@ def current_user(*, now: float | None = None) -> dict | None:
         return None
     if now - started > SESSION_MAX_SECONDS:
         sign_out("Your session reached its 12-hour limit; please sign in again.")
+        return None
+    problem = _account_problem(user)
+    if problem:
+        sign_out(problem)
         return None
     st.session_state[LAST_SEEN_KEY] = now
     return user
@@ -271,7 +302,7 @@ def first_admin_form() -> None:
         try:
             user = create_user(username, password, role="admin", actor="first-run")
         except ValueError as error:
-            st.error(str(error))
+            st.error(md(error))
             return
         start_session(user)
         st.rerun()
@@ -311,8 +342,8 @@ def sign_in_form() -> None:
 
 def user_box(user: dict) -> None:
     with st.sidebar:
-        region = f" · {user['region']}" if user.get("region") else ""
-        st.caption(f"Signed in as **{user['username']}** ({ROLE_LABELS.get(user['role'], user['role'])}{region})")
+        region = f" · {md(user['region'])}" if user.get("region") else ""
+        st.caption(f"Signed in as **{md(user['username'])}** ({ROLE_LABELS.get(user['role'], user['role'])}{region})")
         if st.button("Sign out", key="sign_out"):
             sign_out("You signed out.")
             st.rerun()

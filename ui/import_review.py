@@ -3,20 +3,10 @@
 * the column mapping, one editable row per field (:func:`mapping_table`, :func:`mapping_choices`);
 * the possible-duplicate groups, each to keep or drop (:func:`duplicate_groups`);
 * the latitude/longitude exchanges to review (:func:`swap_table`);
-* markdown-safe text for messages that carry users' column names (:func:`plain`).
 """
 from __future__ import annotations
 
-import re
-
 import pandas as pd
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
-
-
-def plain(text) -> str:
-    """``text`` with every markdown and HTML character escaped, for st.markdown / st.caption."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def mapping_table(result) -> pd.DataFrame:

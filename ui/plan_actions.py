@@ -14,6 +14,7 @@ from store import access
 from store.plans import StaleVersionError, latest_version, save_plan
 from ui import plan_io
 from ui import proposal as P
+from ui.safe_text import md
 from ui.scenario import snapper
 
 
@@ -42,7 +43,7 @@ def handle_click(state: dict, user: dict, lon: float, lat: float, *, mode: str, 
     allowed, message = inside(user, site["lon"], site["lat"])
     if not allowed:
         return "warning", f"The nearest link to your click is not in your region: {message}"
-    where = _where(site, G)
+    where = md(_where(site, G))
     if mode == "move" and selected:
         before = next((_where(s, G) for s in state["sites"] if s["site_id"] == selected), "the selected checkpoint")
         if P.move_site(state, selected, site):
@@ -70,7 +71,7 @@ def save_proposal(state: dict, user: dict, name: str, note: str) -> tuple[str, s
         return "error", "The plan has no checkpoints yet."
     expected = state["version"] if name == state["name"] else 0
     if expected == 0 and latest_version(name) > 0:
-        return "error", (f"A plan named '{name}' already exists (version {latest_version(name)}). "
+        return "error", (f"A plan named '{md(name)}' already exists (version {latest_version(name)}). "
                          "Open it from Saved plans to change it, or choose another name.")
     sites = [{k: s.get(k) for k in ("site_id", "detection", "node", "edge", "lon", "lat")} for s in state["sites"]]
     outside = access.sites_outside(user, sites) if user.get("role") == "commander" else []
@@ -79,9 +80,9 @@ def save_proposal(state: dict, user: dict, name: str, note: str) -> tuple[str, s
     try:
         version = save_plan(name, sites, author=user["username"], note=note.strip() or None, expected_version=expected)
     except StaleVersionError as error:
-        return "error", f"Not saved: {error}."
+        return "error", f"Not saved: {md(error)}."
     state.update(name=name, version=version, note=note)
-    return "success", f"Saved '{name}' as version {version}."
+    return "success", f"Saved '{md(name)}' as version {version}."
 
 
 def stored_sites_as_proposal(stored) -> dict:

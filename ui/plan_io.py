@@ -10,7 +10,7 @@ place, or the crossing's name), ``type``, ``road``, ``near``, ``detection``, ``c
 ``note``, ``lon``/``lat`` (EPSG:4326, 6 decimals), then what Checkpost needs to read the file back:
 ``site_id``, ``node`` (graph node id, empty for a link site), ``edge`` (``"u,v,key"``), ``capacity``
 and the plan's ``plan``, ``version``, ``author``.  Text cells that a spreadsheet would run as a
-formula are neutralised (``geodata.ingest_export.safe_cell``).  GeoPackage (``to_gpkg``) holds one point layer.  KML goes through GDAL's KML driver
+formula are neutralised (``geodata.safe_export.safe_cell``).  GeoPackage (``to_gpkg``) holds one point layer.  KML goes through GDAL's KML driver
 (pyogrio): each placemark is named by the site's readable name with a description, so Google
 Earth and QGIS show them well.
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geodata.ingest_export import safe_cell
+from geodata.safe_export import safe_cell
 
 EXPORT_COLUMNS = ["name", "type", "road", "near", "detection", "catch_per_year", "note", "lon", "lat",
                   "site_id", "node", "edge", "capacity"]

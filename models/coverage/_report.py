@@ -24,6 +24,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 
+from geodata.safe_export import csv_bytes  # noqa: E402
+
 AUDIENCES = ("donor", "planner")
 FORMATS = ("html", "pdf")
 EXTENT = (60.3, 78.2, 23.3, 37.4)   # lon_min, lon_max, lat_min, lat_max: Pakistan and its borders
@@ -546,7 +548,7 @@ def downloads(coverage, *, audience: str = "donor") -> dict[str, bytes]:
     out = {}
     for name, frame in tables.items():
         plain = _plain(frame)
-        out[f"{name}.csv"] = plain.drop(columns=["geometry"], errors="ignore").to_csv(index=False).encode("utf-8")
+        out[f"{name}.csv"] = csv_bytes(plain.drop(columns=["geometry"], errors="ignore"), bom=False)
         if isinstance(frame, gpd.GeoDataFrame):
             gdf = gpd.GeoDataFrame(plain, geometry="geometry", crs=frame.crs).to_crs("EPSG:4326")
             out[f"{name}.geojson"] = gdf.to_json(drop_id=True, na="null").encode("utf-8")

@@ -6,6 +6,7 @@ import sys
 
 import geopandas as gpd
 
+from geodata.safe_export import write_table
 from models.hotspots import HotspotModel, emerging, gi_star
 from models.hotspots._input import SEPARATE
 
@@ -18,8 +19,8 @@ def _read(path: str) -> gpd.GeoDataFrame:
 
 
 def _write(frame: gpd.GeoDataFrame, path: str) -> None:
-    if path.endswith(".csv"):
-        frame.drop(columns="geometry").to_csv(path, index=False)
+    if path.endswith((".csv", ".xlsx")):
+        write_table(frame.drop(columns="geometry"), path)  # place names from user files: formulas neutralised
     else:
         frame.to_file(path, driver="GeoJSON")
 

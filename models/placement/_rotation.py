@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from geodata.safe_export import csv_text
 from models.placement._routes import RouteFinder, od_table, site_weights
 from models.placement._sites import candidates as default_candidates
 from models.placement._sites import incidence, validate_sites
@@ -36,7 +38,11 @@ class Rotation:
 
     def to_csv(self, path=None) -> str | None:
         """Schedule as CSV (for field commanders); returns the text when ``path`` is None."""
-        return self.schedule.to_csv(path, index=False)
+        text = csv_text(self.schedule)  # site names may come from user files: neutralise formulas
+        if path is None:
+            return text
+        Path(path).write_text(text, encoding="utf-8")
+        return None
 
     def frequencies(self) -> pd.Series:
         """Share of days each site was patrolled in the sampled schedule."""
