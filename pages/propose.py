@@ -84,14 +84,11 @@ def apply_click(state, user, click, mode, selected, detection, G) -> bool:
     return True
 
 
-def render() -> None:
-    user = require_role(*ROLES)
-    state = proposal_state()
+def _header(user: dict, state: dict) -> None:
     st.title("Propose checkpoints")
     title = f"Editing **{md(state['name'])}** (version {state['version']})" if state["name"] else "New plan"
     st.caption(f"{title}. Click the map to place a checkpoint: it snaps to the nearest road, track, crossing "
                "or launch point. Flows are the scenario's (synthetic, from the UNODC 2011 situational analysis).")
-    online = sidebar_controls("propose_search")
     try:
         region = user_region(user)
     except PermissionError as error:
@@ -99,14 +96,10 @@ def render() -> None:
         st.stop()
     if region is not None:
         st.info(f"Your region: {md(region.label)}. Sites outside it are refused.")
-    G, demand = network_and_demand()
-    # st_folium's returned value is in session state before this run starts: apply the click now, so
-    # the map and the table of this very run show the new site (no second run).
-    returned = st.session_state.get(f"propose_map_{'online' if online else 'offline'}")
-    apply_click(state, user, returned.get("last_clicked") if isinstance(returned, dict) else None,
-                st.session_state.get("propose_mode", "add"), st.session_state.get("propose_selected"),
-                st.session_state.get("propose_detection", 0.5), G)
 
+
+def _sidebar(state: dict, G) -> tuple[str, str | None, float]:
+    """(click mode, selected site id, detection of new sites) from the sidebar."""
     with st.sidebar:
         mode = st.radio("A click on the map…", ["add", "move"], key="propose_mode",
                         format_func=lambda m: {"add": "adds a checkpoint", "move": "moves the selected checkpoint"}[m])
@@ -115,7 +108,11 @@ def render() -> None:
         selected = st.selectbox("Selected checkpoint", ids, index=len(ids) - 1 if ids else None,
                                 format_func=lambda sid: labels.get(sid, sid), key="propose_selected") if ids else None
         detection = st.slider("Detection probability of new checkpoints", 0.05, 1.0, 0.5, 0.05, key="propose_detection")
+    return mode, selected, detection
 
+
+def _map(state: dict, user: dict, G, demand, online: bool, choice: tuple) -> None:
+    mode, selected, detection = choice
     baseline = _baseline(G, demand, id(G))
     layers = [(flows_layer(G, baseline), [(FLOW_COLOUR, "migrants/year on the link (wider: more)", "line")]),
               (sites_layer(state["sites"], selected=selected),
@@ -129,36 +126,40 @@ def render() -> None:
         level, message = st.session_state["propose_message"]
         getattr(st, level)(message)
 
+
+def _edit_buttons(state: dict, selected: str | None) -> None:
     left, mid, right = st.columns([1, 1, 2])
     if left.button("Undo", disabled=not state["history"], icon=":material/undo:"):
         P.undo(state)
-        st.session_state.pop("propose_message", None)
-        st.rerun()
-    if mid.button("Delete selected", disabled=not selected, icon=":material/delete:"):
+    elif mid.button("Delete selected", disabled=not selected, icon=":material/delete:"):
         P.delete_sites(state, [selected])
-        st.session_state.pop("propose_message", None)
-        st.rerun()
-    if right.button("Start a new plan", icon=":material/note_add:"):
+    elif right.button("Start a new plan", icon=":material/note_add:"):
         st.session_state[STATE_KEY] = P.new_proposal()
-        st.session_state.pop("propose_message", None)
-        st.rerun()
-
-    if state["sites"]:
-        catch = catch_for(state, G, demand)
-        a, b, c = st.columns(3)
-        a.metric("Checkpoints", len(state["sites"]))
-        b.metric("Caught per year, static", f"{catch.caught_static:,.0f}", help=f"{catch.share_static:.1%} of all migrants")
-        c.metric("Caught per year after re-routing", f"{catch.caught_rerouted:,.0f}",
-                 help=f"{catch.share_rerouted:.1%} of all migrants")
-        st.dataframe(site_table(state, catch, site_labels(state, G)), hide_index=True, width="stretch",
-                     key="propose_table")
-        st.caption("Static: flows keep their routes. After re-routing: the scenario's share of informed smugglers "
-                   "detours around the plan. Passing /yr counts those who reach the site not yet caught: a "
-                   "checkpoint added earlier on the same routes stops some of them first, so a site's passing "
-                   "figure falls when another site goes in upstream. Migrants per year, synthetic scenario.")
     else:
-        st.info("No checkpoints yet: click the map.")
+        return
+    st.session_state.pop("propose_message", None)
+    st.rerun()
 
+
+def _catch_table(state: dict, G, demand) -> None:
+    if not state["sites"]:
+        st.info("No checkpoints yet: click the map.")
+        return
+    catch = catch_for(state, G, demand)
+    a, b, c = st.columns(3)
+    a.metric("Checkpoints", len(state["sites"]))
+    b.metric("Caught per year, static", f"{catch.caught_static:,.0f}", help=f"{catch.share_static:.1%} of all migrants")
+    c.metric("Caught per year after re-routing", f"{catch.caught_rerouted:,.0f}",
+             help=f"{catch.share_rerouted:.1%} of all migrants")
+    st.dataframe(site_table(state, catch, site_labels(state, G)), hide_index=True, width="stretch",
+                 key="propose_table")
+    st.caption("Static: flows keep their routes. After re-routing: the scenario's share of informed smugglers "
+               "detours around the plan. Passing /yr counts those who reach the site not yet caught: a "
+               "checkpoint added earlier on the same routes stops some of them first, so a site's passing "
+               "figure falls when another site goes in upstream. Migrants per year, synthetic scenario.")
+
+
+def _save_form(state: dict, user: dict) -> None:
     with st.form("save_plan"):
         name = st.text_input("Plan name", value=state["name"])
         note = st.text_area("Note", value=state["note"], height=70)
@@ -168,6 +169,25 @@ def render() -> None:
     if "propose_save_message" in st.session_state:  # kept across the reruns the map may trigger
         level, message = st.session_state["propose_save_message"]
         getattr(st, level)(message)
+
+
+def render() -> None:
+    user = require_role(*ROLES)
+    state = proposal_state()
+    online = sidebar_controls("propose_search")
+    _header(user, state)
+    G, demand = network_and_demand()
+    # st_folium's returned value is in session state before this run starts: apply the click now, so
+    # the map and the table of this very run show the new site (no second run).
+    returned = st.session_state.get(f"propose_map_{'online' if online else 'offline'}")
+    apply_click(state, user, returned.get("last_clicked") if isinstance(returned, dict) else None,
+                st.session_state.get("propose_mode", "add"), st.session_state.get("propose_selected"),
+                st.session_state.get("propose_detection", 0.5), G)
+    choice = _sidebar(state, G)
+    _map(state, user, G, demand, online, choice)
+    _edit_buttons(state, choice[1])
+    _catch_table(state, G, demand)
+    _save_form(state, user)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

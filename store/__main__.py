@@ -98,7 +98,9 @@ def _print_profiles(engine) -> None:
         print(f"{profile.name} ({who}): {columns}")
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    from geodata.ingest import add_mapping_arguments
+
     parser = argparse.ArgumentParser(prog="python -m store", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="create or upgrade the database schema")
@@ -109,8 +111,6 @@ def main(argv=None) -> int:
     imp.add_argument("--rejected", help="write rejected rows with reasons to this CSV "
                                         "(default: <file>_rejected.csv here)")
     imp.add_argument("--save-profile", metavar="NAME", help="save the column mapping used under this name")
-    from geodata.ingest import add_mapping_arguments
-
     add_mapping_arguments(imp)
     commands.add_parser("profiles", help="saved and shipped column-mapping profiles")
     query = commands.add_parser("query", help="intercepts by date, category and area")
@@ -126,8 +126,48 @@ def main(argv=None) -> int:
     user.add_argument("--region")
     audit = commands.add_parser("audit", help="latest audit entries")
     audit.add_argument("--limit", type=int, default=20)
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _query(args, engine) -> int:
+    from store.records import count_intercepts, query_intercepts
+
+    options = dict(start=args.start, end=args.end, case_type=args.case_type, mode=args.mode,
+                   bbox=args.bbox, province=args.province, district=args.district, country=args.country,
+                   engine=engine)
+    if args.command == "counts":
+        print(count_intercepts(by=tuple(args.by), **options).to_string(index=False))
+        return 0
+    frame = query_intercepts(**options)
+    if not args.out:
+        print(frame.drop(columns=["notes"]).to_string(index=False, max_rows=50))
+        print(f"{len(frame)} intercepts")
+    elif args.out.lower().endswith((".csv", ".xlsx")):
+        from geodata.safe_export import write_table  # formulas in source, notes, places neutralised
+
+        write_table(frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry"), args.out)
+        print(f"{len(frame)} intercepts written to {args.out}")
+    else:
+        frame.to_file(args.out)
+        print(f"{len(frame)} intercepts written to {args.out}")
+    return 0
+
+
+def _add_user(args, engine) -> int:
+    from store.users import create_user, normalise_region
+
+    try:
+        normalise_region(args.role, args.region)  # refuse before asking for a password
+        password = getpass.getpass(f"password for {args.username}: ")
+        print(create_user(args.username, password, args.role, args.region, actor="cli", engine=engine))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
     from store.db import get_engine
 
     engine = get_engine()
@@ -139,41 +179,13 @@ def main(argv=None) -> int:
     elif args.command == "profiles":
         _print_profiles(engine)
     elif args.command in ("query", "counts"):
-        from store.records import count_intercepts, query_intercepts
-
-        options = dict(start=args.start, end=args.end, case_type=args.case_type, mode=args.mode,
-                       bbox=args.bbox, province=args.province, district=args.district, country=args.country,
-                       engine=engine)
-        if args.command == "counts":
-            print(count_intercepts(by=tuple(args.by), **options).to_string(index=False))
-            return 0
-        frame = query_intercepts(**options)
-        if args.out:
-            if args.out.lower().endswith((".csv", ".xlsx")):
-                from geodata.safe_export import write_table  # formulas in source, notes, places neutralised
-
-                write_table(frame.assign(lon=frame.geometry.x, lat=frame.geometry.y).drop(columns="geometry"),
-                            args.out)
-            else:
-                frame.to_file(args.out)
-            print(f"{len(frame)} intercepts written to {args.out}")
-        else:
-            print(frame.drop(columns=["notes"]).to_string(index=False, max_rows=50))
-            print(f"{len(frame)} intercepts")
+        return _query(args, engine)
     elif args.command == "batches":
         from store.records import list_batches
 
         print(list_batches(engine=engine).to_string(index=False))
     elif args.command == "add-user":
-        from store.users import create_user, normalise_region
-
-        try:
-            normalise_region(args.role, args.region)  # refuse before asking for a password
-            password = getpass.getpass(f"password for {args.username}: ")
-            print(create_user(args.username, password, args.role, args.region, actor="cli", engine=engine))
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+        return _add_user(args, engine)
     elif args.command == "audit":
         from store.audit import entries
 
