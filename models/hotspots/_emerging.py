@@ -177,12 +177,8 @@ def emerging(intercepts, *, resolution: int = 7, period: str = "M", rings: int =
     return out
 
 
-def _emerging_points(points, *, resolution, period, rings, alpha, case_type, record_cells=None, polygons=True,
-                     value="records", min_records=MIN_HOT_RECORDS):
-    """`emerging` on already selected records; `record_cells` (at `resolution`) saves recomputing cells.
-
-    With `polygons=False` the geometry is the cell centre (enough for point-in-outline tests).
-    """
+def _placeable(points, period: str, record_cells):
+    """(records placeable in one `period`, their cells, undated count, imprecise count); raises when none."""
     dated = ~np.isnat(points.date)
     if not dated.any():
         raise ValueError(
@@ -193,15 +189,50 @@ def _emerging_points(points, *, resolution, period, rings, alpha, case_type, rec
     _check_period(period)
     placed = dated & points.in_one_period(period)
     imprecise = int((dated & ~placed).sum())
-    dated = placed
-    if not dated.any():
+    if not placed.any():
         raise ValueError(
             f"none of the {len(points)} intercepts is dated precisely enough for periods of {period!r} "
             f"({imprecise} are known only to a coarser period, e.g. a year)"
         )
-    points = points.subset(dated)
-    if record_cells is not None:
-        record_cells = record_cells[dated]
+    cells = record_cells[placed] if record_cells is not None else None
+    return points.subset(placed), cells, undated, imprecise
+
+
+def _group_frame(part, part_codes, part_cells, periods: int, *, group, resolution, rings, alpha, value,
+                 min_records, polygons) -> pd.DataFrame:
+    """One case-type group: the cell x period cube, per-period Gi*, categories, one row per cell."""
+    if part_cells is None:
+        part_cells, study, adjacency = _grid_values(part, resolution, rings)
+    else:
+        study, adjacency = grid.study_grid(part_cells, rings)
+    pos = np.searchsorted(study, part_cells)
+    counts = np.zeros((len(study), periods))
+    np.add.at(counts, (pos, part_codes), 1.0)
+    cube = counts
+    if value == "persons":
+        cube = np.zeros((len(study), periods))
+        np.add.at(cube, (pos, part_codes), part.persons)
+    _, z = z_scores(cube, adjacency)  # every period at once
+    p_fdr = stats.false_discovery_control(2 * stats.norm.sf(np.abs(z)), axis=0, method="bh")
+    supported = adjacency @ counts + counts >= min_records
+    cats = categorise(z, p_fdr, alpha=alpha, supported=supported)
+    shapes = grid.cell_polygons(study) if polygons else shapely.points(np.column_stack(grid.cell_centres(study)))
+    return pd.DataFrame({
+        "cell": grid.cell_names(study), "case_type": group, "records": np.bincount(pos, minlength=len(study)),
+        "persons": np.bincount(pos, weights=part.persons, minlength=len(study)).astype(int),
+        "periods": periods, "hot_periods": cats["hot_periods"], "cold_periods": cats["cold_periods"],
+        "z_last": z[:, -1], "trend_z": cats["trend_z"], "trend_p": cats["trend_p"], "category": cats["category"],
+        "geometry": shapes,
+    })
+
+
+def _emerging_points(points, *, resolution, period, rings, alpha, case_type, record_cells=None, polygons=True,
+                     value="records", min_records=MIN_HOT_RECORDS):
+    """`emerging` on already selected records; `record_cells` (at `resolution`) saves recomputing cells.
+
+    With `polygons=False` the geometry is the cell centre (enough for point-in-outline tests).
+    """
+    points, record_cells, undated, imprecise = _placeable(points, period, record_cells)
     require_spread(points, minimum=MIN_RECORDS, name="dated intercepts", what="emerging")
     codes, full = _period_codes(points.date, period)
     if len(full) < MIN_PERIODS:
@@ -209,33 +240,10 @@ def _emerging_points(points, *, resolution, period, rings, alpha, case_type, rec
             f"the dated intercepts span {len(full)} period(s) of {period!r} "
             f"({full[0]} to {full[-1]}); emerging needs at least {MIN_PERIODS}"
         )
-    frames = []
-    for group, mask in case_groups(points, case_type):
-        part = points.subset(mask)
-        part_codes = codes[mask]
-        if record_cells is None:
-            part_cells, study, adjacency = _grid_values(part, resolution, rings)
-        else:
-            part_cells = record_cells[mask]
-            study, adjacency = grid.study_grid(part_cells, rings)
-        pos = np.searchsorted(study, part_cells)
-        counts = np.zeros((len(study), len(full)))
-        np.add.at(counts, (pos, part_codes), 1.0)
-        cube = counts if value == "records" else np.zeros((len(study), len(full)))
-        if value == "persons":
-            np.add.at(cube, (pos, part_codes), part.persons)
-        _, z = z_scores(cube, adjacency)  # every period at once
-        p_fdr = stats.false_discovery_control(2 * stats.norm.sf(np.abs(z)), axis=0, method="bh")
-        supported = adjacency @ counts + counts >= min_records
-        cats = categorise(z, p_fdr, alpha=alpha, supported=supported)
-        frames.append(pd.DataFrame({
-            "cell": grid.cell_names(study), "case_type": group,
-            "records": np.bincount(pos, minlength=len(study)), "persons": np.bincount(pos, weights=part.persons, minlength=len(study)).astype(int),
-            "periods": len(full), "hot_periods": cats["hot_periods"], "cold_periods": cats["cold_periods"],
-            "z_last": z[:, -1], "trend_z": cats["trend_z"], "trend_p": cats["trend_p"],
-            "category": cats["category"],
-            "geometry": grid.cell_polygons(study) if polygons else shapely.points(np.column_stack(grid.cell_centres(study))),
-        }))
+    frames = [_group_frame(points.subset(mask), codes[mask], None if record_cells is None else record_cells[mask],
+                           len(full), group=group, resolution=resolution, rings=rings, alpha=alpha, value=value,
+                           min_records=min_records, polygons=polygons)
+              for group, mask in case_groups(points, case_type)]
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_CRS)
     out.attrs.update({"resolution": resolution, "period": period, "first_period": str(full[0]),
                       "last_period": str(full[-1]), "alpha": alpha, "undated_records": undated,
