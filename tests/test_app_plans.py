@@ -142,7 +142,9 @@ def _planner_app():
     from ui import auth
 
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "planner.py"), default_timeout=120)
-    at.session_state["user"] = {"username": "amina", "role": "planner", "region": None}
+    from app_fixtures import ensure_account
+
+    at.session_state["user"] = ensure_account({"username": "amina", "role": "planner", "region": None})
     at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
     at.session_state["planner_show_map"] = False
     at.session_state["planner_network"] = at.session_state["app_network"] = detour_graph()
@@ -230,7 +232,9 @@ def test_saved_plans_page_names_sites_and_fits_the_map_to_the_plan(db):
     save_plan("Chagai", sites, author="amina", note="<img src=x onerror=alert(1)>")
     save_plan("Taftan only", sites.iloc[:1], author="amina")
     at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "plans.py"), default_timeout=120)
-    at.session_state["user"] = {"username": "amina", "role": "planner", "region": None}
+    from app_fixtures import ensure_account
+
+    at.session_state["user"] = ensure_account({"username": "amina", "role": "planner", "region": None})
     at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
     at.session_state["app_network"], at.session_state["app_demand"] = small_network(), small_demand()
     at.run()
