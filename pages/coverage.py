@@ -77,9 +77,9 @@ def chosen_plan(flows, choice: tuple[str, str], k: int):
         return P.plan(flows, int(k), name=f"optimal k={k}")
     if kind == "session":
         return st.session_state["planner_plans"][name]["plan"]
-    from store.plans import load_plan
+    from store import access
     from ui.plan_io import checkpoints_of
-    return checkpoints_of(load_plan(name).sites)
+    return checkpoints_of(access.plan(st.session_state.get("user"), name).sites)  # the user's region applies
 
 
 def run_gaps(G, demand, choice: tuple[str, str], k: int, adaptive: bool, rerouting: str):
@@ -203,7 +203,7 @@ def _sidebar(G, demand, donor: bool) -> None:
                 st.session_state[REPORT_KEY] = run_gaps(G, demand, choices[source], int(k), adaptive, rerouting)
                 st.session_state["coverage_assessed"] = source
                 st.session_state.pop(FILES_KEY, None)
-            except (ValueError, LookupError) as err:
+            except (ValueError, LookupError, PermissionError) as err:
                 st.error(str(err))
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text, update
 
-from geodata.schema import empty_intercepts
+from geodata.schema import INTERCEPT_DEFAULTS, empty_intercepts
 from store import access, users
 from store.db import get_engine, migrate, reset_engines, session_scope
 from store.models import User
@@ -38,7 +38,7 @@ def town_records() -> gpd.GeoDataFrame:
     rows = pd.DataFrame({"id": list(TOWNS), "date": pd.Timestamp("2024-03-01"), "date_from": pd.NaT,
                          "date_to": pd.NaT, "persons": 3, "case_type": "smuggling", "mode": "land",
                          "agency": "FIA", "place_name": list(TOWNS), "nationality": "", "notes": "",
-                         "synthetic": False, "source": "test"})
+                         "synthetic": False, "source": "test", **INTERCEPT_DEFAULTS})
     geometry = gpd.points_from_xy([p[0] for p in TOWNS.values()], [p[1] for p in TOWNS.values()], crs="EPSG:4326")
     return gpd.GeoDataFrame(rows.astype(frame.dtypes.drop("geometry").to_dict()), geometry=geometry, crs="EPSG:4326")
 
@@ -232,21 +232,30 @@ def test_postgis_point_with_gist_index_gives_the_sqlite_answers(pg_engine, tmp_p
 
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/hotspots.py", "pages/plans.py", "pages/propose.py"])
 def test_pages_tell_a_commander_without_region_instead_of_a_traceback(page, monkeypatch, tmp_path):
+    """A commander stored without a region (data from before regions were required) is signed out
+    with the reason on every page run: no page is reached, no traceback is shown."""
     import time
 
     from streamlit.testing.v1 import AppTest
 
     from app_fixtures import fresh_database, plant_records, small_demand, small_network
+    from store.db import session_scope
+    from store.models import User
     from ui import auth
 
     monkeypatch.delenv("CHECKPOST_DEMO", raising=False)
     fresh_database(monkeypatch, tmp_path)
     plant_records()
+    with session_scope() as session:   # bypasses create_user, which refuses such an account
+        session.add(User(username="c-none", password_hash="x", role="commander", region=None, active=True))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["user"] = {"username": "c-none", "role": "commander", "region": None}
     at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
     at.session_state["app_network"], at.session_state["app_demand"] = small_network(), small_demand()
     at.run()
-    at.switch_page(page).run()
     assert not at.exception, at.exception
-    assert any("no valid region" in e.value for e in at.error), [e.value for e in at.error]
+    shown = [e.value for e in (*at.error, *at.warning, *at.info)]
+    assert any("a commander needs one province or a list of districts" in text for text in shown), shown
+    assert "user" not in at.session_state
+    with pytest.raises(ValueError, match="Known pages: \\['Sign in'\\]"):
+        at.switch_page(page)

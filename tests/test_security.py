@@ -36,7 +36,10 @@ def signed_in(user: dict, page: str = "app.py") -> AppTest:
     at = AppTest.from_file(str(ROOT / page), default_timeout=120)
     at.session_state["user"] = ensure_account(user)
     at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
-    at.session_state["app_network"] = object()  # no background network build
+    from app_fixtures import small_demand, small_network
+
+    # a small network: no background build, and pages that name sites have a graph to read
+    at.session_state["app_network"], at.session_state["app_demand"] = small_network(), small_demand()
     return at
 
 

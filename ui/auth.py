@@ -192,13 +192,15 @@ def _account_problem(user: dict) -> str | None:
     Read from the database on every page run, so deactivating a user or changing their role or
     region takes effect on that user's next click, in every app process.
     """
-    from store.users import get_user
+    from store.users import get_user, valid_region
 
     stored = get_user(user["username"])
     if stored is None or not stored.get("active"):
         return ACCOUNT_GONE
     changed = [what for what in ("role", "region") if (stored.get(what) or None) != (user.get(what) or None)]
-    return ACCOUNT_CHANGED.format(what=" and ".join(changed)) if changed else None
+    if changed:
+        return ACCOUNT_CHANGED.format(what=" and ".join(changed))
+    return valid_region(stored)  # a commander whose region is missing or no longer shipped (S3)
 
 
 def current_user(*, now: float | None = None) -> dict | None:
