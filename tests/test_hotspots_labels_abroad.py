@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from geodata.gazetteer import find
-from geodata.schema import empty_intercepts
+from geodata.schema import INTERCEPT_DEFAULTS, empty_intercepts
 from models.hotspots import HotspotModel
 from models.hotspots import _context as context
 
@@ -30,7 +30,7 @@ def planted_abroad(seed: int = 0) -> gpd.GeoDataFrame:
     n = len(ids)
     frame = pd.DataFrame({"id": ids, "date": pd.Timestamp("2024-05-01") + pd.to_timedelta(rng.integers(0, 60, n), "D"),
                           "date_from": pd.NaT, "date_to": pd.NaT, "persons": rng.integers(1, 6, n),
-                          "case_type": "smuggling", "mode": "land", "agency": "", "place_name": "",
+                          "case_type": "smuggling", "mode": "land", "agency": "", "place_name": "", **INTERCEPT_DEFAULTS,
                           "nationality": "", "notes": "", "synthetic": True, "source": "test"})
     frame = frame.astype(empty_intercepts().dtypes.drop("geometry").to_dict())
     return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")

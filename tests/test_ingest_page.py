@@ -116,7 +116,7 @@ PARTNER = ("Date,Where lat,Where lon,Persons,Notes,<img src=x onerror=alert(1)>\
 def partner_page(**state) -> AppTest:
     app = AppTest.from_file(PAGE, default_timeout=60)
     app.session_state["data_page_upload"] = ("partner.csv", PARTNER.encode())
-    app.session_state["user"] = PLANNER
+    app.session_state["user"] = ensure_account(PLANNER)
     for key, value in state.items():
         app.session_state[key] = value
     return app.run()

@@ -229,8 +229,10 @@ def test_provinces_are_drawn_when_geodata_ships_them(monkeypatch):
     square = shapely.box(66.0, 28.0, 67.0, 29.0)
     provinces = gpd.GeoDataFrame({"id": ["p1"], "name": ["<b>Balochistan</b>"], "kind": ["province"],
                                   "source": ["test"]}, geometry=[square], crs="EPSG:4326")
-    real_layer, real_names = geodata.layer, geodata.layer_names
-    monkeypatch.setattr(geodata, "layer_names", lambda: real_names() + ["provinces"])
+    real_layer = geodata.layer
+    admin = {"provinces", "districts", "neighbour_provinces"}
+    without_admin = [n for n in geodata.layer_names() if n not in admin]  # as before the admin layers shipped
+    monkeypatch.setattr(geodata, "layer_names", lambda: without_admin + ["provinces"])
     monkeypatch.setattr(geodata, "layer", lambda name: provinces.copy() if name == "provinces" else real_layer(name))
     basemap._geojson.cache_clear()
     try:
@@ -238,7 +240,7 @@ def test_provinces_are_drawn_when_geodata_ships_them(monkeypatch):
         basemap._admin_layers(m)
         names = [child.layer_name for child in m._children.values() if isinstance(child, folium.GeoJson)]
         assert names == ["Provinces"]
-        monkeypatch.setattr(geodata, "layer_names", real_names)
+        monkeypatch.setattr(geodata, "layer_names", lambda: without_admin)
         empty = folium.Map(tiles=None)
         basemap._admin_layers(empty)
         assert not [c for c in empty._children.values() if isinstance(c, folium.GeoJson)]
