@@ -293,7 +293,7 @@ def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int,
 def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFrame | None = None,
                 existing: Iterable = (), required: Iterable = (), forbidden: Iterable = (), detour: float = 0.5,
                 informed=DEFAULT_INFORMED, gap_tol: float = 1e-3, max_rounds: int = 200,
-                max_nodes: int = 20_000, time_limit: float | None = None, incumbents: Iterable = (),
+                max_lp_rounds: int = MAX_LP_ROUNDS, max_nodes: int = 20_000, time_limit: float | None = None, incumbents: Iterable = (),
                 name: str = "", progress: Callable[[str, float], None] | None = None,
                 max_seconds: float | None = None):
     """Sites that catch the most in the worst case over the informed share, once the informed re-route.
@@ -311,9 +311,9 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
         Informed smugglers accept routes up to ``(1 + detour)`` x their cheapest cost.
     gap_tol : float
         Stop when (bound - best value) / bound <= gap_tol (proven).
-    max_rounds, max_nodes : int
-        Work limits: master solves, and branch-and-bound nodes per solve (doubled when a solve
-        stops at it without closing the gap).
+    max_rounds, max_lp_rounds, max_nodes : int
+        Work limits: master MILP solves, LP-relaxation rounds before them, and branch-and-bound nodes
+        per solve (doubled when a solve stops at it without closing the gap).
     time_limit, max_seconds : float or None
         Seconds (``max_seconds`` is an alias); when reached the incumbent and its proven bound are
         returned and ``status`` says so.  Without them the answer depends on the work limits only.
@@ -334,7 +334,7 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
                           required=prob.required, forbidden=prob.forbidden)
     search = _Search(master, [[] for _ in prob.ods.keys])
     _seed(prob, search, incumbents)
-    _lp_phase(prob, search, MAX_LP_ROUNDS, say)
+    _lp_phase(prob, search, max_lp_rounds, say)
     limits = _Limits(gap_tol, max_rounds, max_nodes, time_limit if time_limit is not None else max_seconds, t0)
     rounds, status = _search(prob, search, limits, say)
     say("report", 0.95)
