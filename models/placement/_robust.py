@@ -262,14 +262,14 @@ def _gap(search: _Search) -> float:
 
 def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int, str]:
     """Master rounds until the bound meets the best value, or a work limit is used up."""
-    mip_gap, nodes, status = LOOSE_MIP_GAP, limits.max_nodes, "round limit reached"
+    mip_gap, nodes, status = max(LOOSE_MIP_GAP, limits.gap_tol / 2), limits.max_nodes, "round limit reached"
     rounds = 0
     for rounds in range(1, limits.max_rounds + 1):
         left = limits.time_left()
         if left is not None and left <= 0:
             return rounds - 1, "time limit reached"
         say(f"master round {rounds}", min(0.9, rounds / (limits.max_rounds + 1)))
-        sol = search.master.solve(search.best_chosen, min(mip_gap, limits.gap_tol / 2), nodes, left)
+        sol = search.master.solve(search.best_chosen, mip_gap, nodes, left)
         if np.isfinite(sol.bound):
             search.upper = min(search.upper, sol.bound)
         if _gap(search) <= limits.gap_tol:
