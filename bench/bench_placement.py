@@ -148,10 +148,12 @@ def main():
     ap.add_argument("--speed", action="store_true", help="plan_robust seconds and gap at each --ks")
     ap.add_argument("--time-limit", type=float, default=300.0)
     ap.add_argument("--tag", default="")
+    ap.add_argument("--first", type=int, default=0, help="first scenario (to split a run over processes)")
+    ap.add_argument("--max-lp-rounds", type=int, default=100)
     args = ap.parse_args()
     if args.rerouting:
         rerouting(args.rerouting, args.ks, str(ROOT / "bench" / f"results_placement_rerouting{args.tag}.md"),
-                  args.max_rounds, args.bypass)
+                  args.max_rounds, args.bypass, args.first, args.max_lp_rounds)
         return
     if args.speed:
         speed(args.ks, str(ROOT / "bench" / f"results_placement_robust{args.tag}.md"), args.time_limit)
@@ -195,7 +197,7 @@ def scenario_demand(base, sc: int):
     return demand
 
 
-def plans_for(G, demand, flows, sites, k: int, max_rounds: int) -> dict:
+def plans_for(G, demand, flows, sites, k: int, max_rounds: int, max_lp_rounds: int) -> dict:
     """Static MCLP on the logit flows, the k busiest sites, and robust for the informed range (0.25, 1.0)
     started from both (so never worse than them under its model)."""
     from models import placement as P
@@ -204,7 +206,7 @@ def plans_for(G, demand, flows, sites, k: int, max_rounds: int) -> dict:
     static.seconds = time.perf_counter() - t0
     top = P.plan_top_volume(flows, k, candidates=sites)
     robust = P.plan_robust(G, demand, k, candidates=sites, informed=ROBUST_RANGE, incumbents=[static, top],
-                           max_rounds=max_rounds)
+                           max_rounds=max_rounds, max_lp_rounds=max_lp_rounds)
     return {"static MCLP": static, "k busiest sites": top, "robust (0.25, 1.0)": robust}
 
 
@@ -223,7 +225,8 @@ def score(pl, G, demand, bypass: float) -> list[dict]:
     return rows
 
 
-def rerouting(n_scenarios: int, ks, out: str, max_rounds: int, bypass: float) -> None:
+def rerouting(n_scenarios: int, ks, out: str, max_rounds: int, bypass: float, first: int = 0,
+              max_lp_rounds: int = 100) -> None:
     """Static / busiest / robust over scenarios, each k, each informed share, three re-routing models."""
     import pandas as pd
     from routes.demand import default_demand
@@ -235,29 +238,30 @@ def rerouting(n_scenarios: int, ks, out: str, max_rounds: int, bypass: float) ->
     sites = P.candidates(G)
     base = default_demand()
     rows = []
-    for sc in range(n_scenarios):
+    for sc in range(first, n_scenarios):
         demand = scenario_demand(base, sc)
         flows = assign(G, demand)
         for k in ks:
-            for name, pl in plans_for(G, demand, flows, sites, k, max_rounds).items():
+            for name, pl in plans_for(G, demand, flows, sites, k, max_rounds, max_lp_rounds).items():
                 for r in score(pl, G, demand, bypass):
                     rows.append({"scenario": sc, "k": k, "plan": name, **r, "gap": pl.gap, "status": pl.status,
                                  "seconds": pl.seconds})
             print(json.dumps(rows[-1], default=float), flush=True)
         df = pd.DataFrame(rows)
         df.to_csv(Path(out).with_suffix(".csv"), index=False)
-        _write_rerouting(df, out, bypass, max_rounds)
+        _write_rerouting(df, out, bypass, max_rounds, max_lp_rounds)
 
 
 def gap_text(gap) -> str:
     return "-" if gap != gap else f"{gap:.2%}"
 
 
-def _write_rerouting(df, out, bypass, max_rounds):
+def _write_rerouting(df, out, bypass, max_rounds, max_lp_rounds):
     n = df["scenario"].nunique()
     lines = [f"{n} scenarios (0 = default demand, 1.. lognormal factor per OD, sigma 0.6); robust planned for "
-             f"informed share {ROBUST_RANGE} with max_rounds={max_rounds}, started from the static and busiest "
-             f"plans; bypass stress: every road link gets a bypass at {bypass:g}x its time and money.", "",
+             f"informed share {ROBUST_RANGE} with max_rounds={max_rounds}, max_lp_rounds={max_lp_rounds}, "
+             f"started from the static and busiest plans; bypass stress: every road link gets a bypass at "
+             f"{bypass:g}x its time and money.", "",
              "Mean share intercepted (worst scenario in brackets):", "",
              "| k | informed | plan | today | best response | logit | bypass stress | robust gap (mean) |",
              "|---:|---:|---|---:|---:|---:|---:|---:|"]

@@ -97,3 +97,20 @@ def test_page_refuses_a_commander_and_a_donor():
         assert not at.exception
         assert any(f"not available to the {role} role" in e.value for e in at.error), role
         assert not at.title  # nothing of the page renders
+
+
+def test_informed_share_chart_names_the_crossing_and_escapes_plan_names():
+    at = _app()
+    at.number_input(key="planner_k").set_value(1)
+    attack = "<img src=x onerror=alert(1)>"
+    at.text_input(key="planner_name").set_value(attack)
+    at.button(key="planner_run").click().run()
+    at.radio(key="planner_method").set_value(list(at.radio(key="planner_method").options)[1])
+    at.text_input(key="planner_name").set_value("robust")
+    at.button(key="planner_run").click().run()
+    assert not at.exception
+    assert any("share of smugglers who know the plan" in h.value for h in at.subheader)
+    # static (0.6 today, 0 once everyone knows) against robust (0.4 either way): they cross at 1/3
+    text = " ".join(m.value for m in at.markdown)
+    assert "**33%**" in text and "robust overtakes" in text
+    assert "<img" not in text and "&lt;img" in text

@@ -20,12 +20,15 @@ import pandas as pd
 
 from models.placement import _milp as milp
 from models.placement._base import _check_request, _flows_parts, _pad, _result
-from models.placement._evaluate import (DEFAULT_INFORMED, Evaluation, SimpleFlows, best_responses,  # noqa: F401
+from models.placement._evaluate import (DEFAULT_INFORMED, Evaluation, SimpleFlows, best_responses,
                                         check_informed, cheapest_routes, evaluate, own_flows, per_demand)
 from models.placement._master import RobustMaster
 from models.placement._routes import ODs, RouteFinder, checkpoint_weights, od_table, routes_frame, site_weights
 from models.placement._sites import candidates as default_candidates
 from models.placement._sites import incidence, resolve_ids, validate_sites
+
+# own_flows, SimpleFlows, evaluate and Evaluation stay importable from here (tests, bench, pages use them)
+__all__ = ["plan_robust", "plan_top_volume", "own_flows", "SimpleFlows", "evaluate", "Evaluation"]
 
 LOOSE_MIP_GAP = 0.02      # first master solves only need a direction
 LP_ROUNDING_EVERY = 5     # LP rounds between two rounded incumbents
@@ -224,10 +227,13 @@ def _rounded(prob: _Problem, x: np.ndarray) -> np.ndarray:
     return _feasible(prob, [j for j in order if x[j] > 1e-7])
 
 
-def _lp_phase(prob: _Problem, search: _Search, max_rounds: int, say) -> int:
+def _lp_phase(prob: _Problem, search: _Search, max_rounds: int, say, limits) -> int:
     """Route generation on the LP relaxation: cheap rounds that teach the master most evading routes."""
     rounds, history = 0, []
     for rounds in range(1, max_rounds + 1):
+        left = limits.time_left()
+        if left is not None and left <= 0:
+            break
         say(f"LP round {rounds}", 0.1)
         x, obj, w, eta, tau = search.master.solve_lp()
         search.upper = min(search.upper, obj)  # fewer routes, tangents, fractional sites: a relaxation
@@ -293,7 +299,8 @@ def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int,
 def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFrame | None = None,
                 existing: Iterable = (), required: Iterable = (), forbidden: Iterable = (), detour: float = 0.5,
                 informed=DEFAULT_INFORMED, gap_tol: float = 1e-3, max_rounds: int = 200,
-                max_lp_rounds: int = MAX_LP_ROUNDS, max_nodes: int = 20_000, time_limit: float | None = None, incumbents: Iterable = (),
+                max_lp_rounds: int = MAX_LP_ROUNDS, max_nodes: int = 20_000, time_limit: float | None = None,
+                incumbents: Iterable = (),
                 name: str = "", progress: Callable[[str, float], None] | None = None,
                 max_seconds: float | None = None):
     """Sites that catch the most in the worst case over the informed share, once the informed re-route.
@@ -330,12 +337,13 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
     say = progress or (lambda stage, frac: None)
     prob = _setup(network, demand, k, candidates, existing, required, forbidden, detour, informed)
     say("baselines", 0.05)
-    master = RobustMaster(prob.sites["detection"].to_numpy(float), prob.ods.volume, k, prob.thetas, fixed_on=prob.existing,
+    master = RobustMaster(prob.sites["detection"].to_numpy(float), prob.ods.volume, k, prob.thetas,
+                          fixed_on=prob.existing,
                           required=prob.required, forbidden=prob.forbidden)
     search = _Search(master, [[] for _ in prob.ods.keys])
     _seed(prob, search, incumbents)
-    _lp_phase(prob, search, max_lp_rounds, say)
     limits = _Limits(gap_tol, max_rounds, max_nodes, time_limit if time_limit is not None else max_seconds, t0)
+    _lp_phase(prob, search, max_lp_rounds, say, limits)
     rounds, status = _search(prob, search, limits, say)
     say("report", 0.95)
     return _robust_result(prob, search, rounds, status, name, time.perf_counter() - t0)
