@@ -104,10 +104,10 @@ def test_informed_share_chart_names_the_crossing_and_escapes_plan_names():
     at.number_input(key="planner_k").set_value(1)
     attack = "<img src=x onerror=alert(1)>"
     at.text_input(key="planner_name").set_value(attack)
-    at.button(key="planner_run").click().run()
+    at.button(key="planner_run").click().run(timeout=600)
     at.radio(key="planner_method").set_value(list(at.radio(key="planner_method").options)[1])
     at.text_input(key="planner_name").set_value("robust")
-    at.button(key="planner_run").click().run()
+    at.button(key="planner_run").click().run(timeout=600)
     assert not at.exception
     assert any("share of smugglers who know the plan" in h.value for h in at.subheader)
     # static (0.6 today, 0 once everyone knows) against robust (0.4 either way): they cross at 1/3
