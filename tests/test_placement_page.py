@@ -21,8 +21,8 @@ def signed_in_as(at, role):
     at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
 
 
-def _app(show_map=False):
-    at = AppTest.from_file(PAGE, default_timeout=120)
+def _app(show_map=False, timeout=120):
+    at = AppTest.from_file(PAGE, default_timeout=timeout)
     signed_in_as(at, "planner")
     at.session_state["planner_show_map"] = show_map  # the 2 MB base map is slow to serialise; one test keeps it
     at.session_state["planner_network"] = detour_graph()
@@ -100,14 +100,14 @@ def test_page_refuses_a_commander_and_a_donor():
 
 
 def test_informed_share_chart_names_the_crossing_and_escapes_plan_names():
-    at = _app()
+    at = _app(timeout=600)  # three runs, one a robust plan: room for a loaded machine
     at.number_input(key="planner_k").set_value(1)
     attack = "<img src=x onerror=alert(1)>"
     at.text_input(key="planner_name").set_value(attack)
-    at.button(key="planner_run").click().run(timeout=600)
+    at.button(key="planner_run").click().run()
     at.radio(key="planner_method").set_value(list(at.radio(key="planner_method").options)[1])
     at.text_input(key="planner_name").set_value("robust")
-    at.button(key="planner_run").click().run(timeout=600)
+    at.button(key="planner_run").click().run()
     assert not at.exception
     assert any("share of smugglers who know the plan" in h.value for h in at.subheader)
     # static (0.6 today, 0 once everyone knows) against robust (0.4 either way): they cross at 1/3
