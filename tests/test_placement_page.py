@@ -100,14 +100,21 @@ def test_page_refuses_a_commander_and_a_donor():
 
 
 def test_informed_share_chart_names_the_crossing_and_escapes_plan_names():
-    at = _app(timeout=600)  # three runs, one a robust plan: room for a loaded machine
-    at.number_input(key="planner_k").set_value(1)
+    from models import placement as P
+    from test_placement_fixtures import flows_for
+
+    G = detour_graph()
+    d = demand_frame([("src-A", "dst-X", "land", 1000.0, "smuggling")])
     attack = "<img src=x onerror=alert(1)>"
-    at.text_input(key="planner_name").set_value(attack)
-    at.button(key="planner_run").click().run()
-    at.radio(key="planner_method").set_value(list(at.radio(key="planner_method").options)[1])
-    at.text_input(key="planner_name").set_value("robust")
-    at.button(key="planner_run").click().run()
+    records = {}
+    for name, pl in ((attack, P.plan(flows_for(G, d), 1)), ("robust", P.plan_robust(G, d, 1))):
+        records[name] = {"plan": pl, "best_response": P.evaluate(pl, G, d, model="best_response")}
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    signed_in_as(at, "planner")
+    at.session_state["planner_show_map"] = False
+    at.session_state["planner_network"], at.session_state["planner_demand"] = G, d
+    at.session_state["planner_plans"] = records
+    at.run()
     assert not at.exception
     assert any("share of smugglers who know the plan" in h.value for h in at.subheader)
     # static (0.6 today, 0 once everyone knows) against robust (0.4 either way): they cross at 1/3
