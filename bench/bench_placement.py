@@ -13,6 +13,8 @@ is not counted against it): model build, then solve.
 
     python bench/bench_placement.py                   # the full table -> bench/results_placement.md
     python bench/bench_placement.py --quick           # small sizes only
+    python bench/bench_placement.py --rerouting 21 --ks 5 10 20   # static / busiest / robust table
+    python bench/bench_placement.py --speed --ks 5 10 20 40       # plan_robust seconds and proven gap
 """
 from __future__ import annotations
 
@@ -140,11 +142,21 @@ def main():
     ap.add_argument("--spopt-timeout", type=float, default=600.0)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results_placement.md"))
     ap.add_argument("--rerouting", type=int, metavar="N", help="run the re-routing comparison on N scenarios")
-    ap.add_argument("--k", type=int, default=20)
-    ap.add_argument("--robust-seconds", type=float, default=120.0)
+    ap.add_argument("--ks", type=int, nargs="+", default=[5, 10, 20])
+    ap.add_argument("--max-rounds", type=int, default=0, help="robust master rounds after the LP phase")
+    ap.add_argument("--bypass", type=float, default=3.0)
+    ap.add_argument("--speed", action="store_true", help="plan_robust seconds and gap at each --ks")
+    ap.add_argument("--time-limit", type=float, default=300.0)
+    ap.add_argument("--tag", default="")
+    ap.add_argument("--first", type=int, default=0, help="first scenario (to split a run over processes)")
+    ap.add_argument("--max-lp-rounds", type=int, default=100)
     args = ap.parse_args()
     if args.rerouting:
-        rerouting(args.rerouting, args.k, str(ROOT / "bench" / "results_placement_rerouting.md"), args.robust_seconds)
+        rerouting(args.rerouting, args.ks, str(ROOT / "bench" / f"results_placement_rerouting{args.tag}.md"),
+                  args.max_rounds, args.bypass, args.first, args.max_lp_rounds)
+        return
+    if args.speed:
+        speed(args.ks, str(ROOT / "bench" / f"results_placement_robust{args.tag}.md"), args.time_limit)
         return
     if args.one:
         tool, n, m, gap, tl = args.one
@@ -172,9 +184,50 @@ def main():
         write_table(rows, args.out)
 
 
-def rerouting(n_scenarios: int, k: int, out: str, robust_seconds: float) -> None:
-    """Robust vs static MCLP vs the k busiest sites, on the default scenario and perturbed demands,
-    scored after re-routing under both models (best response and routes.flows logit)."""
+INFORMED_SHARES = (0.25, 0.5, 0.75, 1.0)
+ROBUST_RANGE = (0.25, 1.0)
+
+
+def scenario_demand(base, sc: int):
+    """Scenario 0 is the default demand; sc > 0 scales every OD volume by a seeded lognormal factor."""
+    demand = base.copy()
+    if sc > 0:
+        rng = np.random.default_rng(sc)
+        demand["migrants_per_year"] = demand["migrants_per_year"] * rng.lognormal(0.0, 0.6, len(demand))
+    return demand
+
+
+def plans_for(G, demand, flows, sites, k: int, max_rounds: int, max_lp_rounds: int) -> dict:
+    """Static MCLP on the logit flows, the k busiest sites, and robust for the informed range (0.25, 1.0)
+    started from both (so never worse than them under its model)."""
+    from models import placement as P
+    t0 = time.perf_counter()
+    static = P.plan(flows, k, candidates=sites, mip_rel_gap=1e-3, time_limit=30)
+    static.seconds = time.perf_counter() - t0
+    top = P.plan_top_volume(flows, k, candidates=sites)
+    robust = P.plan_robust(G, demand, k, candidates=sites, informed=ROBUST_RANGE, incumbents=[static, top],
+                           max_rounds=max_rounds, max_lp_rounds=max_lp_rounds)
+    return {"static MCLP": static, "k busiest sites": top, "robust (0.25, 1.0)": robust}
+
+
+def score(pl, G, demand, bypass: float) -> list[dict]:
+    """The plan at each informed share under best response, logit and the bypass stress test."""
+    from models import placement as P
+    br = P.evaluate(pl, G, demand, model="best_response", informed=1.0)
+    by = P.stress_test(pl, G, demand, cost_multiple=bypass, informed=1.0)
+    rows = []
+    for theta in INFORMED_SHARES:  # best response and bypass are linear in the informed share
+        lg = P.evaluate(pl, G, demand, model="logit", informed=theta)
+        rows.append({"informed": theta, "today (logit flows)": lg.share_before,
+                     "best response": (1 - theta) * br.share_before + theta * br.share_after,
+                     "logit": lg.share_after,
+                     "bypass stress": (1 - theta) * by.share_before + theta * by.share_after})
+    return rows
+
+
+def rerouting(n_scenarios: int, ks, out: str, max_rounds: int, bypass: float, first: int = 0,
+              max_lp_rounds: int = 100) -> None:
+    """Static / busiest / robust over scenarios, each k, each informed share, three re-routing models."""
     import pandas as pd
     from routes.demand import default_demand
     from routes.flows import assign
@@ -182,61 +235,76 @@ def rerouting(n_scenarios: int, k: int, out: str, robust_seconds: float) -> None
     from models import placement as P
 
     G = default_network()
+    sites = P.candidates(G)
     base = default_demand()
     rows = []
-    for sc in range(n_scenarios):
-        demand = base.copy()
-        if sc > 0:  # simulated scenario: every OD volume scaled by a lognormal factor (seeded)
-            rng = np.random.default_rng(sc)
-            demand["migrants_per_year"] = demand["migrants_per_year"] * rng.lognormal(0.0, 0.6, len(demand))
+    for sc in range(first, n_scenarios):
+        demand = scenario_demand(base, sc)
         flows = assign(G, demand)
-        t0 = time.perf_counter()
-        plans = {"static MCLP": P.plan(flows, k, mip_rel_gap=1e-3, time_limit=30)}
-        t_static = time.perf_counter() - t0
-        plans["k busiest sites"] = P.plan_top_volume(flows, k)
-        t0 = time.perf_counter()
-        plans["robust"] = P.plan_robust(G, demand, k, max_seconds=robust_seconds)
-        t_robust = time.perf_counter() - t0
-        for name, pl in plans.items():
-            br = P.evaluate(pl, G, demand, model="best_response")
-            lg = P.evaluate(pl, G, demand, model="logit")
-            rows.append({"scenario": sc, "plan": name, "static share": lg.share_before,
-                         "after best response": br.share_after, "after logit": lg.share_after,
-                         "gap": pl.gap, "seconds": t_static if name == "static MCLP" else
-                         (t_robust if name == "robust" else pl.seconds)})
-        print(json.dumps(rows[-3:], default=float), flush=True)
+        for k in ks:
+            for name, pl in plans_for(G, demand, flows, sites, k, max_rounds, max_lp_rounds).items():
+                for r in score(pl, G, demand, bypass):
+                    rows.append({"scenario": sc, "k": k, "plan": name, **r, "gap": pl.gap, "status": pl.status,
+                                 "seconds": pl.seconds})
+            print(json.dumps(rows[-1], default=float), flush=True)
         df = pd.DataFrame(rows)
         df.to_csv(Path(out).with_suffix(".csv"), index=False)
-        _write_rerouting(df, out, k)
+        _write_rerouting(df, out, bypass, max_rounds, max_lp_rounds)
 
 
 def gap_text(gap) -> str:
     return "-" if gap != gap else f"{gap:.2%}"
 
 
-def _write_rerouting(df, out, k):
-    lines = [f"k = {k}; scenario 0 is the default demand, 1.. are perturbed demands (lognormal factor per OD).", "",
-             "| plan | static share (mean) | after best response (mean) | after best response (worst) | "
-             "after logit (mean) | after logit (worst) | seconds (mean) |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for name, g in df.groupby("plan", sort=False):
-        lines.append(f"| {name} | {g['static share'].mean():.1%} | {g['after best response'].mean():.1%} | "
-                     f"{g['after best response'].min():.1%} | {g['after logit'].mean():.1%} | "
-                     f"{g['after logit'].min():.1%} | {g['seconds'].mean():.1f} |")
-    wide = df.pivot(index="scenario", columns="plan", values=["after best response", "after logit"])
-    lines.append("")
-    for model in ("after best response", "after logit"):
-        for other in ("static MCLP", "k busiest sites"):
-            diff = wide[(model, "robust")] - wide[(model, other)]
-            lines.append(f"- {model}: robust minus {other}: mean {100 * diff.mean():+.1f} points, "
-                         f"worst {100 * diff.min():+.1f} points, "
-                         f"robust not worse in {(diff >= -1e-9).sum()} of {len(diff)} scenarios")
-    d0 = df[df["scenario"] == 0].set_index("plan")
-    lines += ["", "Default scenario:", "", "| plan | static share | after best response | after logit | gap | seconds |",
-              "|---|---:|---:|---:|---:|---:|"]
-    for name, r in d0.iterrows():
-        lines.append(f"| {name} | {r['static share']:.1%} | {r['after best response']:.1%} | {r['after logit']:.1%} | "
-                     f"{gap_text(r['gap'])} | {r['seconds']:.1f} |")
+def _write_rerouting(df, out, bypass, max_rounds, max_lp_rounds):
+    n = df["scenario"].nunique()
+    lines = [f"{n} scenarios (0 = default demand, 1.. lognormal factor per OD, sigma 0.6); robust planned for "
+             f"informed share {ROBUST_RANGE} with max_rounds={max_rounds}, max_lp_rounds={max_lp_rounds}, "
+             f"started from the static and busiest plans; bypass stress: every road link gets a bypass at "
+             f"{bypass:g}x its time and money.", "",
+             "Mean share intercepted (worst scenario in brackets):", "",
+             "| k | informed | plan | today | best response | logit | bypass stress | robust gap (mean) |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for (k, theta, name), g in df.groupby(["k", "informed", "plan"], sort=False):
+        cells = " | ".join(f"{g[c].mean():.1%} ({g[c].min():.1%})" for c in
+                           ("today (logit flows)", "best response", "logit", "bypass stress"))
+        gap = gap_text(g["gap"].mean()) if name.startswith("robust") else "-"
+        lines.append(f"| {k} | {theta:.2f} | {name} | {cells} | {gap} |")
+    lines += ["", "Robust minus the others, in points (scenarios where robust is not worse):", "",
+              "| k | informed | model | vs static MCLP | vs k busiest sites |", "|---:|---:|---|---|---|"]
+    wide = df.pivot_table(index=["k", "informed", "scenario"], columns="plan",
+                          values=["best response", "logit", "bypass stress"])
+    robust = [c for c in df["plan"].unique() if c.startswith("robust")][0]
+    for (k, theta), g in wide.groupby(level=[0, 1]):
+        for model in ("best response", "logit", "bypass stress"):
+            cells = []
+            for other in ("static MCLP", "k busiest sites"):
+                diff = g[(model, robust)] - g[(model, other)]
+                cells.append(f"mean {100 * diff.mean():+.1f}, worst {100 * diff.min():+.1f} "
+                             f"({(diff >= -1e-9).sum()}/{len(diff)})")
+            lines.append(f"| {k} | {theta:.2f} | {model} | {cells[0]} | {cells[1]} |")
     Path(out).write_text("\n".join(lines) + "\n")
+
+
+def speed(ks, out: str, time_limit: float) -> None:
+    """plan_robust on the default network and demand at each k: seconds, proven gap, work done."""
+    from routes.demand import default_demand
+    from routes.network import default_network
+    from models import placement as P
+    G, demand = default_network(), default_demand()
+    sites = P.candidates(G)
+    lines = ["| k | seconds | status | share after best response | bound | proven gap | master rounds | "
+             "routes known | best plan from |", "|---:|---:|---|---:|---:|---:|---:|---:|---|"]
+    for k in ks:
+        t0 = time.perf_counter()
+        pl = P.plan_robust(G, demand, k, candidates=sites, time_limit=time_limit)
+        sec = time.perf_counter() - t0
+        st = pl.stats
+        lines.append(f"| {k} | {sec:.1f} | {pl.status} | {pl.share_best_response:.2%} | "
+                     f"{pl.bound / pl.total_volume:.2%} | {pl.gap:.2%} | {st['master_rounds']} | "
+                     f"{st['routes_known']} | {st['best_from']} |")
+        print(lines[-1], flush=True)
+        Path(out).write_text("\n".join(lines) + "\n")
 
 
 def write_table(rows, path):

@@ -7,6 +7,7 @@ lives in plain functions; ``render()`` lays them out.
 """
 from __future__ import annotations
 
+import html
 import sys
 from pathlib import Path
 
@@ -161,6 +162,30 @@ def plan_map(pl, candidates_gdf, key: str = "planner_map", height: int = 560) ->
                             for t, c in SITE_COLOURS.items() if t in set(pl.sites["site_type"])])
         builder.fit(sites_bounds(pl.sites), max_zoom=8)
     return builder.render(key, height=height, returned=("last_clicked",))
+
+
+def informed_share_chart(records: dict) -> None:
+    """Catch against the share of smugglers who know the plan (0 to 1), one line per saved plan, and
+    where one plan overtakes another (best response; nobody informed = today's cheapest routes)."""
+    lines = {html.escape(str(n)): r["best_response"] for n, r in records.items()
+             if r.get("best_response") is not None and r["best_response"].informed == 1.0}
+    if not lines:
+        return
+    st.subheader("Catch against the share of smugglers who know the plan")
+    curve = P.informed_curve(lines)
+    st.line_chart(curve, x_label="informed share (0 = nobody knows the plan, 1 = everyone)",
+                  y_label="share intercepted after best response")
+    crossings = P.overtakes(lines)
+    if crossings:
+        st.markdown("\n".join(f"- at informed share **{c['informed_share']:.0%}** "
+                              f"{_md(c['leads_above'])} overtakes {_md(c['leads_below'])}" for c in crossings))
+    else:
+        st.caption("No plan overtakes another between 0 and 1.")
+
+
+def _md(text: str) -> str:
+    """A (already html-escaped) plan name made inert for markdown."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~" else ch for ch in str(text))
 
 
 # ----------------------------------------------------------------------------- layout
@@ -369,6 +394,7 @@ def render():
     if record:
         _chosen_sites(record, labels, user)
     _compare(records)
+    informed_share_chart(records)
     _rotation(G, demand, sites, labels, settings["detour"])
 
 

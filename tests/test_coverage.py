@@ -122,7 +122,7 @@ def test_adaptive_matches_placement_evaluate_and_keeps_static_flow():
     sites = checkpoint_at_crossing(0.9)
     static = C.gaps(sites, flows, adaptive=False, borders=TEST_BORDER)
     moved = C.gaps(sites, flows, adaptive=True, borders=TEST_BORDER)
-    ev = P.evaluate(sites, G, demand, model="logit")
+    ev = P.evaluate(sites, G, demand, model="logit", informed=None)  # the scenario share gaps uses
     assert moved.share == pytest.approx(ev.share_after, rel=1e-9)
     assert static.share == pytest.approx(ev.share_before, rel=1e-9)
     # the checkpoint pushes traffic onto the detour (segment 1): more flow there than before

@@ -22,8 +22,8 @@ def signed_in_as(at, role):
     at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
 
 
-def _app(show_map=False):
-    at = AppTest.from_file(PAGE, default_timeout=120)
+def _app(show_map=False, timeout=120):
+    at = AppTest.from_file(PAGE, default_timeout=timeout)
     signed_in_as(at, "planner")
     at.session_state["planner_show_map"] = show_map  # the 2 MB base map is slow to serialise; one test keeps it
     at.session_state["planner_network"] = detour_graph()
@@ -98,3 +98,27 @@ def test_page_refuses_a_commander_and_a_donor():
         assert not at.exception
         assert any(f"not available to the {role} role" in e.value for e in at.error), role
         assert not at.title  # nothing of the page renders
+
+
+def test_informed_share_chart_names_the_crossing_and_escapes_plan_names():
+    from models import placement as P
+    from test_placement_fixtures import flows_for
+
+    G = detour_graph()
+    d = demand_frame([("src-A", "dst-X", "land", 1000.0, "smuggling")])
+    attack = "<img src=x onerror=alert(1)>"
+    records = {}
+    for name, pl in ((attack, P.plan(flows_for(G, d), 1)), ("robust", P.plan_robust(G, d, 1))):
+        records[name] = {"plan": pl, "best_response": P.evaluate(pl, G, d, model="best_response")}
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    signed_in_as(at, "planner")
+    at.session_state["planner_show_map"] = False
+    at.session_state["planner_network"], at.session_state["planner_demand"] = G, d
+    at.session_state["planner_plans"] = records
+    at.run()
+    assert not at.exception
+    assert any("share of smugglers who know the plan" in h.value for h in at.subheader)
+    # static (0.6 today, 0 once everyone knows) against robust (0.4 either way): they cross at 1/3
+    text = " ".join(m.value for m in at.markdown)
+    assert "**33%**" in text and "robust overtakes" in text
+    assert "<img" not in text and "&lt;img" in text

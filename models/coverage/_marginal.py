@@ -44,7 +44,7 @@ def marginal_value(network, demand: pd.DataFrame, *, existing: Iterable = (), k_
         if robust:
             rob = P.plan_robust(network, demand, k, candidates=sites, existing=existing, detour=detour,
                                 time_limit=time_limit)
-            after, after_sites = rob.share, [s for s in rob.site_ids if s not in set(existing)]
+            after, after_sites = rob.share_best_response, [s for s in rob.site_ids if s not in set(existing)]
             if after < prev_after - 1e-12:
                 after, after_sites = _extend(P, network, demand, sites, existing, prev_sites_after, after_sites,
                                              static.site_ids, detour=detour)

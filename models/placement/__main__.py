@@ -18,6 +18,17 @@ def _inputs():
     return default_network(), default_demand()
 
 
+def _make_plan(args, G, demand):
+    common = dict(existing=args.existing, required=args.required, forbidden=args.forbidden)
+    if args.command == "plan":
+        from routes.flows import assign
+        return P.plan(assign(G, demand), args.k, **common)
+    if len(args.informed) > 2:
+        raise ValueError("--informed takes one share or a LOW HIGH range")
+    informed = tuple(args.informed) if len(args.informed) == 2 else args.informed[0]
+    return P.plan_robust(G, demand, args.k, detour=args.detour, informed=informed, **common)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m models.placement.__main__", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -28,6 +39,9 @@ def main(argv=None) -> int:
         p.add_argument("--required", nargs="*", default=[])
         p.add_argument("--forbidden", nargs="*", default=[])
         p.add_argument("--detour", type=float, default=0.5, help="detour smugglers accept (fraction of cost)")
+        p.add_argument("--informed", type=float, nargs="+", default=[1.0], metavar="SHARE",
+                       help="share of smugglers who know the plan, or LOW HIGH for a range (robust)")
+        p.add_argument("--bypass", type=float, default=3.0, help="bypass cost multiple of the stress test")
         p.add_argument("--out", help="write the chosen sites as GeoJSON")
     r = sub.add_parser("rotation", help="randomised patrol rotation")
     r.add_argument("--k-mobile", type=int, required=True)
@@ -45,19 +59,14 @@ def main(argv=None) -> int:
                 sys.stdout.write(text)
             print(f"worst-case expected interception {rot.value:.1%}", file=sys.stderr)
             return 0
-        common = dict(existing=args.existing, required=args.required, forbidden=args.forbidden)
-        if args.command == "plan":
-            from routes.flows import assign
-            pl = P.plan(assign(G, demand), args.k, **common)
-        else:
-            pl = P.plan_robust(G, demand, args.k, detour=args.detour, **common)
+        pl = _make_plan(args, G, demand)
+        pl = P.assess(pl, G, demand, informed=max(args.informed), detour=args.detour, bypass_multiple=args.bypass)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    br = P.evaluate(pl, G, demand, model="best_response", detour=args.detour)
-    lg = P.evaluate(pl, G, demand, model="logit")
-    print(f"{pl.method} plan, k = {pl.k}: intercepted {pl.share:.1%} ({pl.volume:,.0f} migrants/year); "
-          f"after best-response re-routing {br.share_after:.1%}; after logit re-routing {lg.share_after:.1%}; "
+    print(f"{pl.method} plan, k = {pl.k}: intercepted today {pl.share_today:.1%} ({pl.volume:,.0f} migrants/year); "
+          f"with {pl.informed:.0%} informed: after best response {pl.share_best_response:.1%}, after logit "
+          f"{pl.share_logit:.1%}, with {pl.bypass_multiple:g}x bypasses {pl.share_bypass:.1%}; "
           f"solver {pl.status}, gap {pl.gap:.2%}")
     cols = ["site_id", "site_type", "name", "detection", "existing", "catch"]
     print(pl.sites[cols].to_string(index=False))

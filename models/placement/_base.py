@@ -14,14 +14,21 @@ DAYS_PER_YEAR = 365.0
 
 @dataclass
 class Plan:
-    """A set of checkpoint sites and what they intercept on the flows they were planned for."""
+    """A set of checkpoint sites, what they intercept today and once smugglers re-route.
+
+    ``share_today`` is the share caught on the flows the plan was made for (nobody re-routes);
+    ``share_best_response``, ``share_logit`` and ``share_bypass`` the share caught when the
+    ``informed`` share of smugglers re-routes (best response; ``routes.flows`` logit; best response
+    on the network with local bypasses), NaN until measured (``plan_robust`` fills the first,
+    ``assess`` all three).  ``share`` is an alias of ``share_today``.
+    """
 
     sites: gpd.GeoDataFrame          # chosen sites (+ ``existing`` flag and ``catch`` migrants/year)
-    volume: float                    # migrants/year intercepted
-    share: float                     # volume / total
+    volume: float                    # migrants/year intercepted today (nobody re-routes)
+    share_today: float               # volume / total
     total_volume: float
-    paths: pd.DataFrame              # per path: volume, p_intercept, intercepted
-    status: str                      # solver status ("optimal", "time limit reached", "greedy (...)")
+    paths: pd.DataFrame              # per path today: volume, p_intercept, intercepted
+    status: str                      # solver status ("optimal", "node limit reached", "greedy (...)")
     objective: float                 # solver objective (migrants/year, the model's own value)
     bound: float                     # proven upper bound on the objective
     gap: float                       # relative gap between objective and bound
@@ -33,6 +40,18 @@ class Plan:
     iterations: int = 0
     seconds: float = 0.0
     stats: dict = field(default_factory=dict)
+    share_best_response: float = float("nan")
+    share_logit: float = float("nan")
+    share_bypass: float = float("nan")
+    informed: float = float("nan")              # informed share the three shares above were measured at
+    informed_range: tuple | None = None         # (low, high) a robust plan was planned for
+    bypass_multiple: float = float("nan")       # bypass cost multiple of ``share_bypass``
+    paths_best_response: pd.DataFrame | None = None  # per demand row: informed smugglers' route and catch
+
+    @property
+    def share(self) -> float:
+        """Alias of ``share_today``: the share caught on the plan's own flows, nobody re-routing."""
+        return self.share_today
 
     @property
     def site_ids(self) -> list[str]:
@@ -46,7 +65,10 @@ class Plan:
 
     def summary(self) -> dict:
         return {"name": self.name, "method": self.method, "k": self.k, "sites": len(self.sites),
-                "volume": self.volume, "share": self.share, "status": self.status, "gap": self.gap,
+                "volume": self.volume, "share_today": self.share_today,
+                "share_best_response": self.share_best_response, "share_logit": self.share_logit,
+                "share_bypass": self.share_bypass, "informed": self.informed,
+                "informed_range": self.informed_range, "status": self.status, "gap": self.gap,
                 "iterations": self.iterations, "seconds": self.seconds}
 
 
@@ -117,7 +139,7 @@ def _result(paths, A, sites, chosen, existing, catch, *, total, k, method, name,
         by_type = {str(t): float(r["intercepted"] / r["volume"]) if r["volume"] > 0 else 0.0 for t, r in g.iterrows()}
     sites_gdf = gpd.GeoDataFrame(chosen_sites.reset_index(drop=True), geometry="geometry", crs=sites.crs) \
         if isinstance(sites, gpd.GeoDataFrame) else chosen_sites.reset_index(drop=True)
-    return Plan(sites=sites_gdf, volume=volume, share=volume / total if total > 0 else 0.0, total_volume=total,
+    return Plan(sites=sites_gdf, volume=volume, share_today=volume / total if total > 0 else 0.0, total_volume=total,
                 paths=out_paths, status=status, objective=objective, bound=bound, gap=gap, k=k, method=method,
                 name=name, greedy_volume=greedy_volume, share_by_case_type=by_type, iterations=iterations,
                 seconds=seconds, stats=stats or {})

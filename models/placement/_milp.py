@@ -125,6 +125,222 @@ class _Rows:
         return m, lo, hi
 
 
+@dataclass
+class _Layout:
+    """Column blocks of the covering model: x (n) | y (routes) | chain s, w or oa L | eta (groups)."""
+
+    n: int
+    n_routes: int
+    nnz: int
+    kind: str            # "coverage", "chain" (capacities) or "oa" (outer approximation)
+    n_groups: int
+
+    @property
+    def x0(self) -> int:
+        return 0
+
+    @property
+    def y0(self) -> int:
+        return self.n
+
+    @property
+    def s0(self) -> int:
+        return self.n + self.n_routes
+
+    @property
+    def w0(self) -> int:
+        return self.s0 + (self.nnz if self.kind == "chain" else 0)
+
+    @property
+    def e0(self) -> int:
+        return self.w0 + (self.nnz if self.kind == "chain" else 0) + (self.n_routes if self.kind == "oa" else 0)
+
+    @property
+    def n_cols(self) -> int:
+        return self.e0 + self.n_groups
+
+
+def _site_log_weights(p: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):  # p = 1 is a sure catch: -log(0) = inf, capped just below
+        return np.minimum(-np.log1p(-np.minimum(p, 1.0)), SURE_CATCH_LOG)
+
+
+def _oa_rows(rows: _Rows, A, lay: _Layout, a_site, route_of) -> None:
+    """L_r = sum_j log(1 - p_j) x_j (log-survival, linear in x) and the first tangents of 1 - exp(L_r)."""
+    has = np.flatnonzero(np.diff(A.indptr) > 0)
+    rows.add(np.concatenate([np.searchsorted(has, route_of), np.arange(len(has))]),
+             np.concatenate([lay.x0 + A.indices, lay.s0 + has]),
+             np.concatenate([a_site[A.indices], np.ones(len(has))]), len(has), 0.0, 0.0)
+    _tangent_rows(rows, lay.y0, lay.s0, has, np.repeat(OA_LEVELS[None, :], len(has), axis=0))
+
+
+def _coverage_rows(rows: _Rows, A, lay: _Layout, route_of) -> None:
+    """Binary coverage: y_r - sum x_j <= 0."""
+    rows.add(np.concatenate([np.arange(lay.n_routes), route_of]),
+             np.concatenate([lay.y0 + np.arange(lay.n_routes), lay.x0 + A.indices]),
+             np.concatenate([np.ones(lay.n_routes), -np.ones(lay.nnz)]), lay.n_routes, -np.inf, 0.0)
+
+
+def _chain_sequence(A, route_of, order):
+    """Sites of each route in travel order when ``order`` is known, and the first/last markers."""
+    seq = A.indices
+    if order is not None:
+        order = sp.csr_matrix(order)
+        order.sort_indices()
+        seq = A.indices[np.lexsort((order.data, route_of))]
+    first = np.zeros(A.nnz, dtype=bool)
+    first[A.indptr[:-1][np.diff(A.indptr) > 0]] = True
+    last = A.indptr[1:][np.diff(A.indptr) > 0] - 1
+    return seq, first, last
+
+
+def _chain_rows(rows: _Rows, A, lay: _Layout, p, seq, first, last) -> None:
+    """Exact chain linearisation of the survival along each route."""
+    nnz = lay.nnz
+    e = np.arange(nnz)
+    pe = np.minimum(p[seq], 1.0)
+    s0, w0, x0, y0 = lay.s0, lay.w0, lay.x0, lay.y0
+    # (a) w_e - x_j <= 0
+    rows.add(np.concatenate([e, e]), np.concatenate([w0 + e, x0 + seq]),
+             np.concatenate([np.ones(nnz), -np.ones(nnz)]), nnz, -np.inf, 0.0)
+    # (b) w_e - s_{e-1} <= 0 (not first; first has w <= 1 as a bound)
+    nf = e[~first]
+    rows.add(np.concatenate([np.arange(len(nf)), np.arange(len(nf))]),
+             np.concatenate([w0 + nf, s0 + nf - 1]),
+             np.concatenate([np.ones(len(nf)), -np.ones(len(nf))]), len(nf), -np.inf, 0.0)
+    # (c) s_e - s_{e-1} + p w_e >= 0 ; first: s_e + p w_e >= 1
+    rows.add(np.concatenate([e, e, np.searchsorted(e, nf)]), np.concatenate([s0 + e, w0 + e, s0 + nf - 1]),
+             np.concatenate([np.ones(nnz), pe, -np.ones(len(nf))]), nnz, np.where(first, 1.0, 0.0), np.inf)
+    # (d) y_r + s_last <= 1 (routes with no site keep y = 0 through its bound)
+    has = np.flatnonzero(np.diff(A.indptr) > 0)
+    rows.add(np.concatenate([np.arange(len(has)), np.arange(len(has))]),
+             np.concatenate([y0 + has, s0 + last]), np.ones(2 * len(has)), len(has), -np.inf, 1.0)
+
+
+def _capacity_rows(rows: _Rows, lay: _Layout, weight, capacity_year, seq, first, route_of) -> None:
+    """Survival never rises along a route, and the catch at site j stays within capacity x_j."""
+    nnz, s0, x0 = lay.nnz, lay.s0, lay.x0
+    e = np.arange(nnz)
+    nf = e[~first]
+    rows.add(np.concatenate([np.arange(len(nf)), np.arange(len(nf))]),
+             np.concatenate([s0 + nf, s0 + nf - 1]),
+             np.concatenate([np.ones(len(nf)), -np.ones(len(nf))]), len(nf), -np.inf, 0.0)
+    # catch at site j: sum vol (s_{e-1} - s_e) - cap_j x_j <= 0
+    cap = np.asarray(capacity_year, dtype=float)
+    capped = np.flatnonzero(np.isfinite(cap))
+    site_row = -np.ones(lay.n, dtype=np.int64)
+    site_row[capped] = np.arange(len(capped))
+    sr = site_row[seq]
+    vol = weight[route_of]
+    m = sr >= 0
+    prev_m = m & ~first
+    rr = np.concatenate([sr[m], sr[prev_m], np.arange(len(capped))])
+    cc = np.concatenate([s0 + e[m], s0 + e[prev_m] - 1, x0 + capped])
+    vv = np.concatenate([-vol[m], vol[prev_m], -cap[capped]])
+    rhs = np.zeros(len(capped))
+    np.add.at(rhs, sr[m & first], -vol[m & first])
+    rows.add(rr, cc, vv, len(capped), -np.inf, rhs)
+
+
+def _group_and_budget_rows(rows: _Rows, lay: _Layout, groups, k, fixed_on) -> None:
+    """eta_g <= y_r for every route r of group g; the budget sum of new x <= k."""
+    if groups is not None:
+        g = sp.coo_matrix(groups)
+        rows.add(np.concatenate([np.arange(g.nnz), np.arange(g.nnz)]),
+                 np.concatenate([lay.e0 + g.row, lay.y0 + g.col]),
+                 np.concatenate([np.ones(g.nnz), -np.ones(g.nnz)]), g.nnz, -np.inf, 0.0)
+    budget_cols = np.setdiff1d(np.arange(lay.n), fixed_on)
+    rows.add(np.zeros(len(budget_cols)), lay.x0 + budget_cols, np.ones(len(budget_cols)), 1, -np.inf, float(k))
+
+
+def _columns(lay: _Layout, A, weight, groups, a_site, route_of, fixed_on, required, forbidden):
+    """Column bounds, objective and integrality."""
+    col_lo, col_hi = np.zeros(lay.n_cols), np.ones(lay.n_cols)
+    col_lo[lay.x0 + fixed_on] = 1.0
+    col_lo[lay.x0 + required] = 1.0
+    col_hi[lay.x0 + forbidden] = 0.0
+    col_hi[lay.y0 + np.flatnonzero(np.diff(A.indptr) == 0)] = 0.0  # a route meeting no site is never caught
+    if lay.kind == "oa":  # L_r in [-(sum of the route's weights), 0]
+        col_lo[lay.s0:lay.s0 + lay.n_routes] = -np.bincount(route_of, weights=a_site[A.indices],
+                                                            minlength=lay.n_routes)
+        col_hi[lay.s0:lay.s0 + lay.n_routes] = 0.0
+    cost = np.zeros(lay.n_cols)
+    if groups is None:
+        cost[lay.y0:lay.y0 + lay.n_routes] = weight
+    else:
+        cost[lay.e0:] = weight
+    integrality = np.zeros(lay.n_cols, dtype=np.int32)
+    integrality[lay.x0:lay.x0 + lay.n] = 1
+    return col_lo, col_hi, cost, integrality
+
+
+def _build(A, p, weight, k, groups, fixed_on, required, forbidden, capacity_year, order):
+    """The sparse model: layout, rows and columns for the kind of coverage the data asks for."""
+    n_routes, n = A.shape
+    coverage = capacity_year is None and bool(np.all(p[np.unique(A.indices)] >= 1.0)) if A.nnz else True
+    kind = "coverage" if coverage else ("chain" if capacity_year is not None else "oa")
+    lay = _Layout(n, n_routes, A.nnz, kind, groups.shape[0] if groups is not None else 0)
+    a_site = _site_log_weights(p)
+    route_of = np.repeat(np.arange(n_routes), np.diff(A.indptr))
+    rows = _Rows()
+    if kind == "oa":
+        _oa_rows(rows, A, lay, a_site, route_of)
+    elif kind == "coverage":
+        _coverage_rows(rows, A, lay, route_of)
+    else:
+        if groups is not None:
+            raise ValueError("capacity is supported for static plans only")
+        seq, first, last = _chain_sequence(A, route_of, order)
+        _chain_rows(rows, A, lay, p, seq, first, last)
+        _capacity_rows(rows, lay, weight, capacity_year, seq, first, route_of)
+    _group_and_budget_rows(rows, lay, groups, k, fixed_on)
+    matrix, row_lo, row_hi = rows.csr(lay.n_cols)
+    cols = _columns(lay, A, weight, groups, a_site, route_of, fixed_on, required, forbidden)
+    return lay, a_site, (matrix, row_lo, row_hi), cols
+
+
+def _run_highs(lay: _Layout, model, cols, start, fixed_on, time_limit, mip_rel_gap, threads):
+    """Pass the model to HiGHS with the warm start and run it."""
+    matrix, row_lo, row_hi = model
+    col_lo, col_hi, cost, integrality = cols
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if threads:
+        h.setOptionValue("threads", int(threads))
+    h.passModel(int(lay.n_cols), int(matrix.shape[0]), int(matrix.nnz), 2, -1, 0.0,
+                cost, col_lo, col_hi, row_lo, row_hi,
+                matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32), matrix.data.astype(float),
+                integrality)
+    xs = np.zeros(lay.n)
+    xs[np.concatenate([fixed_on, start]).astype(int)] = 1.0
+    h.setSolution(lay.n, np.arange(lay.n, dtype=np.int32), xs)
+    h.run()
+    return h
+
+
+def _read_solution(h, lay: _Layout, groups, capacity_year, g_sites, g_obj, g_bound, fixed_on, stats):
+    """SolveResult from HiGHS, falling back to greedy when it returned no solution."""
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    stats = {**stats, "mip_nodes": int(info.mip_node_count)}
+    sol = h.getSolution()
+    if not (info.primal_solution_status == 2 and len(sol.col_value) == lay.n_cols):
+        gb = g_bound if groups is None and capacity_year is None else float("nan")
+        return SolveResult(np.unique(np.concatenate([fixed_on, g_sites])), g_obj, gb,
+                           (gb - g_obj) / max(g_obj, 1e-12), f"greedy (solver: {status})", g_obj, stats=stats)
+    col = np.asarray(sol.col_value)
+    chosen = np.flatnonzero(col[lay.x0:lay.x0 + lay.n] > 0.5)
+    obj = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound)
+    if groups is None and capacity_year is None:
+        bound = min(bound, g_bound) if np.isfinite(bound) else g_bound
+    gap = max(0.0, (bound - obj) / max(abs(obj), 1e-12)) if np.isfinite(bound) else float("nan")
+    catch = np.clip(col[lay.y0:lay.y0 + lay.n_routes], 0.0, 1.0) if capacity_year is not None else None
+    return SolveResult(chosen, obj, bound, gap, status.lower(), g_obj, route_catch=catch, stats=stats)
+
+
 def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups: sp.csr_matrix | None = None,
           fixed_on=(), required=(), forbidden=(), capacity_year: np.ndarray | None = None,
           warm_start: np.ndarray | None = None, time_limit: float = 60.0, mip_rel_gap: float = MIP_GAP,
@@ -140,173 +356,34 @@ def solve(A: sp.csr_matrix, p: np.ndarray, weight: np.ndarray, k: int, *, groups
     """
     A = sp.csr_matrix(A)
     A.sort_indices()
-    n_routes, n = A.shape
-    fixed_on = np.asarray(fixed_on, dtype=int)
-    required = np.asarray(required, dtype=int)
-    forbidden = np.asarray(forbidden, dtype=int)
-    coverage = capacity_year is None and bool(np.all(p[np.unique(A.indices)] >= 1.0)) if A.nnz else True
-    rows = _Rows()
-
-    # columns: x (n) | y (n_routes) | chain s, w (nnz each) or oa L (n_routes) | eta (groups)
-    x0, y0 = 0, n
-    nnz = A.nnz
-    chain = not coverage and capacity_year is not None
-    oa = not coverage and not chain
-    s0 = y0 + n_routes
-    w0 = s0 + (nnz if chain else 0)
-    e0 = w0 + (nnz if chain else 0) + (n_routes if oa else 0)
-    n_groups = groups.shape[0] if groups is not None else 0
-    n_cols = e0 + n_groups
-    has_site = np.diff(A.indptr) > 0
-    with np.errstate(divide="ignore"):  # p = 1 is a sure catch: -log(0) = inf, capped just below
-        a_site = np.minimum(-np.log1p(-np.minimum(p, 1.0)), SURE_CATCH_LOG)
-
-    route_of = np.repeat(np.arange(n_routes), np.diff(A.indptr))
-    if oa:
-        # L_r = sum_j log(1 - p_j) x_j : log-survival of route r, linear in x
-        has = np.flatnonzero(has_site)
-        rows.add(np.concatenate([np.searchsorted(has, route_of), np.arange(len(has))]),
-                 np.concatenate([x0 + A.indices, s0 + has]),
-                 np.concatenate([a_site[A.indices], np.ones(len(has))]), len(has), 0.0, 0.0)
-        _tangent_rows(rows, y0, s0, has, np.repeat(OA_LEVELS[None, :], len(has), axis=0))
-    elif coverage:
-        # y_r - sum x_j <= 0
-        rows.add(np.concatenate([np.arange(n_routes), route_of]),
-                 np.concatenate([y0 + np.arange(n_routes), x0 + A.indices]),
-                 np.concatenate([np.ones(n_routes), -np.ones(nnz)]), n_routes, -np.inf, 0.0)
-    else:
-        seq = A.indices  # sites of each route, in travel order when known
-        if order is not None:
-            order = sp.csr_matrix(order)
-            order.sort_indices()
-            perm = np.lexsort((order.data, route_of))
-            seq = A.indices[perm]
-        e = np.arange(nnz)
-        first = np.zeros(nnz, dtype=bool)
-        first[A.indptr[:-1][np.diff(A.indptr) > 0]] = True
-        last = A.indptr[1:][np.diff(A.indptr) > 0] - 1
-        pe = np.minimum(p[seq], 1.0)
-        # (a) w_e - x_j <= 0
-        rows.add(np.concatenate([e, e]), np.concatenate([w0 + e, x0 + seq]),
-                 np.concatenate([np.ones(nnz), -np.ones(nnz)]), nnz, -np.inf, 0.0)
-        # (b) w_e - s_{e-1} <= 0 (not first; first has w <= 1 as a bound)
-        nf = e[~first]
-        rows.add(np.concatenate([np.arange(len(nf)), np.arange(len(nf))]),
-                 np.concatenate([w0 + nf, s0 + nf - 1]),
-                 np.concatenate([np.ones(len(nf)), -np.ones(len(nf))]), len(nf), -np.inf, 0.0)
-        # (c) s_e - s_{e-1} + p w_e >= 0 ; first: s_e + p w_e >= 1
-        rr = np.concatenate([e, e, np.searchsorted(e, nf)])
-        cc = np.concatenate([s0 + e, w0 + e, s0 + nf - 1])
-        vv = np.concatenate([np.ones(nnz), pe, -np.ones(len(nf))])
-        rows.add(rr, cc, vv, nnz, np.where(first, 1.0, 0.0), np.inf)
-        # (d) y_r + s_last <= 1 (routes with no site keep y = 0 through its bound)
-        has = np.flatnonzero(np.diff(A.indptr) > 0)
-        rows.add(np.concatenate([np.arange(len(has)), np.arange(len(has))]),
-                 np.concatenate([y0 + has, s0 + last]), np.ones(2 * len(has)), len(has), -np.inf, 1.0)
-        if capacity_year is not None:
-            if groups is not None:
-                raise ValueError("capacity is supported for static plans only")
-            # survival never rises along a route: s_e - s_{e-1} <= 0
-            rows.add(np.concatenate([np.arange(len(nf)), np.arange(len(nf))]),
-                     np.concatenate([s0 + nf, s0 + nf - 1]),
-                     np.concatenate([np.ones(len(nf)), -np.ones(len(nf))]), len(nf), -np.inf, 0.0)
-            # catch at site j: sum vol (s_{e-1} - s_e) - cap_j x_j <= 0
-            cap = np.asarray(capacity_year, dtype=float)
-            capped = np.flatnonzero(np.isfinite(cap))
-            site_row = -np.ones(n, dtype=np.int64)
-            site_row[capped] = np.arange(len(capped))
-            sr = site_row[seq]
-            vol = weight[route_of]
-            m = sr >= 0
-            prev_m = m & ~first
-            rr = np.concatenate([sr[m], sr[prev_m], np.arange(len(capped))])
-            cc = np.concatenate([s0 + e[m], s0 + e[prev_m] - 1, x0 + capped])
-            vv = np.concatenate([-vol[m], vol[prev_m], -cap[capped]])
-            rhs = np.zeros(len(capped))
-            np.add.at(rhs, sr[m & first], -vol[m & first])
-            rows.add(rr, cc, vv, len(capped), -np.inf, rhs)
-    if groups is not None:
-        g = sp.coo_matrix(groups)
-        rows.add(np.concatenate([np.arange(g.nnz), np.arange(g.nnz)]),
-                 np.concatenate([e0 + g.row, y0 + g.col]),
-                 np.concatenate([np.ones(g.nnz), -np.ones(g.nnz)]), g.nnz, -np.inf, 0.0)
-    budget_cols = np.setdiff1d(np.arange(n), fixed_on)
-    rows.add(np.zeros(len(budget_cols)), x0 + budget_cols, np.ones(len(budget_cols)), 1, -np.inf, float(k))
-
-    matrix, row_lo, row_hi = rows.csr(n_cols)
-    col_lo = np.zeros(n_cols)
-    col_hi = np.ones(n_cols)
-    col_lo[x0 + fixed_on] = 1.0
-    col_lo[x0 + required] = 1.0
-    col_hi[x0 + forbidden] = 0.0
-    col_hi[y0 + np.flatnonzero(~has_site)] = 0.0  # a route meeting no site is never caught
-    if oa:  # L_r in [-(sum of the route's weights), 0]
-        col_lo[s0:s0 + n_routes] = -np.bincount(route_of, weights=a_site[A.indices], minlength=n_routes)
-        col_hi[s0:s0 + n_routes] = 0.0
-    cost = np.zeros(n_cols)
-    if groups is None:
-        cost[y0:y0 + n_routes] = weight
-    else:
-        cost[e0:] = weight
-    integrality = np.zeros(n_cols, dtype=np.int32)
-    integrality[x0:x0 + n] = 1
-
+    n = A.shape[1]
+    fixed_on, required, forbidden = (np.asarray(v, dtype=int) for v in (fixed_on, required, forbidden))
+    lay, a_site, model, cols = _build(A, p, weight, k, groups, fixed_on, required, forbidden, capacity_year, order)
+    # greedy: warm start, fallback, and (static binary or OA) a bound that may already prove it
     allowed = np.ones(n, dtype=bool)
     allowed[forbidden] = False
     route_weight = weight if groups is None else np.asarray(groups.T @ weight).ravel()
     g_sites, _, g_bound = greedy_with_bound(A, route_weight, p, k, fixed_on=fixed_on, required=required,
                                             allowed=allowed)
     g_obj = _value(A, p, weight, groups, np.concatenate([fixed_on, g_sites]))
-    stats_pre = {"greedy_bound": g_bound}
-    if greedy_shortcut and groups is None and capacity_year is None and g_bound - g_obj <= mip_rel_gap * max(g_obj, 1e-12):
-        # greedy is already proven within the requested gap: no MILP needed
+    stats = {"greedy_bound": g_bound, "rows": int(model[0].shape[0]), "cols": int(lay.n_cols),
+             "nonzeros": int(model[0].nnz)}
+    if greedy_shortcut and groups is None and capacity_year is None and \
+            g_bound - g_obj <= mip_rel_gap * max(g_obj, 1e-12):
         return SolveResult(np.unique(np.concatenate([fixed_on, g_sites])), g_obj, g_bound,
                            max(0.0, (g_bound - g_obj) / max(g_obj, 1e-12)), "optimal (greedy within gap)", g_obj,
-                           stats={**stats_pre, "formulation": "greedy", "rows": 0, "cols": n, "nonzeros": A.nnz})
-    start = g_sites if warm_start is None else np.asarray(warm_start, dtype=int)
-
-    if (lp_prune and coverage and groups is None and n >= LP_PRUNE_MIN_SITES):
+                           stats={"greedy_bound": g_bound, "formulation": "greedy", "rows": 0, "cols": n,
+                                  "nonzeros": A.nnz})
+    if lp_prune and lay.kind == "coverage" and groups is None and n >= LP_PRUNE_MIN_SITES:
         return _solve_pruned(A, p, weight, k, fixed_on, required, forbidden, g_sites, g_obj, g_bound,
                              time_limit, mip_rel_gap, threads)
-
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-    if threads:
-        h.setOptionValue("threads", int(threads))
-    h.passModel(int(n_cols), int(matrix.shape[0]), int(matrix.nnz), 2, -1, 0.0,
-                cost, col_lo, col_hi, row_lo, row_hi,
-                matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32), matrix.data.astype(float),
-                integrality)
-    xs = np.zeros(n)
-    xs[np.concatenate([fixed_on, start]).astype(int)] = 1.0
-    h.setSolution(n, np.arange(n, dtype=np.int32), xs)
-    h.run()
-    if oa:
-        return _refine_oa(h, A, p, weight, groups, n, y0, s0, a_site, g_sites, g_obj, fixed_on, time_limit,
-                          mip_rel_gap, {**stats_pre, "rows": int(matrix.shape[0]), "cols": int(n_cols),
-                                        "nonzeros": int(matrix.nnz), "formulation": "outer approximation"})
-    status = h.modelStatusToString(h.getModelStatus())
-    info = h.getInfo()
-    stats = {**stats_pre, "rows": int(matrix.shape[0]), "cols": int(n_cols), "nonzeros": int(matrix.nnz),
-             "formulation": "coverage" if coverage else "chain", "mip_nodes": int(info.mip_node_count)}
-    sol = h.getSolution()
-    has_solution = info.primal_solution_status == 2 and len(sol.col_value) == n_cols
-    if not has_solution:
-        chosen = np.concatenate([fixed_on, g_sites])
-        gb = g_bound if groups is None and capacity_year is None else float("nan")
-        return SolveResult(np.unique(chosen), g_obj, gb, (gb - g_obj) / max(g_obj, 1e-12),
-                           f"greedy (solver: {status})", g_obj, stats=stats)
-    col = np.asarray(sol.col_value)
-    chosen = np.flatnonzero(col[x0:x0 + n] > 0.5)
-    obj = float(info.objective_function_value)
-    bound = float(info.mip_dual_bound)
-    if groups is None and capacity_year is None:
-        bound = min(bound, g_bound) if np.isfinite(bound) else g_bound
-    gap = max(0.0, (bound - obj) / max(abs(obj), 1e-12)) if np.isfinite(bound) else float("nan")
-    catch = np.clip(col[y0:y0 + n_routes], 0.0, 1.0) if capacity_year is not None else None
-    return SolveResult(chosen, obj, bound, gap, status.lower(), g_obj, route_catch=catch, stats=stats)
+    start = g_sites if warm_start is None else np.asarray(warm_start, dtype=int)
+    h = _run_highs(lay, model, cols, start, fixed_on, time_limit, mip_rel_gap, threads)
+    if lay.kind == "oa":
+        return _refine_oa(h, A, p, weight, groups, n, lay.y0, lay.s0, a_site, g_sites, g_obj, fixed_on,
+                          time_limit, mip_rel_gap, {**stats, "formulation": "outer approximation"})
+    stats["formulation"] = lay.kind
+    return _read_solution(h, lay, groups, capacity_year, g_sites, g_obj, g_bound, fixed_on, stats)
 
 
 OA_LEVELS = np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.42, 0.35, 0.28, 0.22, 0.17, 0.13, 0.1, 0.07, 0.05, 0.03,

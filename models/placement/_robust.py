@@ -1,12 +1,13 @@
-"""Smugglers who re-route: evaluation of plans, robust (max-min) plans and the hotspot baseline.
+"""Robust plans: sites that keep intercepting once the informed smugglers re-route (``plan_robust``),
+and the hotspot baseline ``plan_top_volume``.
 
-Two re-routing models:
-
-* ``best_response`` - every origin-destination moves to the route that gets
-  through most often among the routes at most ``detour`` dearer than its
-  cheapest (``placement_routes``).  Zero-sum: what the robust plan optimises.
-* ``logit`` - ``routes.flows.assign`` re-assigns flows with the checkpoints in
-  place (its route choice weighs the expected loss of being caught).
+``plan_robust`` solves the max-min interdiction exactly by route generation (Israeli & Wood 2002's
+covering decomposition): a master MILP over the routes known so far (``_master``) proposes sites and
+proves an upper bound; the best-response oracle (``_routes``) gives each proposal's exact value and
+the evading routes the master did not know; repeat until bound and best value meet within
+``gap_tol``.  Only work limits stop it (master rounds, branch-and-bound nodes); an optional
+``time_limit`` stops it with its incumbent and bound reported.  The static, greedy and busiest-sites
+plans (and any ``incumbents`` given) are evaluated first, so it is never worse than them.
 """
 from __future__ import annotations
 
@@ -16,248 +17,363 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from models.placement import _milp as milp
 from models.placement._base import _check_request, _flows_parts, _pad, _result
+from models.placement._evaluate import (DEFAULT_INFORMED, Evaluation, SimpleFlows, best_responses,
+                                        check_informed, cheapest_routes, evaluate, own_flows, per_demand)
+from models.placement._master import RobustMaster
 from models.placement._routes import ODs, RouteFinder, checkpoint_weights, od_table, routes_frame, site_weights
 from models.placement._sites import candidates as default_candidates
-from models.placement._sites import incidence, validate_sites
+from models.placement._sites import incidence, resolve_ids, validate_sites
 
-REROUTING_MODELS = ("best_response", "logit")
-EARLY_MIP_GAP = 0.05
+# own_flows, SimpleFlows, evaluate and Evaluation stay importable from here (tests, bench, pages use them)
+__all__ = ["plan_robust", "plan_top_volume", "own_flows", "SimpleFlows", "evaluate", "Evaluation"]
+
+LOOSE_MIP_GAP = 0.02      # first master solves only need a direction
+LP_ROUNDING_EVERY = 5     # LP rounds between two rounded incumbents
+MAX_LP_ROUNDS = 100
+LP_STALL_ROUNDS, LP_STALL_GAIN = 3, 1e-4  # the LP phase ends when 3 rounds gain < 0.01%
+TOLERANCE = 1e-9
 
 
 @dataclass
-class Evaluation:
-    """Intercepted share of a plan before and after smugglers adapt to it."""
+class _Problem:
+    """Everything fixed while searching: the network's routes, sites, weights, request and informed range."""
 
-    share_before: float
-    share_after: float
-    volume_before: float
-    volume_after: float
-    total_volume: float
-    model: str
-    paths_before: pd.DataFrame   # per path: origin, destination, case_type, volume, p_intercept, intercepted
-    paths_after: pd.DataFrame
-    by_case_type: pd.DataFrame = field(default_factory=pd.DataFrame)  # share before/after per case_type
-
-    @property
-    def loss(self) -> float:
-        """Share of the static catch lost to re-routing."""
-        return 1.0 - self.share_after / self.share_before if self.share_before > 0 else 0.0
+    finder: RouteFinder
+    ods: ODs
+    sites: pd.DataFrame
+    a: np.ndarray                 # -log(1 - p) per site
+    k: int
+    existing: np.ndarray
+    required: np.ndarray
+    forbidden: np.ndarray
+    thetas: tuple[float, float]
+    today: pd.DataFrame           # per OD: cheapest route
+    today_sites: list             # per OD: site positions on today's route
 
 
-class _Routes:
-    """Growing set of routes per OD with its site incidence."""
+@dataclass
+class _Search:
+    """Search state: the master, the known routes per OD (as site sets) and the best plan found."""
 
-    def __init__(self, finder: RouteFinder, ods: ODs, sites: pd.DataFrame):
-        self.finder, self.ods, self.sites = finder, ods, sites
-        self.records: list[dict] = []
-        self.seen: set = set()
-        self.by_od: dict[int, list[int]] = {i: [] for i in range(len(ods.keys))}
-
-    def add(self, od: int, nodes, edges, cost) -> bool:
-        key = (od, tuple(edges), tuple(nodes))
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        o, d, pref = self.ods.keys[od]
-        self.records.append({"od": od, "origin_node": o, "destination_node": d, "mode_preference": pref,
-                             "nodes": list(nodes), "edges": [tuple(e) for e in edges], "cost": cost})
-        self.by_od[od].append(len(self.records) - 1)
-        return True
-
-    def matrix(self):
-        frame = routes_frame(self.records, self.finder.G)
-        return frame, incidence(frame, self.sites, self.finder.G)
+    master: RobustMaster
+    known: list                   # per OD: list of site-position arrays
+    best_value: float = -np.inf
+    best_chosen: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    best_source: str = ""
+    upper: float = np.inf
+    evaluated: int = 0
 
 
-def _best_responses(finder: RouteFinder, ods: ODs, sites: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
-    p = sites["detection"].to_numpy(float)
-    a = np.zeros(len(sites))
-    a[chosen] = checkpoint_weights(p[chosen])
-    node_w, link_w = site_weights(sites, finder.links, a)
-    recs = []
-    for od, (o, d, pref) in enumerate(ods.keys):
-        nodes, edges, cost, w = finder.best_route(o, d, pref, node_w, link_w)
-        recs.append({"od": od, "nodes": nodes, "edges": edges, "cost": cost, "p_intercept": 1.0 - np.exp(-w)})
-    return pd.DataFrame(recs)
+def _informed_range(informed) -> tuple[float, float]:
+    if isinstance(informed, (tuple, list, np.ndarray)):
+        if len(informed) != 2:
+            raise ValueError(f"informed must be a share or a (low, high) pair, got {informed!r}")
+        lo, hi = check_informed(informed[0]), check_informed(informed[1])
+        if lo > hi:
+            raise ValueError(f"informed range ({lo}, {hi}): low must not exceed high")
+        return lo, hi
+    value = check_informed(informed)
+    return value, value
 
 
-def _cheapest(finder: RouteFinder, ods: ODs) -> pd.DataFrame:
-    recs = []
-    for od, (o, d, pref) in enumerate(ods.keys):
-        nodes, edges, cost, _ = finder.best_route(o, d, pref)
-        recs.append({"od": od, "nodes": nodes, "edges": edges, "cost": cost})
-    return pd.DataFrame(recs)
-
-
-def _per_demand(ods: ODs, per_od: pd.DataFrame, catch: np.ndarray) -> pd.DataFrame:
-    """Expand per-OD routes and catches to the demand rows (split by case_type)."""
-    t = ods.table
-    out = t[["origin", "destination", "mode_preference", "case_type", "volume"]].copy()
-    idx = t["od"].to_numpy()
-    out["nodes"] = per_od["nodes"].to_numpy()[idx]
-    out["edges"] = per_od["edges"].to_numpy()[idx]
-    out["p_intercept"] = np.asarray(catch)[idx]
-    out["intercepted"] = out["volume"] * out["p_intercept"]
-    return out
-
-
-def _catch_on(paths: pd.DataFrame, G, sites: pd.DataFrame) -> np.ndarray:
-    A = incidence(paths, sites, G)
-    return 1.0 - milp.survival(A, sites["detection"].to_numpy(float), np.arange(len(sites)))
-
-
-def _by_case(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    rows = {}
-    for label, df in (("share_before", before), ("share_after", after)):
-        if "case_type" in df.columns:
-            g = df.groupby("case_type")[["intercepted", "volume"]].sum()
-            rows[label] = g["intercepted"] / g["volume"]
-    return pd.DataFrame(rows)
-
-
-def evaluate(plan, network, demand: pd.DataFrame, *, adaptive: bool = True, model: str = "logit",
-             detour: float = 0.5, assign_kwargs: dict | None = None) -> Evaluation:
-    """Intercepted share of ``plan`` before and after smugglers re-route around its sites.
-
-    ``model="logit"`` re-assigns with ``routes.flows.assign(network, demand,
-    checkpoints=plan.checkpoints)``; ``model="best_response"`` moves every OD to
-    its best evading route within ``detour`` of its cheapest cost.  With
-    ``adaptive=False`` the flows stay on their routes (share_after = share_before).
-    """
-    if model not in REROUTING_MODELS:
-        raise ValueError(f"evaluate: model must be one of {REROUTING_MODELS}, got {model!r}")
-    sites = validate_sites(plan.sites if hasattr(plan, "sites") else plan)
-    if model == "best_response":
-        finder = RouteFinder(network, detour=detour)
-        ods = od_table(network, demand)
-        cheap = _cheapest(finder, ods)
-        before = _per_demand(ods, cheap, _catch_on(cheap, network, sites))
-        if adaptive:
-            br = _best_responses(finder, ods, sites, np.arange(len(sites)))
-            after = _per_demand(ods, br, br["p_intercept"].to_numpy())
-        else:
-            after = before
-    else:
-        assign = _assign()
-        kw = dict(assign_kwargs or {})
-        base = assign(network, demand, **kw)
-        before = base.paths.drop(columns=["geometry"], errors="ignore").copy()
-        before["p_intercept"] = _catch_on(before, network, sites)
-        before["intercepted"] = before["volume"] * before["p_intercept"]
-        if adaptive:
-            moved = assign(network, demand, checkpoints=_checkpoints(sites), **kw)
-            after = moved.paths.drop(columns=["geometry"], errors="ignore").copy()
-            # score with the same (uncapped) interception rule as `before`
-            after["p_intercept"] = _catch_on(after, network, sites)
-            after["intercepted"] = after["volume"] * after["p_intercept"]
-        else:
-            after = before
-    total = float(before["volume"].sum())
-    vb, va = float(before["intercepted"].sum()), float(after["intercepted"].sum())
-    return Evaluation(share_before=vb / total, share_after=va / total, volume_before=vb, volume_after=va,
-                      total_volume=total, model=model, paths_before=before, paths_after=after,
-                      by_case_type=_by_case(before, after))
-
-
-def _assign():
-    try:
-        from routes.flows import assign
-    except ImportError as err:
-        raise ImportError("evaluate(model='logit') needs routes.flows.assign, which is not available: "
-                          f"{err}. Use model='best_response'.") from err
-    return assign
-
-
-def _checkpoints(sites: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in ("site_id", "detection", "node", "edge", "capacity") if c in sites.columns]
-    return pd.DataFrame(sites[cols]).reset_index(drop=True)
-
-
-def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFrame | None = None,
-                existing: Iterable = (), required: Iterable = (), forbidden: Iterable = (), detour: float = 0.5,
-                gap_tol: float = 0.01, max_iter: int = 50, time_limit: float = 5.0,
-                mip_rel_gap: float = 0.005, max_seconds: float = 120.0, name: str = "",
-                progress: Callable[[str, float], None] | None = None):
-    """Sites that keep intercepting after smugglers re-route (max-min interdiction by route generation).
-
-    Each iteration solves the covering MILP where every OD counts its
-    least-intercepted known route, then lets each OD find its best evading
-    route against the chosen sites and adds it.  Stops when no route evades
-    or the gap between the MILP bound and the best evaluated plan is <= gap_tol.
-    Each MILP gets ``time_limit`` seconds and ``mip_rel_gap``; the whole search
-    stops after ``max_seconds`` and reports the gap it reached (``Plan.gap``).
-    """
-
-    t0 = time.perf_counter()
-    say = progress or (lambda stage, frac: None)
+def _setup(network, demand, k, candidates, existing, required, forbidden, detour, informed) -> _Problem:
     sites = validate_sites(default_candidates(network) if candidates is None else candidates)
     ex, rq, fb = _check_request(sites, k, existing, required, forbidden)
     finder = RouteFinder(network, detour=detour)
     ods = od_table(network, demand)
-    p = sites["detection"].to_numpy(float)
-    pool = _Routes(finder, ods, sites)
-    for r in _cheapest(finder, ods).itertuples():
-        pool.add(r.od, r.nodes, r.edges, r.cost)
+    today = cheapest_routes(finder, ods)
+    A = incidence(today, sites, network)
+    today_sites = [A.indices[A.indptr[i]:A.indptr[i + 1]] for i in range(A.shape[0])]
+    a = checkpoint_weights(sites["detection"].to_numpy(float))
+    return _Problem(finder, ods, sites, a, k, ex, rq, fb, _informed_range(informed), today, today_sites)
 
-    best = None  # (lower bound, chosen, best responses)
-    upper = np.inf
-    warm = None
-    status = ""
-    it = 0
-    gap = np.inf
-    # early iterations only need a good direction: solve them loosely, tighten when no route evades
-    loose = max(mip_rel_gap, EARLY_MIP_GAP)
-    for it in range(1, max_iter + 1):
-        say(f"iteration {it}", min(0.9, it / (max_iter + 1)))
-        frame, A = pool.matrix()
-        R, inverse = milp.merge_rows(A)
-        groups = sp.csr_matrix((np.ones(len(frame)), (frame["od"].to_numpy(), inverse)),
-                               shape=(len(ods.keys), R.shape[0]))
-        groups.data[:] = 1.0
-        left = max_seconds - (time.perf_counter() - t0)
-        res = milp.solve(R, p, ods.volume, k, groups=groups, fixed_on=ex, required=rq, forbidden=fb,
-                         warm_start=warm, time_limit=max(1.0, min(time_limit, left)), mip_rel_gap=loose)
-        status = res.status
-        chosen = res.chosen
-        warm = np.setdiff1d(chosen, ex)
-        if np.isfinite(res.bound):
-            upper = min(upper, res.bound)
-        br = _best_responses(finder, ods, sites, chosen)
-        value = float(ods.volume @ br["p_intercept"].to_numpy())
-        if best is None or value > best[0] + 1e-9:
-            best = (value, chosen, br)
-        gap = (upper - best[0]) / max(upper, 1e-12) if np.isfinite(upper) else np.inf
-        # routes that evade the current sites better than every known route of their OD
-        known = 1.0 - milp.survival(A, p, chosen)
-        worst_known = np.full(len(ods.keys), np.inf)
-        np.minimum.at(worst_known, frame["od"].to_numpy(), known)
-        added = 0
-        for r in br.itertuples():
-            if r.p_intercept < worst_known[r.od] - 1e-9:
-                added += pool.add(r.od, r.nodes, r.edges, r.cost)
-        if gap <= gap_tol or time.perf_counter() - t0 > max_seconds:
+
+def _value(prob: _Problem, w_informed: np.ndarray, w_today: np.ndarray) -> tuple[float, float]:
+    """Worst case over the informed range of the mixed catch (migrants/year) and the share where it occurs."""
+    caught, stayed = prob.ods.volume @ -np.expm1(-w_informed), prob.ods.volume @ -np.expm1(-w_today)
+    values = [(theta * caught + (1.0 - theta) * stayed, theta) for theta in prob.thetas]
+    return min(values)
+
+
+def _route_weight(prob: _Problem, site_sets: list, x: np.ndarray) -> np.ndarray:
+    return np.array([x[s] @ prob.a[s] for s in site_sets])
+
+
+def _cut(prob: _Problem, search: _Search, chosen: np.ndarray, eta=None, tau=None) -> tuple[float, int]:
+    """Exact value of ``chosen``; add its evading routes and tangents the master lacks. Returns (value, cuts)."""
+    x = np.zeros(len(prob.a))
+    x[chosen] = 1.0
+    br = best_responses(prob.finder, prob.ods, prob.sites, chosen)
+    w_star = br["weight"].to_numpy(float)
+    w_today = _route_weight(prob, prob.today_sites, x)
+    frame = routes_frame(br[["od", "nodes", "edges", "cost"]].to_dict("records"), prob.finder.G)
+    A = incidence(frame, prob.sites, prob.finder.G)
+    cuts = 0
+    for g in range(len(prob.ods.keys)):
+        known_w = min(x[s] @ prob.a[s] for s in search.known[g])
+        route = A.indices[A.indptr[g]:A.indptr[g + 1]]
+        if w_star[g] < known_w - TOLERANCE:
+            search.known[g].append(route)
+            search.master.add_route(g, route)
+            cuts += 1
+        if eta is None or eta[g] > -np.expm1(-w_star[g]) + TOLERANCE:
+            search.master.add_tangents(g, [w_star[g]])
+            search.master.add_submodular(g, route, chosen)
+            cuts += eta is not None
+        if search.master.today and (tau is None or tau[g] > -np.expm1(-w_today[g]) + TOLERANCE):
+            search.master.add_tangents(g, [w_today[g]], today=True)
+            search.master.add_submodular(g, prob.today_sites[g], chosen, today=True)
+            cuts += tau is not None
+    value, _ = _value(prob, w_star, w_today)
+    search.evaluated += 1
+    return value, cuts
+
+
+def _consider(prob: _Problem, search: _Search, chosen, source: str, eta=None, tau=None) -> int:
+    chosen = np.unique(np.asarray(chosen, int))
+    value, cuts = _cut(prob, search, chosen, eta, tau)
+    if value > search.best_value + TOLERANCE * max(1.0, abs(value)):
+        search.best_value, search.best_chosen, search.best_source = value, chosen, source
+    return cuts
+
+
+def _feasible(prob: _Problem, chosen) -> np.ndarray:
+    """A candidate plan made to fit the request: existing and required in, forbidden out, at most k new."""
+    chosen = np.setdiff1d(np.asarray(chosen, int), np.r_[prob.forbidden, prob.existing])
+    new = np.r_[prob.required, [c for c in chosen if c not in set(prob.required)]][:prob.k]
+    return np.unique(np.r_[prob.existing, new]).astype(int)
+
+
+def _baseline_plans(prob: _Problem) -> dict:
+    """Static (proven MCLP on today's routes), greedy and busiest-sites site sets."""
+    from scipy import sparse as sp
+    rows = [np.asarray(s, int) for s in prob.today_sites]
+    A = sp.csr_matrix((np.ones(sum(map(len, rows))), np.concatenate(rows + [np.zeros(0, int)]),
+                       np.r_[0, np.cumsum([len(r) for r in rows])]), shape=(len(rows), len(prob.a)))
+    p = prob.sites["detection"].to_numpy(float)
+    vol = prob.ods.volume
+    allowed = np.ones(len(p), dtype=bool)
+    allowed[prob.forbidden] = False
+    static = milp.solve(A, p, vol, prob.k, fixed_on=prob.existing, required=prob.required,
+                        forbidden=prob.forbidden, time_limit=1e9).chosen
+    greedy = np.r_[prob.existing, milp.greedy(A, vol, p, prob.k, fixed_on=prob.existing, required=prob.required,
+                                              allowed=allowed)]
+    through = np.asarray(A.T @ vol).ravel()
+    order = np.argsort(-through, kind="stable")
+    busiest = [j for j in order if allowed[j] and j not in set(prob.existing)]
+    return {"static": static, "greedy": greedy, "busiest sites": np.r_[prob.required, busiest]}
+
+
+def _incumbent_ids(prob: _Problem, incumbents) -> list:
+    out = []
+    for i, inc in enumerate(incumbents or ()):
+        ids = inc.site_ids if hasattr(inc, "site_ids") else list(inc)
+        known = [s for s in ids if s in set(prob.sites["site_id"])]
+        out.append((f"incumbent {i + 1}", resolve_ids(prob.sites, known, "incumbents")))
+    return out
+
+
+def _seed(prob: _Problem, search: _Search, incumbents) -> None:
+    """Evaluate the baselines and given incumbents: the search starts from the best of them."""
+    for g, sites_today in enumerate(prob.today_sites):
+        search.known[g].append(np.asarray(sites_today, int))
+        search.master.add_route(g, sites_today)
+        if search.master.today:
+            search.master.add_route(g, sites_today, today=True)
+    candidates = list(_baseline_plans(prob).items()) + _incumbent_ids(prob, incumbents)
+    for source, chosen in candidates:
+        _consider(prob, search, _feasible(prob, chosen), source)
+
+
+def _evading_routes(prob: _Problem, weight: np.ndarray) -> tuple[np.ndarray, list]:
+    """Per OD the least summed site weight of a route within the detour budget, and that route's sites."""
+    node_w, link_w = site_weights(prob.sites, prob.finder.links, weight)
+    recs, w = [], np.zeros(len(prob.ods.keys))
+    for g, (o, d, pref) in enumerate(prob.ods.keys):
+        nodes, edges, cost, w[g] = prob.finder.best_route(o, d, pref, node_w, link_w)
+        recs.append({"od": g, "nodes": nodes, "edges": edges, "cost": cost})
+    A = incidence(routes_frame(recs, prob.finder.G), prob.sites, prob.finder.G)
+    return w, [A.indices[A.indptr[g]:A.indptr[g + 1]] for g in range(A.shape[0])]
+
+
+def _lp_cuts(prob: _Problem, search: _Search, x, w, eta, tau) -> int:
+    """Routes and tangents the LP relaxation's answer violates (fractional sites weigh a_j x_j)."""
+    weight = np.where(x > 1e-7, prob.a * x, 0.0)
+    w_star, routes = _evading_routes(prob, weight)
+    cuts = 0
+    for g in range(len(prob.ods.keys)):
+        if w_star[g] < w[g] - TOLERANCE:
+            search.known[g].append(routes[g])
+            search.master.add_route(g, routes[g])
+            cuts += 1
+        at = min(w[g], w_star[g])
+        if eta[g] > -np.expm1(-at) + TOLERANCE:
+            search.master.add_tangents(g, [at])
+            cuts += 1
+        if search.master.today:
+            w0 = float(weight[prob.today_sites[g]].sum())
+            if tau[g] > -np.expm1(-w0) + TOLERANCE:
+                search.master.add_tangents(g, [w0], today=True)
+                cuts += 1
+    return cuts
+
+
+def _rounded(prob: _Problem, x: np.ndarray) -> np.ndarray:
+    """The LP answer rounded: required sites, then the largest x_j, up to k new sites."""
+    order = np.argsort(-x, kind="stable")
+    return _feasible(prob, [j for j in order if x[j] > 1e-7])
+
+
+def _lp_phase(prob: _Problem, search: _Search, max_rounds: int, say, limits) -> int:
+    """Route generation on the LP relaxation: cheap rounds that teach the master most evading routes."""
+    rounds, history = 0, []
+    for rounds in range(1, max_rounds + 1):
+        left = limits.time_left()
+        if left is not None and left <= 0:
             break
-        if added == 0:
-            if loose > mip_rel_gap:
-                loose = mip_rel_gap
-                continue
+        say(f"LP round {rounds}", 0.1)
+        x, obj, w, eta, tau = search.master.solve_lp()
+        search.upper = min(search.upper, obj)  # fewer routes, tangents, fractional sites: a relaxation
+        history.append(obj)
+        cuts = _lp_cuts(prob, search, x, w, eta, tau)
+        stalled = len(history) > LP_STALL_ROUNDS and \
+            history[-LP_STALL_ROUNDS - 1] - obj <= LP_STALL_GAIN * max(abs(obj), 1e-12)
+        if rounds % LP_ROUNDING_EVERY == 0 or cuts == 0 or stalled:
+            _consider(prob, search, _rounded(prob, x), f"LP round {rounds}")
+        if cuts == 0 or stalled:
             break
-    value, chosen, br = best
-    frame, A = pool.matrix()
-    chosen = _pad(chosen, A, ods.volume[frame["od"].to_numpy()], k, ex, fb)
-    br = _best_responses(finder, ods, sites, chosen)
-    paths = _per_demand(ods, br, br["p_intercept"].to_numpy())
+    return rounds
+
+
+@dataclass
+class _Limits:
+    gap_tol: float
+    max_rounds: int
+    max_nodes: int
+    time_limit: float | None
+    t0: float
+
+    def time_left(self) -> float | None:
+        return None if self.time_limit is None else self.time_limit - (time.perf_counter() - self.t0)
+
+
+def _gap(search: _Search) -> float:
+    if not np.isfinite(search.upper):
+        return np.inf
+    return max(0.0, (search.upper - search.best_value) / max(abs(search.upper), 1e-12))
+
+
+def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int, str]:
+    """Master rounds until the bound meets the best value, or a work limit is used up."""
+    mip_gap, nodes, status = max(LOOSE_MIP_GAP, limits.gap_tol / 2), limits.max_nodes, "round limit reached"
+    rounds = 0
+    for rounds in range(1, limits.max_rounds + 1):
+        left = limits.time_left()
+        if left is not None and left <= 0:
+            return rounds - 1, "time limit reached"
+        say(f"master round {rounds}", min(0.9, rounds / (limits.max_rounds + 1)))
+        sol = search.master.solve(search.best_chosen, mip_gap, nodes, left)
+        if np.isfinite(sol.bound):
+            search.upper = min(search.upper, sol.bound)
+        if _gap(search) <= limits.gap_tol:
+            return rounds, "optimal"
+        if not len(sol.chosen) and sol.objective == -np.inf:
+            nodes *= 2  # stopped before any solution: give the next solve more work
+            continue
+        cuts = _consider(prob, search, sol.chosen, f"master round {rounds}", sol.eta, sol.tau)
+        if _gap(search) <= limits.gap_tol:
+            return rounds, "optimal"
+        if cuts == 0:  # the master is exact at its answer: only a tighter solve can close the gap
+            if mip_gap > limits.gap_tol / 2:
+                mip_gap = limits.gap_tol / 2
+            elif "node" in sol.status:
+                nodes *= 2
+            elif "time" in sol.status:
+                return rounds, "time limit reached"
+    return rounds, status
+
+
+def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFrame | None = None,
+                existing: Iterable = (), required: Iterable = (), forbidden: Iterable = (), detour: float = 0.5,
+                informed=DEFAULT_INFORMED, gap_tol: float = 1e-3, max_rounds: int = 200,
+                max_lp_rounds: int = MAX_LP_ROUNDS, max_nodes: int = 20_000, time_limit: float | None = None,
+                incumbents: Iterable = (),
+                name: str = "", progress: Callable[[str, float], None] | None = None,
+                max_seconds: float | None = None):
+    """Sites that catch the most in the worst case over the informed share, once the informed re-route.
+
+    Parameters
+    ----------
+    network, demand : MultiDiGraph, DataFrame
+        Any osmnx-style route network and its origin-destination demand.
+    k : int
+        New checkpoints (``existing`` ones are in place and do not use the budget).
+    informed : float or (low, high)
+        Share of smugglers who know the plan; for a range the objective is the worst case over it of
+        informed x catch after best response + rest x catch on today's (cheapest) route.
+    detour : float
+        Informed smugglers accept routes up to ``(1 + detour)`` x their cheapest cost.
+    gap_tol : float
+        Stop when (bound - best value) / bound <= gap_tol (proven).
+    max_rounds, max_lp_rounds, max_nodes : int
+        Work limits: master MILP solves, LP-relaxation rounds before them, and branch-and-bound nodes
+        per solve (doubled when a solve stops at it without closing the gap).
+    time_limit, max_seconds : float or None
+        Seconds (``max_seconds`` is an alias); when reached the incumbent and its proven bound are
+        returned and ``status`` says so.  Without them the answer depends on the work limits only.
+    incumbents : iterable of Plans or site-id lists
+        Further plans to start from (made to fit the request); the answer is never worse than any.
+
+    Returns
+    -------
+    Plan
+        ``method="robust"``; ``share_best_response`` is the worst-case mixed share (``objective`` /
+        total), ``informed`` the share where it occurs, ``bound``/``gap`` the proof, ``stats`` the work.
+    """
+    t0 = time.perf_counter()
+    say = progress or (lambda stage, frac: None)
+    prob = _setup(network, demand, k, candidates, existing, required, forbidden, detour, informed)
+    say("baselines", 0.05)
+    master = RobustMaster(prob.sites["detection"].to_numpy(float), prob.ods.volume, k, prob.thetas,
+                          fixed_on=prob.existing,
+                          required=prob.required, forbidden=prob.forbidden)
+    search = _Search(master, [[] for _ in prob.ods.keys])
+    _seed(prob, search, incumbents)
+    limits = _Limits(gap_tol, max_rounds, max_nodes, time_limit if time_limit is not None else max_seconds, t0)
+    _lp_phase(prob, search, max_lp_rounds, say, limits)
+    rounds, status = _search(prob, search, limits, say)
+    say("report", 0.95)
+    return _robust_result(prob, search, rounds, status, name, time.perf_counter() - t0)
+
+
+def _robust_result(prob: _Problem, search: _Search, rounds: int, status: str, name: str, seconds: float):
+    """The best plan, padded to k sites, with today's and the informed smugglers' routes."""
+    G = prob.finder.G
+    today_A = incidence(prob.today, prob.sites, G)
+    chosen = _pad(search.best_chosen, today_A, prob.ods.volume, prob.k, prob.existing, prob.forbidden)
+    br = best_responses(prob.finder, prob.ods, prob.sites, chosen)
+    today_catch = 1.0 - milp.survival(today_A, prob.sites["detection"].to_numpy(float), chosen)
+    value, theta = _value(prob, br["weight"].to_numpy(float), -np.log(np.maximum(1.0 - today_catch, 1e-300)))
+    paths = per_demand(prob.ods, prob.today, today_catch)
     paths.insert(0, "path_id", np.arange(len(paths)))
-    A_final = incidence(paths, sites, network)
-    stats = {"routes_generated": len(pool.records), "ods": len(ods.keys), "mip_status_last": status,
-             "upper_bound": upper, "detour": detour}
-    return _result(paths, A_final, sites, chosen, ex, paths["p_intercept"].to_numpy(), total=float(ods.volume.sum()),
-                   k=k, method="robust", name=name, status=status, objective=value, bound=upper, gap=float(gap),
-                   iterations=it, seconds=time.perf_counter() - t0, stats=stats)
+    total = float(prob.ods.volume.sum())
+    upper = max(search.upper, value)
+    gap = max(0.0, (upper - value) / max(upper, 1e-12)) if np.isfinite(upper) else float("nan")
+    stats = {"master_rounds": rounds, "plans_evaluated": search.evaluated, "ods": len(prob.ods.keys),
+             "routes_known": int(sum(map(len, search.known))), "best_from": search.best_source,
+             "detour": prob.finder.detour, "upper_bound": upper}
+    plan = _result(paths, incidence(paths, prob.sites, G), prob.sites, chosen, prob.existing,
+                   paths["p_intercept"].to_numpy(), total=total, k=prob.k, method="robust", name=name,
+                   status=status, objective=value, bound=upper, gap=float(gap), iterations=rounds,
+                   seconds=seconds, stats=stats)
+    plan.share_best_response = value / total
+    plan.informed = theta
+    plan.informed_range = prob.thetas
+    plan.paths_best_response = per_demand(prob.ods, br, br["p_intercept"].to_numpy())
+    return plan
 
 
 def plan_top_volume(flows, k: int, *, candidates: pd.DataFrame | None = None, existing: Iterable = (),
@@ -282,33 +398,3 @@ def plan_top_volume(flows, k: int, *, candidates: pd.DataFrame | None = None, ex
     return _result(paths, A, sites, chosen, ex, catch, total=float(vol.sum()), k=k, method="top_volume",
                    name=name, status="heuristic", objective=value, bound=float("nan"), gap=float("nan"),
                    seconds=time.perf_counter() - t0)
-
-
-def own_flows(network, demand: pd.DataFrame, *, detour: float = 0.5):
-    """All-or-nothing flows on each OD's cheapest route, in the FlowResult shape.
-
-    Used where ``routes.flows`` is not wanted (the best-response world starts
-    from cheapest routes) and by the tests.
-    """
-    finder = RouteFinder(network, detour=detour)
-    ods = od_table(network, demand)
-    cheap = _cheapest(finder, ods)
-    paths = _per_demand(ods, cheap, np.zeros(len(cheap)))
-    paths.insert(0, "path_id", np.arange(len(paths)))
-    paths = routes_frame(paths.to_dict("records"), network)
-    total = float(paths["volume"].sum())
-    return SimpleFlows(paths=paths, graph=network, demand=demand, total_volume=total)
-
-
-@dataclass
-class SimpleFlows:
-    """Minimal FlowResult-shaped container (paths, graph, demand)."""
-
-    paths: pd.DataFrame
-    graph: object
-    demand: pd.DataFrame
-    total_volume: float
-    checkpoints: object = None
-    edge_flows: pd.DataFrame = field(default_factory=pd.DataFrame)
-    intercepted_volume: float = 0.0
-    intercepted_share: float = 0.0

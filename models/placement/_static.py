@@ -124,7 +124,12 @@ def _reduce(A, vol, p, k, ex, rq, fb, *, keep_duplicates: bool, travel_order=Non
 
 
 def compare(plans: Mapping[str, Plan] | Iterable[Plan], flows=None) -> pd.DataFrame:
-    """Side-by-side table of plans; with ``flows``, every plan is re-scored on those flows."""
+    """Side-by-side table of plans; with ``flows``, every plan is re-scored on those flows.
+
+    Columns: ``share_today`` (alias ``share``: caught with nobody re-routing), the plans' own
+    ``share_best_response``, ``share_logit``, ``share_bypass`` and the ``informed`` share they were
+    measured at (see ``assess``), then status, gap and seconds.
+    """
     items = list(plans.items()) if isinstance(plans, Mapping) else [(p.name or f"plan {i + 1}", p)
                                                                    for i, p in enumerate(plans)]
     if not items:
@@ -143,9 +148,13 @@ def compare(plans: Mapping[str, Plan] | Iterable[Plan], flows=None) -> pd.DataFr
         else:
             volume, total, by_type = pl.volume, pl.total_volume, pl.share_by_case_type
         row = {"plan": label, "method": pl.method, "k": pl.k, "sites": len(pl.sites),
-               "intercepted_per_year": volume, "share": volume / total if total else 0.0}
+               "intercepted_per_year": volume, "share_today": volume / total if total else 0.0}
+        row["share"] = row["share_today"]  # alias, as Plan.share
         for t, s in sorted(by_type.items()):
             row[f"share_{t}"] = s
+        # the re-routing measures as measured on the plan (NaN until assessed), at its informed share
+        row.update({"share_best_response": pl.share_best_response, "share_logit": pl.share_logit,
+                    "share_bypass": pl.share_bypass, "informed": pl.informed})
         row.update({"sites_shared_with_first": len(first & set(pl.site_ids)), "status": pl.status,
                     "gap": pl.gap, "seconds": pl.seconds})
         rows.append(row)
