@@ -52,22 +52,17 @@ def z_scores(y: np.ndarray, adjacency: sp.spmatrix) -> tuple[np.ndarray, np.ndar
 
 
 def _ordered_samples(n: int, size: int, permutations: int, rng: np.random.Generator) -> np.ndarray:
-    """`permutations` rows of `size` distinct cell positions in random order."""
-    if n <= 4 * size or n < 2000:
-        return np.stack([rng.permutation(n)[:size] for _ in range(permutations)])
-    # draw with replacement, redraw the rare rows that repeat a cell
-    draws = rng.integers(0, n, size=(permutations, size))
-    while True:
-        ordered = np.sort(draws, axis=1)
-        repeated = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
-        if not repeated.any():
-            return draws
-        draws[repeated] = rng.integers(0, n, size=(int(repeated.sum()), size))
+    """`permutations` rows of `size` distinct cell positions in random order (esda-style null)."""
+    return _random_subsets(n, size, permutations, rng, dense_below=2000)
 
 
-def _random_subsets(n: int, size: int, draws: int, rng: np.random.Generator) -> np.ndarray:
-    """`draws` rows of `size` distinct positions out of n, in random order (rejection when sparse)."""
-    if n <= 4 * size:
+def _random_subsets(n: int, size: int, draws: int, rng: np.random.Generator, dense_below: int = 0) -> np.ndarray:
+    """`draws` rows of `size` distinct positions out of n, in random order.
+
+    Small or dense cases take whole permutations; otherwise draw with replacement and redraw the
+    rare rows that repeat a position.
+    """
+    if n <= 4 * size or n < dense_below:
         return np.stack([rng.permutation(n)[:size] for _ in range(draws)])
     rows = rng.integers(0, n, size=(draws, size))
     while True:
