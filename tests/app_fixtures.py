@@ -80,7 +80,7 @@ PLANTED = [
     ("REC-SECRET-SINDH-1", 67.12346, 24.87654, "smuggling"),     # Karachi, Sindh
     ("REC-SECRET-SINDH-2", 68.37111, 25.39222, "trafficking"),   # Hyderabad, Sindh
     ("REC-SECRET-PUNJAB-1", 74.34568, 31.55876, "trafficking"),  # Lahore, Punjab
-    ("REC-SECRET-BALO-1", 67.00412, 30.19462, "smuggling"),      # Quetta, Balochistan (digits on no shipped line)
+    ("REC-SECRET-BALO-1", 67.03861, 30.21131, "smuggling"),      # Quetta, Balochistan (digits on no shipped line)
 ]
 
 
