@@ -172,7 +172,8 @@ def test_every_page_draws_offline_with_text_escaped(server, driver, role):
         assert result["xss"] == "undefined", where
         if PAGES[page][1]:
             colours = result["colours"]
-            assert colours["pakistan"] > 0.02 and colours["sea"] > 0.02, (where, colours)
+            # Saved plans fit the view to the plan: a commander's one-site plan is zoomed in far from the sea
+            assert colours["pakistan"] > 0.02 and (colours["sea"] > 0.02 or page == "plans"), (where, colours)
             assert colours["neighbours"] > 0.01, (where, colours)
         if page in ("plans",):  # hovered: readable names shown, the payload nowhere, no script ran
             assert result["tooltips"] and not any(PAYLOAD in text for text in result["tooltips"]), (
