@@ -142,7 +142,7 @@ def test_mapping_table_has_one_editable_row_per_field_and_edits_revalidate(datab
     import re
 
     # the user's header reaches markdown only escaped: no raw tag, no live markdown
-    assert not re.search(r"(?<!\\)<img", captions) and "\\<img src=x onerror=alert\\(1\\)\\>" in captions
+    assert not re.search(r"(?<!\\)<img", captions) and "\\<img src=x onerror=alert(1)\\>" in captions  # ui.safe_text.md
 
 
 def test_possible_duplicate_groups_can_be_dropped_before_confirming(database):

@@ -18,7 +18,8 @@ def signed_in_as(at, role):
 
     from ui import auth
 
-    at.session_state["user"] = ensure_account({"username": f"test-{role}", "role": role, "region": None})
+    region = "Balochistan" if role == "commander" else None  # a commander always has a region
+    at.session_state["user"] = ensure_account({"username": f"test-{role}", "role": role, "region": region})
     at.session_state[auth.SIGNED_IN_AT_KEY] = at.session_state[auth.LAST_SEEN_KEY] = time.time()
 
 
