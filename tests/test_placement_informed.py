@@ -156,3 +156,38 @@ def test_assess_fills_honest_fields_and_curve_finds_the_crossing():
     assert (cross["leads_below"], cross["leads_above"]) == ("static", "robust")
     with pytest.raises(ValueError, match="not been assessed"):
         P.informed_curve({"raw": P.plan(flows_for(G, d), 1)})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_robust_bound_never_below_a_brute_force_plan(seed):
+    # the master is a relaxation: its proven bound must be at least every k-subset's exact max-min value
+    # (a mixed-up submodular cut once made it cut off better plans and call a worse one optimal)
+    G, demand, flows, sites = random_instance(40 + seed, n_sites=11, n_od=10)
+    k = 3
+    robust = P.plan_robust(G, demand, k, candidates=sites, gap_tol=1e-9)
+    values = [_mixed_worst(sites[sites["site_id"].isin(combo)], G, demand, (1.0,))
+              for combo in itertools.combinations(sites["site_id"], k)]
+    total = robust.total_volume
+    assert robust.bound / total >= max(values) - 1e-9
+    assert robust.share_best_response == pytest.approx(max(values), rel=1e-7)
+
+
+def test_robust_master_cuts_off_no_plan():
+    # every row the search adds (routes, tangents) keeps each plan's exact value feasible in the master
+    from models.placement import _robust as R
+    G, demand, flows, sites = random_instance(41, n_sites=10, n_od=10)
+    k = 3
+    prob = R._setup(G, demand, k, sites, (), (), (), 0.5, 1.0)
+    master = R.RobustMaster(prob.sites["detection"].to_numpy(float), prob.ods.volume, k, prob.thetas)
+    search = R._Search(master, [[] for _ in prob.ods.keys])
+    R._seed(prob, search, ())
+    R._search(prob, search, R._Limits(1e-9, 50, 20_000, None, 0.0), lambda s, f: None)
+    h, n = master.h, master.n
+    master.relax(False)
+    for combo in itertools.combinations(range(n), k):
+        fixed = np.zeros(n)
+        fixed[list(combo)] = 1.0
+        h.changeColsBounds(n, np.arange(n, dtype=np.int32), fixed, fixed)
+        h.run()
+        exact = _mixed_worst(prob.sites.iloc[list(combo)], G, demand, (1.0,)) * float(prob.ods.volume.sum())
+        assert h.getInfo().objective_function_value >= exact - 1e-6 * max(1.0, exact)

@@ -15,7 +15,7 @@ answer, depend only on the rows added, never on the clock.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
@@ -29,8 +29,19 @@ TANGENT_SURVIVALS = np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.42, 0.35, 0.28, 0.
 
 
 @dataclass
+class Proposal:
+    """A plan the master found on its way: chosen sites, their model value and the model's per-OD catches."""
+
+    chosen: np.ndarray
+    objective: float
+    eta: np.ndarray
+    tau: np.ndarray
+
+
+@dataclass
 class MasterSolution:
-    """One master solve: chosen sites, model objective, proven bound and the model's per-OD catches."""
+    """One master solve: chosen sites, model objective, proven bound, the model's per-OD catches, and
+    every improving plan the branch-and-bound met (``proposals``, best last)."""
 
     chosen: np.ndarray
     objective: float
@@ -39,6 +50,7 @@ class MasterSolution:
     eta: np.ndarray
     tau: np.ndarray
     nodes: int
+    proposals: list = field(default_factory=list)
 
 
 class RobustMaster:
@@ -100,29 +112,10 @@ class RobustMaster:
         self._add_rows([-INF], [float(k)], [0], cols, np.ones(len(cols)))
 
     def add_route(self, g: int, sites: np.ndarray, *, today: bool = False) -> None:
-        """w_g (or w0_g for today's route) <= sum of a_j over the route's sites, and eta_g <= sum p_j x_j."""
+        """w_g (or w0_g for today's route) <= sum of a_j over the route's sites."""
         sites = np.unique(np.asarray(sites, int))
         w = (self.w0_col if today else self.w_col) + g
         self._add_rows([-INF], [0.0], [0], np.r_[w, sites], np.r_[1.0, -self.a[sites]])
-        self.add_submodular(g, sites, np.zeros(0, int), today=today)
-
-    def add_submodular(self, g: int, sites: np.ndarray, chosen: np.ndarray, *, today: bool = False) -> None:
-        """Nemhauser-Wolsey cut of the route's catch 1 - prod(1 - p_j x_j) at the chosen set S:
-
-        eta_g <= c(S) + sum_{j on r, not in S} q_S p_j x_j - sum_{j in S} rho_j (1 - x_j),
-        q_S = prod_{S}(1 - p), rho_j = p_j prod_{S - j}(1 - p).  Valid because the catch is submodular,
-        exact at S, and much tighter than the tangents where sites are fractional (S = {} gives
-        eta_g <= sum p_j x_j).
-        """
-        sites = np.unique(np.asarray(sites, int))
-        inside = np.isin(sites, np.asarray(chosen, int))
-        p = self.p[sites]
-        q = np.prod(1.0 - p[inside])
-        rho = np.array([p[i] * np.prod(np.delete(1.0 - p, i)[np.delete(inside, i)]) for i in np.flatnonzero(inside)])
-        coef = np.where(inside, 0.0, q * p)
-        coef[inside] = rho
-        eta = (self.tau_col if today else self.eta_col) + g
-        self._add_rows([-INF], [1.0 - q - float(rho.sum())], [0], np.r_[eta, sites], np.r_[1.0, -coef])
 
     def add_tangents(self, g: int, points: np.ndarray, *, today: bool = False) -> None:
         """eta_g - exp(-w) w_g <= 1 - exp(-w)(1 + w) at each tangent point w (same for tau/w0)."""
@@ -151,9 +144,18 @@ class RobustMaster:
         return (col[:self.n], obj, col[self.w_col:self.w_col + m], col[self.eta_col:self.eta_col + m],
                 col[self.tau_col:self.tau_col + m])
 
+    def _proposal(self, col: np.ndarray, objective: float) -> Proposal:
+        m = self.n_od
+        return Proposal(np.flatnonzero(col[:self.n] > 0.5), float(objective),
+                        col[self.eta_col:self.eta_col + m].copy(), col[self.tau_col:self.tau_col + m].copy())
+
     def solve(self, start: np.ndarray | None, mip_rel_gap: float, max_nodes: int,
               time_limit: float | None = None) -> MasterSolution:
-        """Solve to ``mip_rel_gap`` within ``max_nodes`` branch-and-bound nodes (a work limit)."""
+        """Solve to ``mip_rel_gap`` within ``max_nodes`` branch-and-bound nodes (a work limit).
+
+        Every improving solution HiGHS finds is kept (``proposals``): each one the oracle checks
+        teaches the master routes and cuts, so fewer solves are needed.
+        """
         h = self.h
         h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         h.setOptionValue("mip_max_nodes", int(max_nodes))
@@ -162,15 +164,23 @@ class RobustMaster:
             xs = np.zeros(self.n)
             xs[np.asarray(start, int)] = 1.0
             h.setSolution(self.n, np.arange(self.n, dtype=np.int32), xs)
-        h.run()
+        proposals: list = []
+
+        def keep(event) -> None:
+            out = event.data_out
+            proposals.append(self._proposal(np.asarray(out.mip_solution, float), out.objective_function_value))
+
+        h.cbMipImprovingSolution.subscribe(keep)
+        try:
+            h.run()
+        finally:
+            h.cbMipImprovingSolution.unsubscribe(keep)
         info = h.getInfo()
         status = h.modelStatusToString(h.getModelStatus()).lower()
         bound = float(info.mip_dual_bound)
         if info.primal_solution_status != 2:
             return MasterSolution(np.zeros(0, int), -np.inf, bound, status, np.zeros(self.n_od),
-                                  np.zeros(self.n_od), int(info.mip_node_count))
-        col = np.asarray(h.getSolution().col_value)
-        m = self.n_od
-        return MasterSolution(np.flatnonzero(col[:self.n] > 0.5), float(info.objective_function_value), bound,
-                              status, col[self.eta_col:self.eta_col + m], col[self.tau_col:self.tau_col + m],
-                              int(info.mip_node_count))
+                                  np.zeros(self.n_od), int(info.mip_node_count), proposals)
+        best = self._proposal(np.asarray(h.getSolution().col_value), info.objective_function_value)
+        return MasterSolution(best.chosen, best.objective, bound, status, best.eta, best.tau,
+                              int(info.mip_node_count), proposals)

@@ -35,6 +35,8 @@ LP_ROUNDING_EVERY = 5     # LP rounds between two rounded incumbents
 MAX_LP_ROUNDS = 100
 LP_STALL_ROUNDS, LP_STALL_GAIN = 3, 1e-4  # the LP phase ends when 3 rounds gain < 0.01%
 TOLERANCE = 1e-9
+CUT_TOLERANCE = 1e-7      # a catch the master over-states by less is solver noise (HiGHS feasibility 1e-7)
+EXACT = 1e-6              # relative: the master is exact at a plan it over-states by less (solver noise)
 
 
 @dataclass
@@ -65,6 +67,7 @@ class _Search:
     best_source: str = ""
     upper: float = np.inf
     evaluated: int = 0
+    seen: dict = field(default_factory=dict)  # frozenset of sites -> exact value
 
 
 def _informed_range(informed) -> tuple[float, float]:
@@ -102,8 +105,8 @@ def _route_weight(prob: _Problem, site_sets: list, x: np.ndarray) -> np.ndarray:
     return np.array([x[s] @ prob.a[s] for s in site_sets])
 
 
-def _cut(prob: _Problem, search: _Search, chosen: np.ndarray, eta=None, tau=None) -> tuple[float, int]:
-    """Exact value of ``chosen``; add its evading routes and tangents the master lacks. Returns (value, cuts)."""
+def _cut(prob: _Problem, search: _Search, chosen: np.ndarray, eta=None, tau=None) -> float:
+    """Exact value of ``chosen``; add its evading routes and the tangents and cuts the master lacks there."""
     x = np.zeros(len(prob.a))
     x[chosen] = 1.0
     br = best_responses(prob.finder, prob.ods, prob.sites, chosen)
@@ -111,33 +114,31 @@ def _cut(prob: _Problem, search: _Search, chosen: np.ndarray, eta=None, tau=None
     w_today = _route_weight(prob, prob.today_sites, x)
     frame = routes_frame(br[["od", "nodes", "edges", "cost"]].to_dict("records"), prob.finder.G)
     A = incidence(frame, prob.sites, prob.finder.G)
-    cuts = 0
     for g in range(len(prob.ods.keys)):
         known_w = min(x[s] @ prob.a[s] for s in search.known[g])
         route = A.indices[A.indptr[g]:A.indptr[g + 1]]
         if w_star[g] < known_w - TOLERANCE:
             search.known[g].append(route)
             search.master.add_route(g, route)
-            cuts += 1
-        if eta is None or eta[g] > -np.expm1(-w_star[g]) + TOLERANCE:
+        if eta is None or eta[g] > -np.expm1(-w_star[g]) + CUT_TOLERANCE:
             search.master.add_tangents(g, [w_star[g]])
-            search.master.add_submodular(g, route, chosen)
-            cuts += eta is not None
-        if search.master.today and (tau is None or tau[g] > -np.expm1(-w_today[g]) + TOLERANCE):
+        if search.master.today and (tau is None or tau[g] > -np.expm1(-w_today[g]) + CUT_TOLERANCE):
             search.master.add_tangents(g, [w_today[g]], today=True)
-            search.master.add_submodular(g, prob.today_sites[g], chosen, today=True)
-            cuts += tau is not None
     value, _ = _value(prob, w_star, w_today)
     search.evaluated += 1
-    return value, cuts
+    return value
 
 
-def _consider(prob: _Problem, search: _Search, chosen, source: str, eta=None, tau=None) -> int:
+def _consider(prob: _Problem, search: _Search, chosen, source: str, eta=None, tau=None) -> float:
+    """The exact value of a plan (each plan is checked once), kept when it is the best so far."""
     chosen = np.unique(np.asarray(chosen, int))
-    value, cuts = _cut(prob, search, chosen, eta, tau)
+    key = frozenset(chosen.tolist())
+    if key in search.seen:
+        return search.seen[key]
+    value = search.seen[key] = _cut(prob, search, chosen, eta, tau)
     if value > search.best_value + TOLERANCE * max(1.0, abs(value)):
         search.best_value, search.best_chosen, search.best_source = value, chosen, source
-    return cuts
+    return value
 
 
 def _feasible(prob: _Problem, chosen) -> np.ndarray:
@@ -199,26 +200,20 @@ def _evading_routes(prob: _Problem, weight: np.ndarray) -> tuple[np.ndarray, lis
     return w, [A.indices[A.indptr[g]:A.indptr[g + 1]] for g in range(A.shape[0])]
 
 
-def _lp_cuts(prob: _Problem, search: _Search, x, w, eta, tau) -> int:
-    """Routes and tangents the LP relaxation's answer violates (fractional sites weigh a_j x_j)."""
+def _lp_routes(prob: _Problem, search: _Search, x, w) -> int:
+    """Evading routes the LP relaxation's answer misses (fractional sites weigh a_j x_j); returns how many.
+
+    Only routes: tangents at fractional weights would bloat every later master solve for little bound.
+    """
     weight = np.where(x > 1e-7, prob.a * x, 0.0)
     w_star, routes = _evading_routes(prob, weight)
-    cuts = 0
+    added = 0
     for g in range(len(prob.ods.keys)):
         if w_star[g] < w[g] - TOLERANCE:
             search.known[g].append(routes[g])
             search.master.add_route(g, routes[g])
-            cuts += 1
-        at = min(w[g], w_star[g])
-        if eta[g] > -np.expm1(-at) + TOLERANCE:
-            search.master.add_tangents(g, [at])
-            cuts += 1
-        if search.master.today:
-            w0 = float(weight[prob.today_sites[g]].sum())
-            if tau[g] > -np.expm1(-w0) + TOLERANCE:
-                search.master.add_tangents(g, [w0], today=True)
-                cuts += 1
-    return cuts
+            added += 1
+    return added
 
 
 def _rounded(prob: _Problem, x: np.ndarray) -> np.ndarray:
@@ -235,10 +230,10 @@ def _lp_phase(prob: _Problem, search: _Search, max_rounds: int, say, limits) -> 
         if left is not None and left <= 0:
             break
         say(f"LP round {rounds}", 0.1)
-        x, obj, w, eta, tau = search.master.solve_lp()
+        x, obj, w, _, _ = search.master.solve_lp()
         search.upper = min(search.upper, obj)  # fewer routes, tangents, fractional sites: a relaxation
         history.append(obj)
-        cuts = _lp_cuts(prob, search, x, w, eta, tau)
+        cuts = _lp_routes(prob, search, x, w)
         stalled = len(history) > LP_STALL_ROUNDS and \
             history[-LP_STALL_ROUNDS - 1] - obj <= LP_STALL_GAIN * max(abs(obj), 1e-12)
         if rounds % LP_ROUNDING_EVERY == 0 or cuts == 0 or stalled:
@@ -266,9 +261,24 @@ def _gap(search: _Search) -> float:
     return max(0.0, (search.upper - search.best_value) / max(abs(search.upper), 1e-12))
 
 
+def _learn(prob: _Problem, search: _Search, sol, label: str) -> float:
+    """Check the master's answer and every improving plan it met; return how much it over-states its answer."""
+    for prop in sol.proposals:
+        if prop.objective > search.best_value and len(prop.chosen):
+            _consider(prob, search, prop.chosen, label, prop.eta, prop.tau)
+    value = _consider(prob, search, sol.chosen, label, sol.eta, sol.tau)
+    return (sol.objective - value) / max(abs(value), 1e-12)
+
+
 def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int, str]:
-    """Master rounds until the bound meets the best value, or a work limit is used up."""
-    mip_gap, nodes, status = max(LOOSE_MIP_GAP, limits.gap_tol / 2), limits.max_nodes, "round limit reached"
+    """Master rounds until the bound meets the best value, or a work limit is used up.
+
+    While the master over-states its own answer it is missing routes or cuts there, which the oracle
+    adds; once it is exact at its answer only a tighter solve can lower the bound, so the MIP gap is
+    tightened (to ``gap_tol``) and then the node limit doubled.
+    """
+    mip_gap, nodes = max(LOOSE_MIP_GAP, limits.gap_tol), limits.max_nodes
+    target = 0.9 * limits.gap_tol
     rounds = 0
     for rounds in range(1, limits.max_rounds + 1):
         left = limits.time_left()
@@ -283,17 +293,20 @@ def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int,
         if not len(sol.chosen) and sol.objective == -np.inf:
             nodes *= 2  # stopped before any solution: give the next solve more work
             continue
-        cuts = _consider(prob, search, sol.chosen, f"master round {rounds}", sol.eta, sol.tau)
+        over = _learn(prob, search, sol, f"master round {rounds}")
         if _gap(search) <= limits.gap_tol:
             return rounds, "optimal"
-        if cuts == 0:  # the master is exact at its answer: only a tighter solve can close the gap
-            if mip_gap > limits.gap_tol / 2:
-                mip_gap = limits.gap_tol / 2
-            elif "node" in sol.status:
-                nodes *= 2
-            elif "time" in sol.status:
-                return rounds, "time limit reached"
-    return rounds, status
+        if over > max(EXACT, limits.gap_tol / 2) or (over > EXACT and mip_gap <= target):
+            continue  # the master was wrong at its answer: solve again with what it learnt
+        if mip_gap > target:
+            mip_gap = target
+        elif "node" in sol.status:
+            nodes *= 2
+        elif "time" in sol.status:
+            return rounds, "time limit reached"
+        else:
+            mip_gap /= 2  # numerically the solve stopped short of its gap: ask for more
+    return rounds, "round limit reached"
 
 
 def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFrame | None = None,
