@@ -123,6 +123,7 @@ def _runs(ring: np.ndarray, segment_mask: np.ndarray) -> list[np.ndarray]:
 
 
 def build_boundaries(world: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """Pakistan, its clipped neighbours, its land borders by neighbour and status, and its coast."""
     pak = world.loc["PAK"].geometry
     pakistan = gpd.GeoDataFrame(
         {"id": ["pak"], "name": ["Pakistan"], "kind": ["territory"], "source": [GEO_MAPS_SOURCE],
@@ -137,7 +138,14 @@ def build_boundaries(world: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
         geometry=[shapely.clip_by_rect(world.loc[k].geometry, *clip_box.bounds) for k in NEIGHBOURS],
         crs=STORAGE_CRS)
     neighbours["geometry"] = _simplify(neighbours.geometry)
+    border_rows, coast_runs = _border_and_coast_runs(world, pak)
+    return {"pakistan": pakistan, "neighbours": neighbours, "borders": _borders_frame(border_rows),
+            "coastline": _coastline_frame(coast_runs)}
 
+
+def _border_and_coast_runs(world: gpd.GeoDataFrame, pak) -> tuple[list[tuple], list[np.ndarray]]:
+    """Pakistan's outline split where a neighbour shares its vertices (border rows by status; the Indian
+    border as international / working boundary / line of control) and the exterior rest (coast runs)."""
     pak_rings = [shapely.get_coordinates(r) for p in shapely.get_parts(pak)
                  for r in [p.exterior, *p.interiors]]
     ring_is_exterior = [i == 0 for p in shapely.get_parts(pak) for i in range(1 + len(p.interiors))]
@@ -168,6 +176,10 @@ def build_boundaries(world: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     for ring, assigned, exterior in zip(pak_rings, assigned_any, ring_is_exterior):
         if exterior:  # holes are lakes and salt-marsh pans, not sea coast
             coast_runs += _runs(ring, ~assigned)
+    return border_rows, coast_runs
+
+
+def _borders_frame(border_rows: list[tuple]) -> gpd.GeoDataFrame:
     borders = gpd.GeoDataFrame(
         {"id": [f"border-{r[0].lower()}-{r[2].replace('_', '-')}" for r in border_rows],
          "name": [f"Pakistan–{r[1]}" + ("" if r[2] == "international" else f" ({r[2].replace('_', ' ')}, de facto)")
@@ -177,8 +189,11 @@ def build_boundaries(world: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
         geometry=[r[3] for r in border_rows], crs=STORAGE_CRS)
     borders["geometry"] = _simplify(borders.geometry)
     borders["length_km"] = [round(geodesic_length_m(g) / 1000, 1) for g in borders.geometry]
+    return borders
 
-    # Coast = Pakistan's outline where no neighbour shares its vertices.
+
+def _coastline_frame(coast_runs: list[np.ndarray]) -> gpd.GeoDataFrame:
+    """Coast = Pakistan's outline where no neighbour shares its vertices (pieces under 500 m dropped)."""
     coast_lines = [shapely.clip_by_rect(LineString(r), 60, 20, COAST_EAST_LON, COAST_NORTH_LAT) for r in coast_runs]
     coast = _lines_only(MultiLineString([g for line in coast_lines for g in shapely.get_parts(line)
                                          if g.geom_type == "LineString" and geodesic_length_m(g) > 500]))
@@ -187,7 +202,7 @@ def build_boundaries(world: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
          "source": [GEO_MAPS_SOURCE]}, geometry=[coast], crs=STORAGE_CRS)
     coastline["geometry"] = _simplify(coastline.geometry)
     coastline["length_km"] = [round(geodesic_length_m(g) / 1000, 1) for g in coastline.geometry]
-    return {"pakistan": pakistan, "neighbours": neighbours, "borders": borders, "coastline": coastline}
+    return coastline
 
 
 def build_places() -> pd.DataFrame:

@@ -24,21 +24,30 @@ def default_demand(*, sources=None, tree: dict | None = None, include_transit: b
         import geodata
 
         sources = geodata.layer("sources")
-    total = float(scenario.value("demand.total_migrants_per_year", tree))
     air_share = float(scenario.value("demand.air_share", tree))
-    t_on_s = float(scenario.value("demand.trafficking_share_on_smuggling_routes", tree))
-    s_on_t = float(scenario.value("demand.smuggling_share_on_trafficking_routes", tree))
-    dests = tree["demand"]["destinations"]
     if not 0 <= air_share <= 1:
         raise ValueError(f"demand.air_share must be in [0, 1], got {air_share}")
+    dests = tree["demand"]["destinations"]
+    pairs = _source_pairs(sources, dests, float(scenario.value("demand.total_migrants_per_year", tree)))
+    rows = _mode_rows(pairs, dests, air_share,
+                      float(scenario.value("demand.trafficking_share_on_smuggling_routes", tree)),
+                      float(scenario.value("demand.smuggling_share_on_trafficking_routes", tree)))
+    if include_transit:
+        for t in tree["demand"].get("transit", []):
+            rows.append({c: t[c] for c in COLUMNS})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _source_pairs(sources, dests: dict, total: float) -> list[tuple]:
+    """(origin, destination, volume, case types, source) per source and the destinations it names, the
+    source's weighted share of ``total`` split by the destinations' pull."""
     for col in ("id", "weight", "destinations", "case_types"):
         if col not in sources.columns:
             raise ValueError(f"sources layer: missing column {col!r}")
     weights = pd.to_numeric(sources["weight"], errors="raise").astype(float)
     if (weights < 0).any() or weights.sum() <= 0:
         raise ValueError("sources layer: weights must be >= 0 and not all 0")
-
-    pairs = []  # (origin, destination, volume, case types, source)
+    pairs = []
     for (_, src), w in zip(sources.iterrows(), weights):
         wanted = [d for d in str(src["destinations"]).split("|") if d]
         unknown = [d for d in wanted if d not in dests]
@@ -52,14 +61,16 @@ def default_demand(*, sources=None, tree: dict | None = None, include_transit: b
         for d, p in pulls.items():
             pairs.append((src["id"], d, volume * p / pulls.sum(), str(src["case_types"]),
                           f"{src['source']}; pull: {dests[d]['source']}"))
+    return pairs
 
-    # air share among pairs that can go either way, so that the whole comes out at air_share
+
+def _mode_rows(pairs: list[tuple], dests: dict, air_share: float, t_on_s: float, s_on_t: float) -> list[dict]:
+    """Demand rows by mode and case type; the air share is taken among pairs that can go either way, so
+    that the whole comes out at ``air_share``."""
     air_only = sum(v for _, d, v, _, _ in pairs if dests[d]["air"] and not dests[d]["surface_mode"])
     mixed = sum(v for _, d, v, _, _ in pairs if dests[d]["air"] and dests[d]["surface_mode"])
-    all_volume = sum(v for *_, v, _, _ in [(p[0], p[1], p[2], p[3], p[4]) for p in pairs])
-    want_air = air_share * all_volume
+    want_air = air_share * sum(p[2] for p in pairs)
     mixed_air = min(max((want_air - air_only) / mixed, 0.0), 1.0) if mixed > 0 else 0.0
-
     rows = []
     for origin, d, v, case_types, source in pairs:
         spec = dests[d]
@@ -76,10 +87,7 @@ def default_demand(*, sources=None, tree: dict | None = None, include_transit: b
                     rows.append({"origin": origin, "destination": d, "mode_preference": mode,
                                  "migrants_per_year": vol * share, "case_type": case,
                                  "source": f"{source}; mode split: unodc-2011 §4.1 fn 13"})
-    if include_transit:
-        for t in tree["demand"].get("transit", []):
-            rows.append({c: t[c] for c in COLUMNS})
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return rows
 
 
 def _case_split(case_types: str, t_on_s: float, s_on_t: float) -> list[tuple[str, float]]:

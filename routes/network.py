@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 
 import networkx as nx
@@ -78,11 +79,19 @@ def from_place(name: str, network_type: str = "drive") -> nx.MultiDiGraph:
     return _finish_osm_graph(G, source=f"osm-place:{name}")
 
 
+_BUILD_LOCK = threading.Lock()  # the app's warm-up and the first page run must not both parse the graph
+
+
 @functools.lru_cache(maxsize=1)
-def _default_network_cached() -> nx.MultiDiGraph:
+def _default_network_locked() -> nx.MultiDiGraph:
     from routes.build_network import load_or_build
 
     return load_or_build()
+
+
+def _default_network_cached() -> nx.MultiDiGraph:
+    with _BUILD_LOCK:
+        return _default_network_locked()
 
 
 def default_network(copy: bool = False) -> nx.MultiDiGraph:

@@ -192,3 +192,32 @@ def test_a_pakistani_place_matched_abroad_is_rejected():
 
     with pytest.raises(ValueError, match="'Dalbandin' resolved to .* outside Pakistan"):
         build_network.build(geodata.layer, wrong)
+
+
+def test_default_network_is_built_once_when_two_threads_ask(monkeypatch):
+    # the app's warm-up thread and the first page run both ask for the graph on a cold process
+    import threading
+    import time as _time
+
+    import routes.build_network as build_network
+    from routes import network
+
+    calls = []
+
+    def slow_build():
+        calls.append(1)
+        _time.sleep(0.3)
+        return object()
+
+    monkeypatch.setattr(build_network, "load_or_build", slow_build)
+    network._default_network_locked.cache_clear()
+    try:
+        got = []
+        threads = [threading.Thread(target=lambda: got.append(network.default_network())) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(calls) == 1 and got[0] is got[1]
+    finally:
+        network._default_network_locked.cache_clear()

@@ -78,35 +78,43 @@ def suppress(frame: pd.DataFrame, counts: list[str], *, min_count: float = MIN_C
         parts = [frame[~touched].assign(pooled_rows=1)]
         groups = list(frame[touched].groupby(group, sort=False))
     for key, sub in groups:
-        sub = sub.copy()
-        small = _small(sub, by, min_count)
-        if not small.any():
-            parts.append(sub)
-            continue
-        pooled_idx = list(sub.index[small])
-        visible = sub[~small].sort_values(order_by, kind="stable")
+        parts.append(_pool_group(sub.copy(), key, counts, by, min_count, label_col, group, order_by))
+    return _with_shares(pd.concat(parts, ignore_index=True))
+
+
+def _pool_group(sub: pd.DataFrame, key, counts: list[str], by: list[str], min_count: float, label_col: str,
+                group: str | None, order_by: str) -> pd.DataFrame:
+    """One group's small rows pooled into a "suppressed" row, topped up from the smallest visible rows
+    until the pool itself is not small (blank when even everything together is)."""
+    small = _small(sub, by, min_count)
+    if not small.any():
+        return sub
+    pooled_idx = list(sub.index[small])
+    visible = sub[~small].sort_values(order_by, kind="stable")
+    pooled = sub.loc[pooled_idx, counts].sum()
+    while _small(pooled.to_frame().T, by, min_count)[0]:
+        helpful = visible.index[(visible[by].to_numpy(float) > 0).any(axis=1)]  # an all-zero row adds nothing
+        if not len(helpful):
+            break
+        pooled_idx.append(helpful[0])
+        visible = visible.drop(index=helpful[0])
         pooled = sub.loc[pooled_idx, counts].sum()
-        while _small(pooled.to_frame().T, by, min_count)[0]:
-            helpful = visible.index[(visible[by].to_numpy(float) > 0).any(axis=1)]  # an all-zero row adds nothing
-            if not len(helpful):
-                break
-            pooled_idx.append(helpful[0])
-            visible = visible.drop(index=helpful[0])
-            pooled = sub.loc[pooled_idx, counts].sum()
-        row = {c: np.nan for c in sub.columns}
-        row.update({c: pooled[c] for c in counts})
-        if _small(pooled.to_frame().T, by, min_count)[0]:
-            row.update({c: np.nan for c in counts})  # too small even all together: blank
-        for c in sub.columns:
-            if sub[c].dtype == bool:
-                row[c] = False
-        if group is not None:
-            row[group] = key
-        row[label_col] = SUPPRESSED
-        row["pooled_rows"] = len(pooled_idx)
-        out = pd.concat([visible.assign(pooled_rows=1), pd.DataFrame([row])], ignore_index=True)
-        parts.append(out)
-    out = pd.concat(parts, ignore_index=True)
+    row = {c: np.nan for c in sub.columns}
+    row.update({c: pooled[c] for c in counts})
+    if _small(pooled.to_frame().T, by, min_count)[0]:
+        row.update({c: np.nan for c in counts})  # too small even all together: blank
+    for c in sub.columns:
+        if sub[c].dtype == bool:
+            row[c] = False
+    if group is not None:
+        row[group] = key
+    row[label_col] = SUPPRESSED
+    row["pooled_rows"] = len(pooled_idx)
+    return pd.concat([visible.assign(pooled_rows=1), pd.DataFrame([row])], ignore_index=True)
+
+
+def _with_shares(out: pd.DataFrame) -> pd.DataFrame:
+    """Row counts filled and shares recomputed from the (pooled) numerators and flows."""
     if "pooled_rows" not in out.columns:
         out["pooled_rows"] = 1
     out["pooled_rows"] = out["pooled_rows"].fillna(1).astype(int)

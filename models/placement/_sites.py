@@ -95,8 +95,7 @@ def _segments(G: nx.MultiDiGraph, links: dict, site_nodes: set) -> list[list[tup
             continue
         chain = [link]
         seen.add(link)
-        for start, nxt in ((u, v), (v, u)):  # walk both ways until a stop
-            prev, cur = start, nxt
+        for cur in (v, u):  # walk both ways until a stop
             while cur not in stops:
                 step = [(a, b, lk) for a, b, lk in und.edges(cur, keys=True) if lk not in seen]
                 if not step:
@@ -104,7 +103,7 @@ def _segments(G: nx.MultiDiGraph, links: dict, site_nodes: set) -> list[list[tup
                 _, b, lk = step[0]
                 seen.add(lk)
                 chain.append(lk)
-                prev, cur = cur, b
+                cur = b
         chains.append(chain)
     return chains
 

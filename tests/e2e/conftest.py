@@ -1,5 +1,7 @@
 import pytest
 
+from browser import chrome
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -7,3 +9,11 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(scope="module")
+def driver(server):
+    """One headless Chromium per test module, on the module's own app ``server``."""
+    drv = chrome()
+    yield drv
+    drv.quit()

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from browser import (HAVE_CHROMIUM, SHOTS, SKIP_REASON, DevToolsLog, app_server, button, by_xpath, chrome,
+from browser import (HAVE_CHROMIUM, SHOTS, SKIP_REASON, DevToolsLog, app_server, button, by_xpath,
                      demo_sign_in, go_to, idle, map_frame, screenshot_colours, text_on_page, wait)
 
 N_INTERCEPTS = 100_000
@@ -49,13 +49,6 @@ def server(tmp_path_factory):
     import_records(_synthetic_intercepts(N_INTERCEPTS), "e2e-synthetic.csv", "e2e", engine=get_engine(url))
     with app_server(data_dir, url) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def driver(server):
-    drv = chrome()
-    yield drv
-    drv.quit()
 
 
 def resources_outside(driver, base) -> list[str]:

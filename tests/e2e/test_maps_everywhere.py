@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 
-from browser import (HAVE_CHROMIUM, SHOTS, SKIP_REASON, DevToolsLog, app_server, button, by_xpath, chrome,
+from browser import (HAVE_CHROMIUM, SHOTS, SKIP_REASON, DevToolsLog, app_server, button, by_xpath,
                      demo_sign_in, go_to, idle, in_frame, map_frame, map_frames, running, screenshot_colours,
                      text_on_page)
 
@@ -82,13 +82,6 @@ def server(tmp_path_factory):
     _seed_database(url)
     with app_server(data_dir, url) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def driver(server):
-    drv = chrome()
-    yield drv
-    drv.quit()
 
 
 @pytest.fixture(autouse=True)
