@@ -44,6 +44,17 @@ INTERCEPT_DTYPES = {
 INTERCEPT_DEFAULTS = {"date_precision": "day", "position_precision": "point"}
 
 
+def as_selection(value, allowed, what: str) -> list | None:
+    """A filter value (None = all, one value, or a list) as a list, every value checked against ``allowed``."""
+    if value is None:
+        return None
+    values = [value] if isinstance(value, str) else list(value)
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ValueError(f"{what} {bad} not in {', '.join(allowed)}")
+    return values
+
+
 def typed_intercepts(columns, lon, lat, *, extra: dict | None = None):
     """A GeoDataFrame in the intercept schema from column-like values and lon/lat arrays.
 

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, and_, delete, func, literal_column, or_, select, 
 from sqlalchemy.orm import Session
 
 from geodata.admin import Region, canonical_province, locate, parse_region
-from geodata.schema import typed_intercepts
+from geodata.schema import as_selection, typed_intercepts
 from store.audit import log as audit_log
 from store.db import get_engine, run_write, session_scope
 from store.limits import fit, too_long
@@ -434,16 +434,6 @@ def _as_date(value, name: str) -> dt.date | None:
     return None if pd.isna(stamp) else stamp.date()
 
 
-def _as_list(value, allowed, name) -> list[str] | None:
-    if value is None:
-        return None
-    values = [value] if isinstance(value, str) else list(value)
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        raise ValueError(f"query_intercepts: {name} {bad} not in {', '.join(allowed)}")
-    return values
-
-
 def _region_conditions(country, province, district, region) -> list:
     """Conditions on the admin columns; names are checked against the shipped layers (unknown: ValueError)."""
     conditions = []
@@ -505,10 +495,10 @@ def _conditions(session, start, end, case_type, mode, bbox, synthetic, where: di
     if bbox is not None:
         conditions += _bbox_conditions(session, bbox)
     conditions += _region_conditions(**where)
-    cases = _as_list(case_type, CASE_TYPES, "case_type")
+    cases = as_selection(case_type, CASE_TYPES, "query_intercepts: case_type")
     if cases is not None:
         conditions.append(Intercept.case_type.in_(cases))
-    modes = _as_list(mode, MODES, "mode")
+    modes = as_selection(mode, MODES, "query_intercepts: mode")
     if modes is not None:
         conditions.append(Intercept.mode.in_(modes))
     if synthetic is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geodata.schema import CASE_TYPES, MODE_VALUES, MODES
+from geodata.schema import CASE_TYPES, MODE_VALUES, MODES, as_selection
 
 MIN_RECORDS = 3  # fewer records than this in a selection: nothing to analyse
 
@@ -122,16 +122,6 @@ def record_date_ranges(intercepts) -> tuple[pd.Series, pd.Series]:
     return lo.astype("datetime64[ns]"), hi.astype("datetime64[ns]")
 
 
-def _as_selection(value, allowed, field):
-    if value is None:
-        return None
-    values = [value] if isinstance(value, str) else list(value)
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        raise ValueError(f"{field} filter {bad} is not one of {allowed}")
-    return values
-
-
 def select(intercepts, *, case_type=SEPARATE, mode=None, date_from=None, date_to=None,
            name: str = "intercepts") -> Points:
     """Check `intercepts`, apply the filters and return plain arrays.
@@ -143,9 +133,9 @@ def select(intercepts, *, case_type=SEPARATE, mode=None, date_from=None, date_to
     check_intercepts(intercepts, name=name)
     keep = np.ones(len(intercepts), dtype=bool)
     if case_type not in (SEPARATE, POOLED):
-        chosen = _as_selection(case_type, CASE_TYPES, "case_type")
+        chosen = as_selection(case_type, CASE_TYPES, "case_type filter")
         keep &= intercepts["case_type"].isin(chosen).to_numpy()
-    chosen_modes = _as_selection(mode, MODES, "mode")
+    chosen_modes = as_selection(mode, MODES, "mode filter")
     if chosen_modes is not None:
         keep &= intercepts["mode"].isin(chosen_modes).to_numpy()
     lo, hi = record_date_ranges(intercepts)
