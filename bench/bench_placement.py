@@ -14,6 +14,8 @@ is not counted against it): model build, then solve.
     python bench/bench_placement.py                   # the full table -> bench/results_placement.md
     python bench/bench_placement.py --quick           # small sizes only
     python bench/bench_placement.py --rerouting 21 --ks 5 10 20   # static / busiest / robust table
+    python bench/bench_placement.py --rerouting 20 --first 10 --tag _b   # the same split over two processes,
+    python bench/bench_placement.py --merge "" _b                          # then merged into one table
     python bench/bench_placement.py --speed --ks 5 10 20 40       # plan_robust seconds and proven gap
 """
 from __future__ import annotations
@@ -143,17 +145,23 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "bench" / "results_placement.md"))
     ap.add_argument("--rerouting", type=int, metavar="N", help="run the re-routing comparison on N scenarios")
     ap.add_argument("--ks", type=int, nargs="+", default=[5, 10, 20])
-    ap.add_argument("--max-rounds", type=int, default=0, help="robust master rounds after the LP phase")
+    ap.add_argument("--max-rounds", type=int, default=200, help="robust master rounds after the LP phase")
     ap.add_argument("--bypass", type=float, default=3.0)
     ap.add_argument("--speed", action="store_true", help="plan_robust seconds and gap at each --ks")
     ap.add_argument("--time-limit", type=float, default=300.0)
     ap.add_argument("--tag", default="")
     ap.add_argument("--first", type=int, default=0, help="first scenario (to split a run over processes)")
     ap.add_argument("--max-lp-rounds", type=int, default=100)
+    ap.add_argument("--merge", nargs="+", metavar="TAG", help="merge re-routing runs split with --first/--tag "
+                    "('' for the untagged one) into results_placement_rerouting.md and .csv")
     args = ap.parse_args()
+    if args.merge:
+        merge_rerouting(args.merge, str(ROOT / "bench" / "results_placement_rerouting.md"), args.bypass,
+                        args.max_rounds, args.max_lp_rounds)
+        return
     if args.rerouting:
         rerouting(args.rerouting, args.ks, str(ROOT / "bench" / f"results_placement_rerouting{args.tag}.md"),
-                  args.max_rounds, args.bypass, args.first, args.max_lp_rounds)
+                  args.max_rounds, args.bypass, args.first, args.max_lp_rounds, args.time_limit)
         return
     if args.speed:
         speed(args.ks, str(ROOT / "bench" / f"results_placement_robust{args.tag}.md"), args.time_limit)
@@ -197,7 +205,8 @@ def scenario_demand(base, sc: int):
     return demand
 
 
-def plans_for(G, demand, flows, sites, k: int, max_rounds: int, max_lp_rounds: int) -> dict:
+def plans_for(G, demand, flows, sites, k: int, max_rounds: int, max_lp_rounds: int,
+              time_limit: float | None = None) -> dict:
     """Static MCLP on the logit flows, the k busiest sites, and robust for the informed range (0.25, 1.0)
     started from both (so never worse than them under its model)."""
     from models import placement as P
@@ -206,7 +215,7 @@ def plans_for(G, demand, flows, sites, k: int, max_rounds: int, max_lp_rounds: i
     static.seconds = time.perf_counter() - t0
     top = P.plan_top_volume(flows, k, candidates=sites)
     robust = P.plan_robust(G, demand, k, candidates=sites, informed=ROBUST_RANGE, incumbents=[static, top],
-                           max_rounds=max_rounds, max_lp_rounds=max_lp_rounds)
+                           max_rounds=max_rounds, max_lp_rounds=max_lp_rounds, time_limit=time_limit)
     return {"static MCLP": static, "k busiest sites": top, "robust (0.25, 1.0)": robust}
 
 
@@ -226,7 +235,7 @@ def score(pl, G, demand, bypass: float) -> list[dict]:
 
 
 def rerouting(n_scenarios: int, ks, out: str, max_rounds: int, bypass: float, first: int = 0,
-              max_lp_rounds: int = 100) -> None:
+              max_lp_rounds: int = 100, time_limit: float | None = None) -> None:
     """Static / busiest / robust over scenarios, each k, each informed share, three re-routing models."""
     import pandas as pd
     from routes.demand import default_demand
@@ -242,7 +251,7 @@ def rerouting(n_scenarios: int, ks, out: str, max_rounds: int, bypass: float, fi
         demand = scenario_demand(base, sc)
         flows = assign(G, demand)
         for k in ks:
-            for name, pl in plans_for(G, demand, flows, sites, k, max_rounds, max_lp_rounds).items():
+            for name, pl in plans_for(G, demand, flows, sites, k, max_rounds, max_lp_rounds, time_limit).items():
                 for r in score(pl, G, demand, bypass):
                     rows.append({"scenario": sc, "k": k, "plan": name, **r, "gap": pl.gap, "status": pl.status,
                                  "seconds": pl.seconds})
@@ -252,13 +261,24 @@ def rerouting(n_scenarios: int, ks, out: str, max_rounds: int, bypass: float, fi
         _write_rerouting(df, out, bypass, max_rounds, max_lp_rounds)
 
 
+def merge_rerouting(tags, out: str, bypass: float, max_rounds: int, max_lp_rounds: int) -> None:
+    """One table from re-routing runs split over processes (each wrote its own tagged csv)."""
+    import pandas as pd
+    frames = [pd.read_csv(ROOT / "bench" / f"results_placement_rerouting{tag}.csv") for tag in tags]
+    df = pd.concat(frames, ignore_index=True).drop_duplicates(["scenario", "k", "plan", "informed"])
+    df = df.sort_values(["scenario", "k"], kind="stable").reset_index(drop=True)
+    df.to_csv(Path(out).with_suffix(".csv"), index=False)
+    _write_rerouting(df, out, bypass, max_rounds, max_lp_rounds)
+
+
 def gap_text(gap) -> str:
     return "-" if gap != gap else f"{gap:.2%}"
 
 
 def _write_rerouting(df, out, bypass, max_rounds, max_lp_rounds):
     n = df["scenario"].nunique()
-    lines = [f"{n} scenarios (0 = default demand, 1.. lognormal factor per OD, sigma 0.6); robust planned for "
+    lines = [f"Default network (real road alignments). {n} scenarios (0 = default demand, 1.. lognormal factor per "
+             f"OD, sigma 0.6); robust planned for "
              f"informed share {ROBUST_RANGE} with max_rounds={max_rounds}, max_lp_rounds={max_lp_rounds}, "
              f"started from the static and busiest plans; bypass stress: every road link gets a bypass at "
              f"{bypass:g}x its time and money.", "",
@@ -270,6 +290,12 @@ def _write_rerouting(df, out, bypass, max_rounds, max_lp_rounds):
                            ("today (logit flows)", "best response", "logit", "bypass stress"))
         gap = gap_text(g["gap"].mean()) if name.startswith("robust") else "-"
         lines.append(f"| {k} | {theta:.2f} | {name} | {cells} | {gap} |")
+    rob = df[df["plan"].str.startswith("robust")].drop_duplicates(["scenario", "k"])
+    lines += ["", "Robust solves (seconds on this machine, proven gap):", "",
+              "| k | runs | proven within 0.1% | median seconds | max seconds | max gap |", "|---:|---:|---:|---:|---:|---:|"]
+    for k, g in rob.groupby("k"):
+        lines.append(f"| {k} | {len(g)} | {(g['gap'] <= 1e-3).sum()} | {g['seconds'].median():.1f} | "
+                     f"{g['seconds'].max():.1f} | {gap_text(g['gap'].max())} |")
     lines += ["", "Robust minus the others, in points (scenarios where robust is not worse):", "",
               "| k | informed | model | vs static MCLP | vs k busiest sites |", "|---:|---:|---|---|---|"]
     wide = df.pivot_table(index=["k", "informed", "scenario"], columns="plan",
@@ -286,25 +312,29 @@ def _write_rerouting(df, out, bypass, max_rounds, max_lp_rounds):
     Path(out).write_text("\n".join(lines) + "\n")
 
 
-def speed(ks, out: str, time_limit: float) -> None:
-    """plan_robust on the default network and demand at each k: seconds, proven gap, work done."""
+def speed(ks, out: str, time_limit: float, networks=("real roads", "schematic")) -> None:
+    """plan_robust on the default demand at each k, on the real-road and the schematic network: seconds,
+    proven gap, work done."""
+    from routes.build_network import build
     from routes.demand import default_demand
     from routes.network import default_network
     from models import placement as P
-    G, demand = default_network(), default_demand()
-    sites = P.candidates(G)
-    lines = ["| k | seconds | status | share after best response | bound | proven gap | master rounds | "
-             "routes known | best plan from |", "|---:|---:|---|---:|---:|---:|---:|---:|---|"]
-    for k in ks:
-        t0 = time.perf_counter()
-        pl = P.plan_robust(G, demand, k, candidates=sites, time_limit=time_limit)
-        sec = time.perf_counter() - t0
-        st = pl.stats
-        lines.append(f"| {k} | {sec:.1f} | {pl.status} | {pl.share_best_response:.2%} | "
-                     f"{pl.bound / pl.total_volume:.2%} | {pl.gap:.2%} | {st['master_rounds']} | "
-                     f"{st['routes_known']} | {st['best_from']} |")
-        print(lines[-1], flush=True)
-        Path(out).write_text("\n".join(lines) + "\n")
+    demand = default_demand()
+    lines = ["| network | k | seconds | status | share after best response | bound | proven gap | master rounds | "
+             "plans checked | routes known | best plan from |", "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+    for label in networks:
+        G = default_network() if label == "real roads" else build(real_roads=False)
+        sites = P.candidates(G)
+        for k in ks:
+            t0 = time.perf_counter()
+            pl = P.plan_robust(G, demand, k, candidates=sites, time_limit=time_limit)
+            sec = time.perf_counter() - t0
+            st = pl.stats
+            lines.append(f"| {label} | {k} | {sec:.1f} | {pl.status} | {pl.share_best_response:.2%} | "
+                         f"{pl.bound / pl.total_volume:.2%} | {pl.gap:.3%} | {st['master_rounds']} | "
+                         f"{st['plans_evaluated']} | {st['routes_known']} | {st['best_from']} |")
+            print(lines[-1], flush=True)
+            Path(out).write_text("\n".join(lines) + "\n")
 
 
 def write_table(rows, path):
