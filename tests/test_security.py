@@ -230,6 +230,15 @@ def _fast_passwords(monkeypatch, good=("amina", "right password")):
                         lambda u, p: {"username": u, "role": "planner", "region": None} if (u, p) == good else None)
 
 
+def _fail_five_times(name: str, **where) -> None:
+    """Five wrong passwords for ``name`` (enough to lock it), whether or not the lock already bites."""
+    for _ in range(5):
+        try:
+            auth.check_credentials(name, "guess", **where)
+        except auth.SignInLocked:
+            pass
+
+
 def test_an_attacker_locks_only_their_own_computer_out(db, monkeypatch):
     _fast_passwords(monkeypatch)
     for _ in range(4):
@@ -281,11 +290,7 @@ def test_admin_unlock_works_across_app_processes(db, monkeypatch):
 
     _fast_passwords(monkeypatch)
     other_process = auth.SignInGuard()  # another app process has its own counters
-    for _ in range(5):
-        try:
-            auth.check_credentials("amina", "guess", client="10.0.0.5", guard=other_process)
-        except auth.SignInLocked:
-            pass
+    _fail_five_times("amina", client="10.0.0.5", guard=other_process)
     with pytest.raises(auth.SignInLocked):
         auth.check_credentials("amina", "right password", client="10.0.0.5", guard=other_process)
     auth.unlock("Amina", actor="root")  # this process (the admin's), written to the audit log
@@ -299,11 +304,7 @@ def test_unlock_from_the_command_line(db, monkeypatch, capsys):
     from ui.accounts import main
 
     _fast_passwords(monkeypatch)
-    for _ in range(5):
-        try:
-            auth.check_credentials("amina", "guess")
-        except auth.SignInLocked:
-            pass
+    _fail_five_times("amina")
     assert "amina" in auth.GUARD.locked_names()
     assert main(["unlock", "amina"]) == 0
     assert "unlocked" in capsys.readouterr().out
@@ -315,11 +316,7 @@ def test_admin_page_lists_locks_and_unlocks(db, monkeypatch):
     from store.audit import entries
 
     _fast_passwords(monkeypatch)
-    for _ in range(5):
-        try:
-            auth.check_credentials("bilal", "guess")
-        except auth.SignInLocked:
-            pass
+    _fail_five_times("bilal")
     at = signed_in({"username": "root", "role": "admin", "region": None}).run()
     locked = next(t.value for t in at.dataframe if "user name" in t.value.columns)
     assert locked["user name"].tolist() == ["bilal"]

@@ -58,8 +58,7 @@ class RobustMaster:
 
     def __init__(self, p: np.ndarray, volume: np.ndarray, k: int, informed: tuple[float, float], *,
                  fixed_on=(), required=(), forbidden=()):
-        self.p = np.clip(np.asarray(p, float), 0.0, 1.0)
-        self.a = checkpoint_weights(self.p)
+        self.a = checkpoint_weights(np.asarray(p, float))
         self.volume = np.asarray(volume, float)
         self.n, self.n_od = len(self.a), len(self.volume)
         self.thetas = sorted({float(informed[0]), float(informed[1])})
@@ -132,17 +131,15 @@ class RobustMaster:
         kind = highspy.HighsVarType.kInteger if integral else highspy.HighsVarType.kContinuous
         self.h.changeColsIntegrality(self.n, np.arange(self.n, dtype=np.int32), np.full(self.n, kind))
 
-    def solve_lp(self) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, np.ndarray]:
-        """LP relaxation: (x, objective, w, eta, tau)."""
+    def solve_lp(self) -> tuple[np.ndarray, float, np.ndarray]:
+        """LP relaxation: (x, objective, w)."""
         self.relax(False)
         self.h.setOptionValue("time_limit", INF)
         self.h.run()
         col = np.asarray(self.h.getSolution().col_value)
         obj = float(self.h.getInfo().objective_function_value)
         self.relax(True)
-        m = self.n_od
-        return (col[:self.n], obj, col[self.w_col:self.w_col + m], col[self.eta_col:self.eta_col + m],
-                col[self.tau_col:self.tau_col + m])
+        return col[:self.n], obj, col[self.w_col:self.w_col + self.n_od]
 
     def _proposal(self, col: np.ndarray, objective: float) -> Proposal:
         m = self.n_od
@@ -154,7 +151,7 @@ class RobustMaster:
         """Solve to ``mip_rel_gap`` within ``max_nodes`` branch-and-bound nodes (a work limit).
 
         Every improving solution HiGHS finds is kept (``proposals``): each one the oracle checks
-        teaches the master routes and cuts, so fewer solves are needed.
+        teaches the master routes and tangents, so fewer solves are needed.
         """
         h = self.h
         h.setOptionValue("mip_rel_gap", float(mip_rel_gap))

@@ -106,7 +106,7 @@ def _route_weight(prob: _Problem, site_sets: list, x: np.ndarray) -> np.ndarray:
 
 
 def _cut(prob: _Problem, search: _Search, chosen: np.ndarray, eta=None, tau=None) -> float:
-    """Exact value of ``chosen``; add its evading routes and the tangents and cuts the master lacks there."""
+    """Exact value of ``chosen``; add its evading routes and the tangents the master lacks there."""
     x = np.zeros(len(prob.a))
     x[chosen] = 1.0
     br = best_responses(prob.finder, prob.ods, prob.sites, chosen)
@@ -230,15 +230,15 @@ def _lp_phase(prob: _Problem, search: _Search, max_rounds: int, say, limits) -> 
         if left is not None and left <= 0:
             break
         say(f"LP round {rounds}", 0.1)
-        x, obj, w, _, _ = search.master.solve_lp()
+        x, obj, w = search.master.solve_lp()
         search.upper = min(search.upper, obj)  # fewer routes, tangents, fractional sites: a relaxation
         history.append(obj)
-        cuts = _lp_routes(prob, search, x, w)
+        added = _lp_routes(prob, search, x, w)
         stalled = len(history) > LP_STALL_ROUNDS and \
             history[-LP_STALL_ROUNDS - 1] - obj <= LP_STALL_GAIN * max(abs(obj), 1e-12)
-        if rounds % LP_ROUNDING_EVERY == 0 or cuts == 0 or stalled:
+        if rounds % LP_ROUNDING_EVERY == 0 or added == 0 or stalled:
             _consider(prob, search, _rounded(prob, x), f"LP round {rounds}")
-        if cuts == 0 or stalled:
+        if added == 0 or stalled:
             break
     return rounds
 
@@ -273,9 +273,9 @@ def _learn(prob: _Problem, search: _Search, sol, label: str) -> float:
 def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int, str]:
     """Master rounds until the bound meets the best value, or a work limit is used up.
 
-    While the master over-states its own answer it is missing routes or cuts there, which the oracle
+    While the master over-states its own answer it is missing routes or tangents there, which the oracle
     adds; once it is exact at its answer only a tighter solve can lower the bound, so the MIP gap is
-    tightened (to ``gap_tol``) and then the node limit doubled.
+    tightened (to 0.9 x ``gap_tol``) and then the node limit doubled.
     """
     mip_gap, nodes = max(LOOSE_MIP_GAP, limits.gap_tol), limits.max_nodes
     target = 0.9 * limits.gap_tol
