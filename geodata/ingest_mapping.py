@@ -113,25 +113,18 @@ def _value_reasons(header: str, values: list[str]) -> dict[str, str]:
         elif all(-180 <= n <= 180 for n in numbers):
             found["lon"] = "decimal values within −180..180"
     if numbers is None:
-        months = sum(1 for v in values if _is_month(v))
+        months = sum(1 for v in values if _parses(parse_month, v))
         if months == len(values):
             found["month"] = "values are month names"
-        elif sum(1 for v in values if _is_date(v)) >= 0.8 * len(values):
+        elif sum(1 for v in values if _parses(parse_date, v)) >= 0.8 * len(values):
             found["date"] = "values read as dates"
     return found
 
 
-def _is_month(text: str) -> bool:
+def _parses(parser, text: str) -> bool:
+    """Whether ``parser`` (parse_month, parse_date) reads ``text`` without a ValueProblem."""
     try:
-        parse_month(text)
-    except ValueProblem:
-        return False
-    return True
-
-
-def _is_date(text: str) -> bool:
-    try:
-        parse_date(text)
+        parser(text)
     except ValueProblem:
         return False
     return True
