@@ -28,6 +28,22 @@ SKIP_REASON = "chromium/chromedriver not installed (apt-get install -y chromium 
 BASE_COLOURS = {"pakistan": (0xfb, 0xf8, 0xef), "neighbours": (0xec, 0xeb, 0xe4), "sea": (0xcf, 0xe3, 0xef)}
 
 
+def intercept_records(ids: list, lon, lat, rng, *, text=None, synthetic: bool = True, source: str = "e2e"):
+    """Intercept records at (lon, lat) with random dates in 2025, persons and case types drawn from ``rng``
+    (in that order); ``text`` goes into place name and notes."""
+    import geopandas as gpd
+    import pandas as pd
+
+    n = len(ids)
+    return gpd.GeoDataFrame({
+        "id": ids,
+        "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+        "date_from": pd.NaT, "date_to": pd.NaT, "persons": rng.integers(1, 9, n),
+        "case_type": rng.choice(["smuggling", "trafficking", "unknown"], n), "mode": "land", "agency": "FIA",
+        "place_name": text, "nationality": None, "notes": text, "synthetic": synthetic, "source": source,
+    }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

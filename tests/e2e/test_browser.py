@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from browser import (HAVE_CHROMIUM, SHOTS, SKIP_REASON, DevToolsLog, app_server, button, by_xpath,
-                     demo_sign_in, go_to, idle, map_frame, screenshot_colours, text_on_page, wait)
+                     demo_sign_in, go_to, idle, intercept_records, map_frame, screenshot_colours, text_on_page, wait)
 
 N_INTERCEPTS = 100_000
 RESULTS = {}
@@ -25,18 +25,9 @@ pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON)
 
 def _synthetic_intercepts(n: int, seed: int = 7):
     """n synthetic records spread over Balochistan, Sindh and Punjab (labelled synthetic)."""
-    import geopandas as gpd
-    import pandas as pd
-
     rng = np.random.default_rng(seed)
     lon, lat = rng.uniform(61.6, 71.0, n), rng.uniform(24.9, 31.0, n)
-    return gpd.GeoDataFrame({
-        "id": [f"SIM-{i:06d}" for i in range(n)],
-        "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
-        "date_from": pd.NaT, "date_to": pd.NaT, "persons": rng.integers(1, 9, n),
-        "case_type": rng.choice(["smuggling", "trafficking", "unknown"], n), "mode": "land", "agency": "FIA",
-        "place_name": None, "nationality": None, "notes": None, "synthetic": True, "source": "e2e synthetic",
-    }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    return intercept_records([f"SIM-{i:06d}" for i in range(n)], lon, lat, rng, source="e2e synthetic")
 
 
 @pytest.fixture(scope="module")

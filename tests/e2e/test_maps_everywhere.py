@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from browser import (HAVE_CHROMIUM, SHOTS, SKIP_REASON, DevToolsLog, app_server, button, by_xpath,
-                     demo_sign_in, go_to, idle, in_frame, map_frame, map_frames, running, screenshot_colours,
+                     demo_sign_in, go_to, idle, in_frame, intercept_records, map_frame, map_frames, running, screenshot_colours,
                      text_on_page)
 
 pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason=SKIP_REASON)
@@ -44,19 +44,10 @@ TIMES: dict[str, float] = {}
 
 def _records(n: int, synthetic: bool, seed: int):
     """n records over Balochistan and Sindh; the real ones carry the payload in place name and notes."""
-    import geopandas as gpd
-    import pandas as pd
-
     rng = np.random.default_rng(seed)
     lon, lat = rng.uniform(62.0, 68.5, n), rng.uniform(25.3, 30.5, n)
-    text = None if synthetic else PAYLOAD
-    return gpd.GeoDataFrame({
-        "id": [f"{'SIM' if synthetic else 'REAL'}-{seed}-{i:05d}" for i in range(n)],
-        "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
-        "date_from": pd.NaT, "date_to": pd.NaT, "persons": rng.integers(1, 9, n),
-        "case_type": rng.choice(["smuggling", "trafficking", "unknown"], n), "mode": "land", "agency": "FIA",
-        "place_name": text, "nationality": None, "notes": text, "synthetic": synthetic, "source": "e2e",
-    }, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    ids = [f"{'SIM' if synthetic else 'REAL'}-{seed}-{i:05d}" for i in range(n)]
+    return intercept_records(ids, lon, lat, rng, text=None if synthetic else PAYLOAD, synthetic=synthetic)
 
 
 def _seed_database(url: str) -> None:
