@@ -23,19 +23,23 @@ from models.placement._base import _check_request, _flows_parts, _pad, _result
 from models.placement._evaluate import (DEFAULT_INFORMED, Evaluation, SimpleFlows, best_responses,
                                         check_informed, cheapest_routes, evaluate, own_flows, per_demand)
 from models.placement._master import RobustMaster
-from models.placement._routes import ODs, RouteFinder, checkpoint_weights, od_table, routes_frame, site_weights
+from models.placement._oracle import BestResponseOracle
+from models.placement._pool_search import PoolModel
+from models.placement._routes import ODs, RouteFinder, checkpoint_weights, od_table
 from models.placement._sites import candidates as default_candidates
 from models.placement._sites import incidence, resolve_ids, validate_sites
 
 # own_flows, SimpleFlows, evaluate and Evaluation stay importable from here (tests, bench, pages use them)
 __all__ = ["plan_robust", "plan_top_volume", "own_flows", "SimpleFlows", "evaluate", "Evaluation"]
 
-LOOSE_MIP_GAP = 0.02      # first master solves only need a direction
+MIP_GAP_SHARE = 0.5       # of gap_tol, asked of each master solve
 LP_ROUNDING_EVERY = 5     # LP rounds between two rounded incumbents
 MAX_LP_ROUNDS = 100
+MAX_POOL_ROUNDS = 50      # route-pool searches before the master MILP
 LP_STALL_ROUNDS, LP_STALL_GAIN = 3, 1e-4  # the LP phase ends when 3 rounds gain < 0.01%
 TOLERANCE = 1e-9
 CUT_TOLERANCE = 1e-7      # a catch the master over-states by less is solver noise (HiGHS feasibility 1e-7)
+TANGENT_WINDOW = 0.02     # tangents only at plans within 2% of the best value
 EXACT = 1e-6              # relative: the master is exact at a plan it over-states by less (solver noise)
 
 
@@ -54,6 +58,7 @@ class _Problem:
     thetas: tuple[float, float]
     today: pd.DataFrame           # per OD: cheapest route
     today_sites: list             # per OD: site positions on today's route
+    oracle: BestResponseOracle
 
 
 @dataclass
@@ -91,7 +96,8 @@ def _setup(network, demand, k, candidates, existing, required, forbidden, detour
     A = incidence(today, sites, network)
     today_sites = [A.indices[A.indptr[i]:A.indptr[i + 1]] for i in range(A.shape[0])]
     a = checkpoint_weights(sites["detection"].to_numpy(float))
-    return _Problem(finder, ods, sites, a, k, ex, rq, fb, _informed_range(informed), today, today_sites)
+    return _Problem(finder, ods, sites, a, k, ex, rq, fb, _informed_range(informed), today, today_sites,
+                    BestResponseOracle(finder, ods, sites))
 
 
 def _value(prob: _Problem, w_informed: np.ndarray, w_today: np.ndarray) -> tuple[float, float]:
@@ -106,25 +112,23 @@ def _route_weight(prob: _Problem, site_sets: list, x: np.ndarray) -> np.ndarray:
 
 
 def _cut(prob: _Problem, search: _Search, chosen: np.ndarray, eta=None, tau=None) -> float:
-    """Exact value of ``chosen``; add its evading routes and the tangents the master lacks there."""
+    """Exact value of ``chosen``; add its evading routes, and the tangents the master lacks there
+    when the plan is within ``TANGENT_WINDOW`` of the best (far worse plans never decide the proof)."""
     x = np.zeros(len(prob.a))
     x[chosen] = 1.0
-    br = best_responses(prob.finder, prob.ods, prob.sites, chosen)
-    w_star = br["weight"].to_numpy(float)
+    w_star, routes = prob.oracle.routes(prob.a * x)
     w_today = _route_weight(prob, prob.today_sites, x)
-    frame = routes_frame(br[["od", "nodes", "edges", "cost"]].to_dict("records"), prob.finder.G)
-    A = incidence(frame, prob.sites, prob.finder.G)
-    for g in range(len(prob.ods.keys)):
+    value, _ = _value(prob, w_star, w_today)
+    close = value >= (1.0 - TANGENT_WINDOW) * max(search.best_value, value)
+    for g, route in enumerate(routes):
         known_w = min(x[s] @ prob.a[s] for s in search.known[g])
-        route = A.indices[A.indptr[g]:A.indptr[g + 1]]
         if w_star[g] < known_w - TOLERANCE:
             search.known[g].append(route)
             search.master.add_route(g, route)
-        if eta is None or eta[g] > -np.expm1(-w_star[g]) + CUT_TOLERANCE:
+        if close and (eta is None or eta[g] > -np.expm1(-w_star[g]) + CUT_TOLERANCE):
             search.master.add_tangents(g, [w_star[g]])
-        if search.master.today and (tau is None or tau[g] > -np.expm1(-w_today[g]) + CUT_TOLERANCE):
+        if close and search.master.today and (tau is None or tau[g] > -np.expm1(-w_today[g]) + CUT_TOLERANCE):
             search.master.add_tangents(g, [w_today[g]], today=True)
-    value, _ = _value(prob, w_star, w_today)
     search.evaluated += 1
     return value
 
@@ -189,24 +193,13 @@ def _seed(prob: _Problem, search: _Search, incumbents) -> None:
         _consider(prob, search, _feasible(prob, chosen), source)
 
 
-def _evading_routes(prob: _Problem, weight: np.ndarray) -> tuple[np.ndarray, list]:
-    """Per OD the least summed site weight of a route within the detour budget, and that route's sites."""
-    node_w, link_w = site_weights(prob.sites, prob.finder.links, weight)
-    recs, w = [], np.zeros(len(prob.ods.keys))
-    for g, (o, d, pref) in enumerate(prob.ods.keys):
-        nodes, edges, cost, w[g] = prob.finder.best_route(o, d, pref, node_w, link_w)
-        recs.append({"od": g, "nodes": nodes, "edges": edges, "cost": cost})
-    A = incidence(routes_frame(recs, prob.finder.G), prob.sites, prob.finder.G)
-    return w, [A.indices[A.indptr[g]:A.indptr[g + 1]] for g in range(A.shape[0])]
-
-
 def _lp_routes(prob: _Problem, search: _Search, x, w) -> int:
     """Evading routes the LP relaxation's answer misses (fractional sites weigh a_j x_j); returns how many.
 
     Only routes: tangents at fractional weights would bloat every later master solve for little bound.
     """
     weight = np.where(x > 1e-7, prob.a * x, 0.0)
-    w_star, routes = _evading_routes(prob, weight)
+    w_star, routes = prob.oracle.routes(weight)
     added = 0
     for g in range(len(prob.ods.keys)):
         if w_star[g] < w[g] - TOLERANCE:
@@ -243,6 +236,25 @@ def _lp_phase(prob: _Problem, search: _Search, max_rounds: int, say, limits) -> 
     return rounds
 
 
+def _pool_phase(prob: _Problem, search: _Search, max_rounds: int, say, starts=()) -> int:
+    """Local search on the route-pool model from the best plan (and ``starts``), each answer checked
+    by the oracle, until the search returns a plan already checked (the pool is exact at it)."""
+    allowed = np.ones(len(prob.a), dtype=bool)
+    allowed[np.r_[prob.forbidden, prob.existing].astype(int)] = False
+    fixed = np.r_[prob.existing, prob.required].astype(int)
+    movable = prob.k - len(prob.required)
+    rounds = 0
+    for rounds in range(1, max_rounds + 1):
+        say(f"route-pool search {rounds}", 0.15)
+        pool = PoolModel(prob.a, prob.ods.volume, prob.thetas, search.known, prob.today_sites)
+        plans = [pool.improve(start, fixed, allowed, movable) for start in (search.best_chosen, fixed, *starts)]
+        plan = max(plans, key=pool.value)
+        if frozenset(plan.tolist()) in search.seen:
+            break
+        _consider(prob, search, plan, f"route-pool search {rounds}")
+    return rounds
+
+
 @dataclass
 class _Limits:
     gap_tol: float
@@ -266,46 +278,48 @@ def _learn(prob: _Problem, search: _Search, sol, label: str) -> float:
     for prop in sol.proposals:
         if prop.objective > search.best_value and len(prop.chosen):
             _consider(prob, search, prop.chosen, label, prop.eta, prop.tau)
-    value = _consider(prob, search, sol.chosen, label, sol.eta, sol.tau)
-    return (sol.objective - value) / max(abs(value), 1e-12)
+    best = sol.best
+    value = _consider(prob, search, best.chosen, label, best.eta, best.tau)
+    return (best.objective - value) / max(abs(value), 1e-12)
 
 
 def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int, str]:
     """Master rounds until the bound meets the best value, or a work limit is used up.
 
-    While the master over-states its own answer it is missing routes or tangents there, which the oracle
-    adds; once it is exact at its answer only a tighter solve can lower the bound, so the MIP gap is
-    tightened (to 0.9 x ``gap_tol``) and then the node limit doubled.
+    Each master solve asks HiGHS for ``MIP_GAP_SHARE`` x ``gap_tol``, leaving room for the master
+    to over-state its own answer a little.  While the master over-states its answer it is missing
+    routes or tangents there, which the oracle adds before the next solve; once it is exact at its
+    answer only more work can lower the bound: the node limit is doubled or the MIP gap halved.
     """
-    mip_gap, nodes = max(LOOSE_MIP_GAP, limits.gap_tol), limits.max_nodes
-    target = 0.9 * limits.gap_tol
+    mip_gap, nodes = MIP_GAP_SHARE * limits.gap_tol, limits.max_nodes
     rounds = 0
     for rounds in range(1, limits.max_rounds + 1):
         left = limits.time_left()
         if left is not None and left <= 0:
             return rounds - 1, "time limit reached"
-        say(f"master round {rounds}", min(0.9, rounds / (limits.max_rounds + 1)))
+        label = f"master round {rounds}"
+        say(label, min(0.9, rounds / (limits.max_rounds + 1)))
         sol = search.master.solve(search.best_chosen, mip_gap, nodes, left)
         if np.isfinite(sol.bound):
             search.upper = min(search.upper, sol.bound)
         if _gap(search) <= limits.gap_tol:
             return rounds, "optimal"
-        if not len(sol.chosen) and sol.objective == -np.inf:
+        if sol.best is None:
             nodes *= 2  # stopped before any solution: give the next solve more work
             continue
-        over = _learn(prob, search, sol, f"master round {rounds}")
+        over = _learn(prob, search, sol, label)
+        if _gap(search) > limits.gap_tol:
+            _pool_phase(prob, search, MAX_POOL_ROUNDS, say, starts=[sol.best.chosen])  # a swap may close it
         if _gap(search) <= limits.gap_tol:
             return rounds, "optimal"
-        if over > max(EXACT, limits.gap_tol / 2) or (over > EXACT and mip_gap <= target):
+        if over > EXACT:
             continue  # the master was wrong at its answer: solve again with what it learnt
-        if mip_gap > target:
-            mip_gap = target
-        elif "node" in sol.status:
+        if "node" in sol.status:
             nodes *= 2
         elif "time" in sol.status:
             return rounds, "time limit reached"
         else:
-            mip_gap /= 2  # numerically the solve stopped short of its gap: ask for more
+            mip_gap /= 2  # the solve met its gap, ours is still open: ask for more
     return rounds, "round limit reached"
 
 
@@ -357,6 +371,7 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
     _seed(prob, search, incumbents)
     limits = _Limits(gap_tol, max_rounds, max_nodes, time_limit if time_limit is not None else max_seconds, t0)
     _lp_phase(prob, search, max_lp_rounds, say, limits)
+    _pool_phase(prob, search, MAX_POOL_ROUNDS, say)
     rounds, status = _search(prob, search, limits, say)
     say("report", 0.95)
     return _robust_result(prob, search, rounds, status, name, time.perf_counter() - t0)

@@ -176,29 +176,32 @@ class RouteFinder:
         labels = []
         best_w: dict = {}
         start_w = node_weight.get(o, 0.0)
-        heap = [(0.0, start_w, 0, o, -1, None)]
+        # popped by cost + cheapest cost to go (A*): the cheapest route reaches d first, so its weight
+        # bounds every later label; at one node labels still come in increasing cost
+        heap = [(lb[o], start_w, 0, 0.0, o, -1, None)]
         tie = 1
-        final = None
+        final, best_d = None, np.inf
         while heap:
-            cost, w, _, n, parent, edge = heapq.heappop(heap)
+            _, w, _, cost, n, parent, edge = heapq.heappop(heap)
             if w >= best_w.get(n, np.inf) - 1e-12:
                 continue  # dominated: a cheaper label here already has no more weight
             best_w[n] = w
             labels.append((cost, w, n, parent, edge))
             me = len(labels) - 1
             if n == d:
-                final = me
+                final, best_d = me, w
                 if w <= 1e-12:
                     break
                 continue
             for m, c, e in adj[n]:
                 nc = cost + c
-                if nc + lb.get(m, np.inf) > budget:
+                to_go = lb.get(m, np.inf)
+                if nc + to_go > budget:
                     continue
                 nw = w + link_weight.get(links[e], 0.0) + node_weight.get(m, 0.0)
-                if nw >= best_w.get(m, np.inf) - 1e-12:
-                    continue
-                heapq.heappush(heap, (nc, nw, tie, m, me, e))
+                if nw >= best_w.get(m, np.inf) - 1e-12 or nw >= best_d - 1e-12:
+                    continue  # a lighter label is here already, or a route as light has reached d
+                heapq.heappush(heap, (nc + to_go, nw, tie, nc, m, me, e))
                 tie += 1
         if final is None:
             raise ValueError(f"no route from node {o!r} to node {d!r} within the detour budget")

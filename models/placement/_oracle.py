@@ -1,0 +1,36 @@
+"""The best-response oracle of the robust search: each OD's best evading route against site weights,
+as its weight and the site positions on it (no route table, no incidence matrix per call)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.placement._routes import ODs, RouteFinder, site_weights
+
+
+class BestResponseOracle:
+    """Best evading routes per OD, as (weight, site positions on the route)."""
+
+    def __init__(self, finder: RouteFinder, ods: ODs, sites: pd.DataFrame):
+        self.finder, self.ods, self.sites = finder, ods, sites
+        self.node_sites: dict = {}
+        self.link_sites: dict = {}
+        for j, (node, edge) in enumerate(zip(sites["node"], sites["edge"])):
+            if isinstance(edge, (tuple, list)) and len(edge) == 3:
+                self.link_sites.setdefault(finder.links[tuple(edge)], []).append(j)
+            elif node is not None and not (isinstance(node, float) and np.isnan(node)):
+                self.node_sites.setdefault(node, []).append(j)
+
+    def _route_sites(self, nodes, edges) -> np.ndarray:
+        found = [j for n in nodes for j in self.node_sites.get(n, ())]
+        found += [j for e in edges for j in self.link_sites.get(self.finder.links[e], ())]
+        return np.unique(np.asarray(found, int))
+
+    def routes(self, weight: np.ndarray) -> tuple[np.ndarray, list]:
+        """Per OD the least summed site weight of a route within the detour budget, and its sites."""
+        node_w, link_w = site_weights(self.sites, self.finder.links, np.asarray(weight, float))
+        w, sites_on = np.zeros(len(self.ods.keys)), []
+        for g, (o, d, pref) in enumerate(self.ods.keys):
+            nodes, edges, _, w[g] = self.finder.best_route(o, d, pref, node_w, link_w)
+            sites_on.append(self._route_sites(nodes, edges))
+        return w, sites_on
