@@ -33,6 +33,7 @@ from models.placement._sites import incidence, resolve_ids, validate_sites
 __all__ = ["plan_robust", "plan_top_volume", "own_flows", "SimpleFlows", "evaluate", "Evaluation"]
 
 MIP_GAP_SHARE = 0.5       # of gap_tol, asked of each master solve
+EXPLORE_NODES = 300       # branch-and-bound nodes of a solve while the master is wrong at its answers
 LP_ROUNDING_EVERY = 5     # LP rounds between two rounded incumbents
 MAX_LP_ROUNDS = 100
 MAX_POOL_ROUNDS = 50      # route-pool searches before the master MILP
@@ -288,10 +289,12 @@ def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int,
 
     Each master solve asks HiGHS for ``MIP_GAP_SHARE`` x ``gap_tol``, leaving room for the master
     to over-state its own answer a little.  While the master over-states its answer it is missing
-    routes or tangents there, which the oracle adds before the next solve; once it is exact at its
-    answer only more work can lower the bound: the node limit is doubled or the MIP gap halved.
+    routes or tangents there, which the oracle adds before the next solve.  The first solve
+    explores: it stops at ``EXPLORE_NODES`` nodes, since a model still learning routes prunes with
+    values no plan has; later ones get ``max_nodes``.  Once the master is exact at its answer only
+    more work can lower the bound: the node limit is doubled or the MIP gap halved.
     """
-    mip_gap, nodes = MIP_GAP_SHARE * limits.gap_tol, limits.max_nodes
+    mip_gap, nodes = MIP_GAP_SHARE * limits.gap_tol, min(EXPLORE_NODES, limits.max_nodes)
     rounds = 0
     for rounds in range(1, limits.max_rounds + 1):
         left = limits.time_left()
@@ -308,6 +311,7 @@ def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int,
             nodes *= 2  # stopped before any solution: give the next solve more work
             continue
         over = _learn(prob, search, sol, label)
+        explored, nodes = nodes < limits.max_nodes, max(nodes, limits.max_nodes)
         if _gap(search) > limits.gap_tol:
             _pool_phase(prob, search, MAX_POOL_ROUNDS, say, starts=[sol.best.chosen])  # a swap may close it
         if _gap(search) <= limits.gap_tol:
@@ -315,7 +319,7 @@ def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int,
         if over > EXACT:
             continue  # the master was wrong at its answer: solve again with what it learnt
         if "node" in sol.status:
-            nodes *= 2
+            nodes *= 1 if explored else 2  # after exploring the next solve has max_nodes already
         elif "time" in sol.status:
             return rounds, "time limit reached"
         else:
