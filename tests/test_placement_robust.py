@@ -193,3 +193,61 @@ def test_unknown_demand_place_is_named():
     G = detour_graph()
     with pytest.raises(ValueError, match="demand row 0: origin 'src-Z'"):
         P.plan_robust(G, demand_frame([("src-Z", "dst-X", "land", 5.0, "smuggling")]), 1)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4, 5])
+def test_best_route_a_star_order_matches_enumeration_on_many_plans(seed):
+    # labels are popped by cost + cheapest cost to go; the answer must stay the exact least weight
+    G, demand, flows, sites = random_instance(seed, n_sites=12)
+    sites = validate_sites(sites)
+    finder = RouteFinder(G, detour=0.6)
+    rng = np.random.default_rng(seed)
+    for _ in range(4):
+        chosen = rng.choice(len(sites), 5, replace=False)
+        a = np.zeros(len(sites))
+        a[chosen] = checkpoint_weights(sites["detection"].to_numpy()[chosen])
+        node_w, link_w = site_weights(sites, finder.links, a)
+        for o, dst in [(0, 15), (2, 13), (4, 11)]:
+            _, _, cost, w = finder.best_route(o, dst, "land", node_w, link_w)
+            routes = list(_all_routes(G, o, dst, finder))
+            cheapest = min(c for _, _, c in routes)
+            best = min(sum(node_w.get(n, 0.0) for n in ns) + sum(link_w.get(finder.links[e], 0.0) for e in es)
+                       for ns, es, c in routes if c <= cheapest * 1.6 + 1e-6)
+            assert w == pytest.approx(best, abs=1e-9)
+            assert cost <= cheapest * 1.6 + 1e-6
+
+
+def test_oracle_gives_the_best_responses_weights_and_sites():
+    from models.placement._evaluate import best_responses
+    from models.placement._oracle import BestResponseOracle
+    from models.placement._routes import od_table, routes_frame
+    from models.placement._sites import incidence
+    G, demand, flows, sites = random_instance(7, n_sites=12)
+    sites = validate_sites(sites)
+    finder, ods = RouteFinder(G, detour=0.5), od_table(G, demand)
+    oracle = BestResponseOracle(finder, ods, sites)
+    chosen = np.array([1, 4, 7, 9])
+    a = np.zeros(len(sites))
+    a[chosen] = checkpoint_weights(sites["detection"].to_numpy()[chosen])
+    w, on_route = oracle.routes(a)
+    br = best_responses(finder, ods, sites, chosen)
+    assert w == pytest.approx(br["weight"].to_numpy(), abs=1e-12)
+    A = incidence(routes_frame(br[["od", "nodes", "edges", "cost"]].to_dict("records"), G), sites, G)
+    for g, route in enumerate(on_route):
+        assert route.tolist() == A.indices[A.indptr[g]:A.indptr[g + 1]].tolist()
+
+
+def test_pool_search_values_plans_as_the_exact_min_over_known_routes():
+    from models.placement._pool_search import PoolModel
+    a = np.log(2.0) * np.ones(4)          # p = 0.5 at every site
+    known = [[[0], [1]], [[2, 3]]]        # OD 0: two one-site routes; OD 1: one route over sites 2 and 3
+    pool = PoolModel(a, np.array([100.0, 10.0]), (1.0,), known, [[0], [2, 3]])
+    assert pool.value([0]) == pytest.approx(0.0)               # OD 0 takes route 1, OD 1 meets nothing
+    assert pool.value([0, 1]) == pytest.approx(50.0)           # both routes of OD 0 watched
+    assert pool.value([2, 3]) == pytest.approx(7.5)            # 1 - 0.5^2 of OD 1
+    # one new site: no single site catches OD 0, so the best is OD 1's; two: OD 0's pair
+    assert pool.value(pool.improve([], [], np.ones(4, bool), 1)) == pytest.approx(5.0)
+    assert sorted(pool.improve([0], [], np.ones(4, bool), 2).tolist()) == [0, 1]  # the greedy fill finds 50
+    # one swap from {2, 3} loses (5 < 7.5): a swap-local optimum, left for the master MILP to leave
+    assert sorted(pool.improve([2, 3], [], np.ones(4, bool), 2).tolist()) == [2, 3]
+    assert sorted(pool.improve([], [3], np.ones(4, bool), 1).tolist()) == [2, 3]  # fixed site kept
