@@ -14,8 +14,8 @@ The master keeps the route pools and tangent points and builds a compact HiGHS m
 each solve: a route whose sites include another known route's is dropped (it never has the
 least weight), and ODs whose pools coincide share one w and one eta, with their volumes
 summed and their tangent points pooled.  At the end of a default k = 20 search 107 ODs have
-73 distinct pools; the model has 40% fewer rows.  The answer depends only on the routes and
-tangents added, never on the clock.
+73 distinct pools (one saved model: 3,722 rows with one row set per OD, 2,103 compact).  The
+answer depends only on the routes and tangents added, never on the clock.
 """
 from __future__ import annotations
 
@@ -140,8 +140,7 @@ class RobustMaster:
         for name, value in SOLVER_OPTIONS.items():
             h.setOptionValue(name, value)
         lo = np.r_[self.lower, np.zeros(2 * (ci + ct) + 1)]
-        hi = np.r_[self.upper, np.tile(np.r_[np.full(ci, INF), np.ones(ci)], 1),
-                   np.full(ct, INF), np.ones(ct), INF]
+        hi = np.r_[self.upper, np.full(ci, INF), np.ones(ci), np.full(ct, INF), np.ones(ct), INF]
         h.addVars(len(lo), lo, hi)
         h.changeColCost(lay.z_col, 1.0)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
