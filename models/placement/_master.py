@@ -90,7 +90,6 @@ def _minimal(pool: list) -> frozenset:
 class _Layout:
     """Columns of one built model: x (n) | per class w, eta (informed) | w0, tau (today) | z."""
 
-    n: int
     groups: np.ndarray
     today_groups: np.ndarray
     eta_col: int
@@ -133,7 +132,7 @@ class RobustMaster:
         n, ci, ct = self.n, len(informed), len(stay)
         eta_col = n + ci
         tau_col = n + 2 * ci + ct
-        lay = _Layout(n, groups, today_groups, eta_col, tau_col, n + 2 * (ci + ct))
+        lay = _Layout(groups, today_groups, eta_col, tau_col, n + 2 * (ci + ct))
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("random_seed", 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.placement._routes import ODs, RouteFinder, site_weights
+from models.placement._routes import ODs, RouteFinder, site_spots, site_weights
 
 
 class BestResponseOracle:
@@ -13,17 +13,15 @@ class BestResponseOracle:
 
     def __init__(self, finder: RouteFinder, ods: ODs, sites: pd.DataFrame):
         self.finder, self.ods, self.sites = finder, ods, sites
-        self.node_sites: dict = {}
-        self.link_sites: dict = {}
-        for j, (node, edge) in enumerate(zip(sites["node"], sites["edge"])):
-            if isinstance(edge, (tuple, list)) and len(edge) == 3:
-                self.link_sites.setdefault(finder.links[tuple(edge)], []).append(j)
-            elif node is not None and not (isinstance(node, float) and np.isnan(node)):
-                self.node_sites.setdefault(node, []).append(j)
+        self.sites_at: dict = {"node": {}, "link": {}}  # spot -> site positions
+        for j, spot in enumerate(site_spots(sites, finder.links)):
+            if spot is not None:
+                self.sites_at[spot[0]].setdefault(spot[1], []).append(j)
 
     def _route_sites(self, nodes, edges) -> np.ndarray:
-        found = [j for n in nodes for j in self.node_sites.get(n, ())]
-        found += [j for e in edges for j in self.link_sites.get(self.finder.links[e], ())]
+        at_node, at_link = self.sites_at["node"], self.sites_at["link"]
+        found = [j for n in nodes for j in at_node.get(n, ())]
+        found += [j for e in edges for j in at_link.get(self.finder.links[e], ())]
         return np.unique(np.asarray(found, int))
 
     def routes(self, weight: np.ndarray) -> tuple[np.ndarray, list]:

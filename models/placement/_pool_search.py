@@ -15,13 +15,15 @@ IMPROVEMENT = 1e-9  # relative gain a move needs: below it the search stops (no 
 
 
 class PoolModel:
-    """Route pools per OD as one sparse route x site matrix of site weights a_j."""
+    """Route pools per OD as one route x site matrix of site weights a_j."""
 
     def __init__(self, a: np.ndarray, volume: np.ndarray, thetas, known: list, today_sites: list):
         self.a, self.volume = np.asarray(a, float), np.asarray(volume, float)
         self.thetas = tuple(thetas)
-        self.R, self.starts = _route_matrix(self.a, known)
-        self.T, _ = _route_matrix(self.a, [[s] for s in today_sites])
+        R, self.starts = _route_matrix(self.a, known)
+        T, _ = _route_matrix(self.a, [[s] for s in today_sites])
+        self.R, self.T = R.toarray(), T.toarray()  # dense: every move adds whole site columns
+        self.on_routes = (self.R.any(axis=0) | self.T.any(axis=0))  # sites some route meets
         self.today = min(self.thetas) < 1.0
 
     def _catches(self, route_w: np.ndarray, today_w: np.ndarray) -> np.ndarray:
@@ -44,8 +46,8 @@ class PoolModel:
         """
         fixed = np.unique(np.asarray(fixed, int))
         chosen = np.union1d(np.asarray(chosen, int), fixed)
-        useful = allowed & (np.asarray(abs(self.R).sum(axis=0)).ravel() + np.asarray(abs(self.T).sum(axis=0)).ravel() > 0)
-        Rd, Td = self.R.toarray(), self.T.toarray()
+        useful = allowed & self.on_routes
+        Rd, Td = self.R, self.T
         for _ in range(max_moves):
             x = np.zeros(len(self.a))
             x[chosen] = 1.0

@@ -217,19 +217,28 @@ class RouteFinder:
         return nodes[::-1], edges[::-1], cost, w
 
 
+def site_spots(sites: pd.DataFrame, links: dict) -> list:
+    """Per site where a checkpoint there acts: ("link", link id), ("node", node) or None."""
+    spots = []
+    for node, edge in zip(sites["node"], sites["edge"]):
+        if isinstance(edge, (tuple, list)) and len(edge) == 3:
+            spots.append(("link", links[tuple(edge)]))
+        elif node is not None and not (isinstance(node, float) and np.isnan(node)):
+            spots.append(("node", node))
+        else:
+            spots.append(None)
+    return spots
+
+
 def site_weights(sites: pd.DataFrame, links: dict, weight: np.ndarray) -> tuple[dict, dict]:
     """Node and link weight dicts from per-site weights (sites on the same spot add up)."""
-    node_w: dict = {}
-    link_w: dict = {}
-    for i, (node, edge) in enumerate(zip(sites["node"], sites["edge"])):
-        if weight[i] == 0:
+    out: dict = {"node": {}, "link": {}}
+    for i, spot in enumerate(site_spots(sites, links)):
+        if weight[i] == 0 or spot is None:
             continue
-        if isinstance(edge, (tuple, list)) and len(edge) == 3:
-            lk = links[tuple(edge)]
-            link_w[lk] = link_w.get(lk, 0.0) + float(weight[i])
-        elif node is not None and not (isinstance(node, float) and np.isnan(node)):
-            node_w[node] = node_w.get(node, 0.0) + float(weight[i])
-    return node_w, link_w
+        kind, key = spot
+        out[kind][key] = out[kind].get(key, 0.0) + float(weight[i])
+    return out["node"], out["link"]
 
 
 def checkpoint_weights(p: np.ndarray) -> np.ndarray:
