@@ -255,3 +255,24 @@ def test_pool_search_values_plans_as_the_exact_min_over_known_routes():
     # one swap from {2, 3} loses (5 < 7.5): a swap-local optimum, left for the master MILP to leave
     assert sorted(pool.improve([2, 3], [], np.ones(4, bool), 2).tolist()) == [2, 3]
     assert sorted(pool.improve([], [3], np.ones(4, bool), 1).tolist()) == [2, 3]  # fixed site kept
+
+
+def test_master_chords_are_exact_at_plans_and_tighter_than_tangents_between():
+    from models.placement._master import RobustMaster, _subset_sums
+    half = np.log(2.0)                                       # p = 0.5
+    assert sorted(_subset_sums(np.array([half, half, 1.0]), 2.0, 64)) == pytest.approx(
+        [0.0, half, 1.0, 2 * half, 1.0 + half])             # 1 + 2 half > 2 is past the limit
+    assert _subset_sums(np.array([0.1, 0.2, 0.4, 0.8]), 2.0, 8) is None  # 16 sums > cap 8
+    # one OD with two one-site routes, one checkpoint: the LP splits it, x = (0.5, 0.5), w = half / 2;
+    # the chord from (0, 0) to (half, 0.5) gives 0.25 there (tangents would allow 0.299, the curve 0.293)
+    master = RobustMaster(np.array([0.5, 0.5]), np.array([100.0]), 1, (1.0, 1.0))
+    master.add_route(0, [0])
+    master.add_route(0, [1])
+    x, objective, w = master.solve_lp()
+    assert x == pytest.approx([0.5, 0.5]) and w == pytest.approx([half / 2])
+    assert objective == pytest.approx(25.0)
+    assert master.fixed_value([0]) == pytest.approx(0.0)     # exact at a plan: the other route evades
+    both = RobustMaster(np.array([0.5, 0.5]), np.array([100.0]), 2, (1.0, 1.0))
+    both.add_route(0, [0, 1])
+    assert both.fixed_value([0, 1]) == pytest.approx(75.0)   # 1 - 0.5^2, a chord's end point
+    assert both.fixed_value([1]) == pytest.approx(50.0)
