@@ -215,10 +215,13 @@ def test_best_route_a_star_order_matches_enumeration_on_many_plans(seed):
         a[chosen] = checkpoint_weights(sites["detection"].to_numpy()[chosen])
         node_w, link_w = site_weights(sites, finder.links, a)
         for o, dst in [(0, 15), (2, 13), (4, 11)]:
-            _, _, cost, w = finder.best_route(o, dst, "land", node_w, link_w)
+            nodes, _, cost, w = finder.best_route(o, dst, "land", node_w, link_w)
             cheapest, best = _enumerated_best(G, o, dst, finder, node_w, link_w)
             assert w == pytest.approx(best, abs=1e-9)
             assert cost <= cheapest * 1.6 + 1e-6
+            # bounded by a known route's weight: the same route when it is lighter, None when it is not
+            assert finder.best_route(o, dst, "land", node_w, link_w, lighter_than=best + 0.01)[0] == nodes
+            assert finder.best_route(o, dst, "land", node_w, link_w, lighter_than=best) is None
 
 
 def test_oracle_gives_the_best_responses_weights_and_sites():
@@ -236,6 +239,12 @@ def test_oracle_gives_the_best_responses_weights_and_sites():
     w, on_route = oracle.routes(a)
     br = best_responses(finder, ods, sites, chosen)
     assert w == pytest.approx(br["weight"].to_numpy(), abs=1e-12)
+    # bounded search: ODs with no lighter route keep the bound and get no sites, the others are unchanged
+    bound = w + np.where(np.arange(len(w)) % 2 == 0, 0.05, 0.0)
+    w_bounded, bounded = oracle.routes(a, lighter_than=bound)
+    assert w_bounded == pytest.approx(w, abs=1e-12)
+    assert [r is None for r in bounded] == [g % 2 == 1 for g in range(len(w))]
+    assert all(np.array_equal(r, on_route[g]) for g, r in enumerate(bounded) if r is not None)
     A = incidence(routes_frame(br[["od", "nodes", "edges", "cost"]].to_dict("records"), G), sites, G)
     for g, route in enumerate(on_route):
         assert route.tolist() == A.indices[A.indptr[g]:A.indptr[g + 1]].tolist()

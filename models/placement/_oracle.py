@@ -24,11 +24,20 @@ class BestResponseOracle:
         found += [j for e in edges for j in at_link.get(self.finder.links[e], ())]
         return np.unique(np.asarray(found, int))
 
-    def routes(self, weight: np.ndarray) -> tuple[np.ndarray, list]:
-        """Per OD the least summed site weight of a route within the detour budget, and its sites."""
+    def routes(self, weight: np.ndarray, lighter_than: np.ndarray | None = None) -> tuple[np.ndarray, list]:
+        """Per OD the least summed site weight of a route within the detour budget, and its sites.
+
+        With ``lighter_than`` (per OD; a known route's weight, say) only lighter routes are searched:
+        an OD without one gets its bound as weight and None as sites.
+        """
         node_w, link_w = site_weights(self.sites, self.finder.links, np.asarray(weight, float))
-        w, sites_on = np.zeros(len(self.ods.keys)), []
+        bounds = np.full(len(self.ods.keys), np.inf) if lighter_than is None else np.asarray(lighter_than, float)
+        w, sites_on = bounds.copy(), []
         for g, (o, d, pref) in enumerate(self.ods.keys):
-            nodes, edges, _, w[g] = self.finder.best_route(o, d, pref, node_w, link_w)
+            found = self.finder.best_route(o, d, pref, node_w, link_w, lighter_than=bounds[g])
+            if found is None:
+                sites_on.append(None)
+                continue
+            nodes, edges, _, w[g] = found
             sites_on.append(self._route_sites(nodes, edges))
         return w, sites_on

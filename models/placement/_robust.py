@@ -117,13 +117,13 @@ def _cut(prob: _Problem, search: _Search, chosen: np.ndarray, eta=None, tau=None
     when the plan is within ``TANGENT_WINDOW`` of the best (far worse plans never decide the proof)."""
     x = np.zeros(len(prob.a))
     x[chosen] = 1.0
-    w_star, routes = prob.oracle.routes(prob.a * x)
+    known_w = np.array([min(x[s] @ prob.a[s] for s in known) for known in search.known])
+    w_star, routes = prob.oracle.routes(prob.a * x, lighter_than=known_w)  # known routes are in budget
     w_today = _route_weight(prob, prob.today_sites, x)
     value, _ = _value(prob, w_star, w_today)
     close = value >= (1.0 - TANGENT_WINDOW) * max(search.best_value, value)
     for g, route in enumerate(routes):
-        known_w = min(x[s] @ prob.a[s] for s in search.known[g])
-        if w_star[g] < known_w - TOLERANCE:
+        if route is not None and w_star[g] < known_w[g] - TOLERANCE:
             search.known[g].append(route)
             search.master.add_route(g, route)
         if close and (eta is None or eta[g] > -np.expm1(-w_star[g]) + CUT_TOLERANCE):
@@ -200,10 +200,10 @@ def _lp_routes(prob: _Problem, search: _Search, x, w) -> int:
     Only routes: tangents at fractional weights would bloat every later master solve for little bound.
     """
     weight = np.where(x > 1e-7, prob.a * x, 0.0)
-    w_star, routes = prob.oracle.routes(weight)
+    _, routes = prob.oracle.routes(weight, lighter_than=np.asarray(w) - TOLERANCE)
     added = 0
     for g in range(len(prob.ods.keys)):
-        if w_star[g] < w[g] - TOLERANCE:
+        if routes[g] is not None:
             search.known[g].append(routes[g])
             search.master.add_route(g, routes[g])
             added += 1

@@ -159,10 +159,13 @@ class RouteFinder:
     def cheapest_cost(self, o, d, pref) -> float:
         return self._lower_bounds(pref, d).get(o, np.inf)
 
-    def best_route(self, o, d, pref, node_weight: dict | None = None, link_weight: dict | None = None):
+    def best_route(self, o, d, pref, node_weight: dict | None = None, link_weight: dict | None = None,
+                   lighter_than: float = np.inf):
         """Route minimising the summed site weight within the detour budget (ties: cheaper).
 
-        Returns ``(nodes, edges, cost, weight)``; without weights, the cheapest route.
+        Returns ``(nodes, edges, cost, weight)``; without weights, the cheapest route.  With
+        ``lighter_than``, only routes lighter than it are searched (heavier labels are pruned from
+        the start) and None is returned when there is none.
         """
         node_weight = node_weight or {}
         link_weight = link_weight or {}
@@ -180,11 +183,11 @@ class RouteFinder:
         # bounds every later label; at one node labels still come in increasing cost
         heap = [(lb[o], start_w, 0, 0.0, o, -1, None)]
         tie = 1
-        final, best_d = None, np.inf
+        final, best_d = None, float(lighter_than)
         while heap:
             _, w, _, cost, n, parent, edge = heapq.heappop(heap)
-            if w >= best_w.get(n, np.inf) - 1e-12:
-                continue  # dominated: a cheaper label here already has no more weight
+            if w >= best_w.get(n, np.inf) - 1e-12 or w >= best_d - 1e-12:
+                continue  # dominated: a cheaper label here has no more weight, or d has a lighter route
             best_w[n] = w
             labels.append((cost, w, n, parent, edge))
             me = len(labels) - 1
@@ -204,6 +207,8 @@ class RouteFinder:
                 heapq.heappush(heap, (nc + to_go, nw, tie, nc, m, me, e))
                 tie += 1
         if final is None:
+            if np.isfinite(lighter_than):
+                return None
             raise ValueError(f"no route from node {o!r} to node {d!r} within the detour budget")
         nodes, edges = [], []
         i = final
