@@ -285,3 +285,18 @@ def test_master_chords_are_exact_at_plans_and_tighter_than_tangents_between():
     both.add_route(0, [0, 1])
     assert both.fixed_value([0, 1]) == pytest.approx(75.0)   # 1 - 0.5^2, a chord's end point
     assert both.fixed_value([1]) == pytest.approx(50.0)
+
+
+def test_robust_time_limit_stops_with_the_best_baseline_and_a_valid_bound():
+    # a spent budget stops before the LP phase, the swap search and the master: the answer is the best
+    # baseline, checked exactly, and its bound is the trivial one (no master solve has proven anything)
+    G, demand, flows, sites = random_instance(21, n_sites=12, n_od=10)
+    stopped = P.plan_robust(G, demand, 3, candidates=sites, time_limit=1e-9)
+    assert stopped.status == "time limit reached" and stopped.stats["master_rounds"] == 0
+    assert stopped.stats["best_from"] in {"static", "greedy", "busiest sites"}
+    assert len(stopped.site_ids) == 3
+    assert P.evaluate(stopped, G, demand, model="best_response").share_after == \
+        pytest.approx(stopped.share_best_response)
+    full = P.plan_robust(G, demand, 3, candidates=sites)
+    assert full.status == "optimal" and full.objective >= stopped.objective - 1e-9
+    assert stopped.bound >= full.objective - 1e-6  # never below what a plan achieves

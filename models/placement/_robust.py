@@ -237,7 +237,7 @@ def _lp_phase(prob: _Problem, search: _Search, max_rounds: int, say, limits) -> 
     return rounds
 
 
-def _pool_phase(prob: _Problem, search: _Search, max_rounds: int, say, starts=()) -> int:
+def _pool_phase(prob: _Problem, search: _Search, max_rounds: int, say, limits, starts=()) -> int:
     """Local search on the route-pool model from the best plan (and ``starts``), each answer checked
     by the oracle, until the search returns a plan already checked (the pool is exact at it)."""
     allowed = np.ones(len(prob.a), dtype=bool)
@@ -246,6 +246,9 @@ def _pool_phase(prob: _Problem, search: _Search, max_rounds: int, say, starts=()
     movable = prob.k - len(prob.required)
     rounds = 0
     for rounds in range(1, max_rounds + 1):
+        left = limits.time_left()
+        if left is not None and left <= 0:
+            break
         say(f"route-pool search {rounds}", 0.15)
         pool = PoolModel(prob.a, prob.ods.volume, prob.thetas, search.known, prob.today_sites)
         plans = [pool.improve(start, fixed, allowed, movable) for start in (search.best_chosen, fixed, *starts)]
@@ -313,7 +316,7 @@ def _search(prob: _Problem, search: _Search, limits: _Limits, say) -> tuple[int,
         over = _learn(prob, search, sol, label)
         explored, nodes = nodes < limits.max_nodes, max(nodes, limits.max_nodes)
         if _gap(search) > limits.gap_tol:
-            _pool_phase(prob, search, MAX_POOL_ROUNDS, say, starts=[sol.best.chosen])  # a swap may close it
+            _pool_phase(prob, search, MAX_POOL_ROUNDS, say, limits, starts=[sol.best.chosen])  # a swap may close it
         if _gap(search) <= limits.gap_tol:
             return rounds, "optimal"
         if over > EXACT:
@@ -375,7 +378,7 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
     _seed(prob, search, incumbents)
     limits = _Limits(gap_tol, max_rounds, max_nodes, time_limit if time_limit is not None else max_seconds, t0)
     _lp_phase(prob, search, max_lp_rounds, say, limits)
-    _pool_phase(prob, search, MAX_POOL_ROUNDS, say)
+    _pool_phase(prob, search, MAX_POOL_ROUNDS, say, limits)
     rounds, status = _search(prob, search, limits, say)
     say("report", 0.95)
     return _robust_result(prob, search, rounds, status, name, time.perf_counter() - t0)
