@@ -300,3 +300,13 @@ def test_site_needs_exactly_one_of_node_or_edge():
     two = pd.DataFrame({"site_id": ["a", "b"], "detection": [0.5, 0.9], "node": [None, 3], "edge": [(2, 1), None]})
     pl = P.plan(flows, 2, candidates=two)  # (u, v) without key means key 0, caught both ways
     assert pl.share == pytest.approx(1 - 0.5 * 0.1)
+
+
+def test_site_on_an_edge_the_network_lacks_is_named():
+    G = detour_graph()
+    flows = flows_for(G, demand_frame(DEMAND_ONE))
+    away = pd.DataFrame({"site_id": ["far"], "detection": [0.5], "node": [None], "edge": [(1, 99, 0)]})
+    for run in (lambda: P.plan(flows, 1, candidates=away),
+                lambda: P.plan_robust(G, demand_frame(DEMAND_ONE), 1, candidates=away)):
+        with pytest.raises(ValueError, match=r"site 'far' sits on edge \(1, 99, 0\) not in the network"):
+            run()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.placement._routes import ODs, RouteFinder, site_spots, site_weights
+from models.placement._routes import ODs, RouteFinder, site_weights
+from models.placement._sites import site_spots
 
 
 class BestResponseOracle:

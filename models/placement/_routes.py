@@ -18,7 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from models.placement._sites import link_ids
+from models.placement._sites import link_ids, site_spots
 
 DEFAULT_VALUE_OF_TIME_PKR_PER_HOUR = 150.0
 DEFAULT_MODE_SETS = {
@@ -220,19 +220,6 @@ class RouteFinder:
             i = parent
         cost, w = labels[final][0], labels[final][1]
         return nodes[::-1], edges[::-1], cost, w
-
-
-def site_spots(sites: pd.DataFrame, links: dict) -> list:
-    """Per site where a checkpoint there acts: ("link", link id), ("node", node) or None."""
-    spots = []
-    for node, edge in zip(sites["node"], sites["edge"]):
-        if isinstance(edge, (tuple, list)) and len(edge) == 3:
-            spots.append(("link", links[tuple(edge)]))
-        elif node is not None and not (isinstance(node, float) and np.isnan(node)):
-            spots.append(("node", node))
-        else:
-            spots.append(None)
-    return spots
 
 
 def site_weights(sites: pd.DataFrame, links: dict, weight: np.ndarray) -> tuple[dict, dict]:

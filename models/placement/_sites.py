@@ -252,21 +252,29 @@ def validate_sites(sites: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def site_spots(sites: pd.DataFrame, links: dict) -> list:
+    """Per site where a checkpoint there acts: ("link", link id), ("node", node) or None."""
+    spots = []
+    for sid, node, edge in zip(sites["site_id"], sites["node"], sites["edge"]):
+        if isinstance(edge, (tuple, list)) and len(edge) == 3:
+            if tuple(edge) not in links:
+                raise ValueError(f"candidates: site {sid!r} sits on edge {tuple(edge)} not in the network")
+            spots.append(("link", links[tuple(edge)]))
+        elif node is not None and not (isinstance(node, float) and np.isnan(node)):
+            spots.append(("node", node))
+        else:
+            spots.append(None)
+    return spots
+
+
 def _site_keys(sites: pd.DataFrame, links: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(node, site index) and (link id, site index) pairs."""
-    idx = np.arange(len(sites))
-    node_mask = sites["node"].notna().to_numpy() & sites["node"].map(lambda v: v is not None).to_numpy()
-    node_pairs = pd.DataFrame({"node": sites["node"].to_numpy()[node_mask], "site": idx[node_mask]})
-    edge_vals = sites["edge"].to_numpy()
-    edge_rows = []
-    for i, e in enumerate(edge_vals):
-        if isinstance(e, (tuple, list)) and len(e) == 3:
-            e = tuple(e)
-            if e not in links:
-                raise ValueError(f"candidates: site {sites['site_id'].iloc[i]!r} sits on edge {e} not in the network")
-            edge_rows.append((links[e], i))
-    link_pairs = pd.DataFrame(edge_rows, columns=["link", "site"])
-    return node_pairs, link_pairs
+    pairs: dict = {"node": [], "link": []}
+    for i, spot in enumerate(site_spots(sites, links)):
+        if spot is not None:
+            pairs[spot[0]].append((spot[1], i))
+    return (pd.DataFrame(pairs["node"], columns=["node", "site"]),
+            pd.DataFrame(pairs["link"], columns=["link", "site"]))
 
 
 def incidence(paths: pd.DataFrame, sites: pd.DataFrame, G: nx.MultiDiGraph, *,
