@@ -69,16 +69,20 @@ def test_best_response_oracle_matches_enumeration(seed):
     sites = validate_sites(sites)
     finder = RouteFinder(G, detour=0.4)
     rng = np.random.default_rng(seed)
-    chosen = rng.choice(len(sites), 4, replace=False)
-    a = np.zeros(len(sites))
-    a[chosen] = checkpoint_weights(sites["detection"].to_numpy()[chosen])
-    node_w, link_w = site_weights(sites, finder.links, a)
+    node_w, link_w = site_weights(sites, finder.links, _plan_weight(sites, rng.choice(len(sites), 4, replace=False)))
     for o, dst in [(0, 15), (3, 12), (5, 10)]:
         nodes, edges, cost, w = finder.best_route(o, dst, "land", node_w, link_w)
         cheapest, best = _enumerated_best(G, o, dst, finder, node_w, link_w)
         assert w == pytest.approx(best, abs=1e-9)
         assert cost <= cheapest * 1.4 + 1e-6
         assert cheapest == pytest.approx(finder.cheapest_cost(o, dst, "land"))
+
+
+def _plan_weight(sites, chosen) -> np.ndarray:
+    """Per site -log(1 - p) where a checkpoint is chosen, 0 elsewhere."""
+    a = np.zeros(len(sites))
+    a[chosen] = checkpoint_weights(sites["detection"].to_numpy()[chosen])
+    return a
 
 
 def _enumerated_best(G, o, dst, finder, node_w, link_w) -> tuple[float, float]:
@@ -210,10 +214,8 @@ def test_best_route_a_star_order_matches_enumeration_on_many_plans(seed):
     finder = RouteFinder(G, detour=0.6)
     rng = np.random.default_rng(seed)
     for _ in range(4):
-        chosen = rng.choice(len(sites), 5, replace=False)
-        a = np.zeros(len(sites))
-        a[chosen] = checkpoint_weights(sites["detection"].to_numpy()[chosen])
-        node_w, link_w = site_weights(sites, finder.links, a)
+        plan = rng.choice(len(sites), 5, replace=False)
+        node_w, link_w = site_weights(sites, finder.links, _plan_weight(sites, plan))
         for o, dst in [(0, 15), (2, 13), (4, 11)]:
             nodes, _, cost, w = finder.best_route(o, dst, "land", node_w, link_w)
             cheapest, best = _enumerated_best(G, o, dst, finder, node_w, link_w)
@@ -234,8 +236,7 @@ def test_oracle_gives_the_best_responses_weights_and_sites():
     finder, ods = RouteFinder(G, detour=0.5), od_table(G, demand)
     oracle = BestResponseOracle(finder, ods, sites)
     chosen = np.array([1, 4, 7, 9])
-    a = np.zeros(len(sites))
-    a[chosen] = checkpoint_weights(sites["detection"].to_numpy()[chosen])
+    a = _plan_weight(sites, chosen)
     w, on_route = oracle.routes(a)
     br = best_responses(finder, ods, sites, chosen)
     assert w == pytest.approx(br["weight"].to_numpy(), abs=1e-12)
