@@ -178,7 +178,7 @@ def test_robust_master_cuts_off_no_plan():
     G, demand, flows, sites = random_instance(41, n_sites=10, n_od=10)
     k = 3
     prob = R._setup(G, demand, k, sites, (), (), (), 0.5, 1.0)
-    master = R.RobustMaster(prob.sites["detection"].to_numpy(float), prob.ods.volume, k, prob.thetas)
+    master = R.RobustMaster(prob.sites["detection"].to_numpy(float), prob.ods.volume, k, R._planning_share(prob))
     search = R._Search(master, [[] for _ in prob.ods.keys])
     R._seed(prob, search, ())
     R._search(prob, search, R._Limits(1e-9, 50, 20_000, None, 0.0), lambda s, f: None)

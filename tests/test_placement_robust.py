@@ -255,7 +255,7 @@ def test_pool_search_values_plans_as_the_exact_min_over_known_routes():
     from models.placement._pool_search import PoolModel
     a = np.log(2.0) * np.ones(4)          # p = 0.5 at every site
     known = [[[0], [1]], [[2, 3]]]        # OD 0: two one-site routes; OD 1: one route over sites 2 and 3
-    pool = PoolModel(a, np.array([100.0, 10.0]), (1.0,), known, [[0], [2, 3]])
+    pool = PoolModel(a, np.array([100.0, 10.0]), 1.0, known, [[0], [2, 3]])
     assert pool.value([0]) == pytest.approx(0.0)               # OD 0 takes route 1, OD 1 meets nothing
     assert pool.value([0, 1]) == pytest.approx(50.0)           # both routes of OD 0 watched
     assert pool.value([2, 3]) == pytest.approx(7.5)            # 1 - 0.5^2 of OD 1
@@ -275,14 +275,14 @@ def test_master_chords_are_exact_at_plans_and_tighter_than_tangents_between():
     assert _subset_sums(np.array([0.1, 0.2, 0.4, 0.8]), 2.0, 8) is None  # 16 sums > cap 8
     # one OD with two one-site routes, one checkpoint: the LP splits it, x = (0.5, 0.5), w = half / 2;
     # the chord from (0, 0) to (half, 0.5) gives 0.25 there (tangents would allow 0.299, the curve 0.293)
-    master = RobustMaster(np.array([0.5, 0.5]), np.array([100.0]), 1, (1.0, 1.0))
+    master = RobustMaster(np.array([0.5, 0.5]), np.array([100.0]), 1, 1.0)
     master.add_route(0, [0])
     master.add_route(0, [1])
     x, objective, w = master.solve_lp()
     assert x == pytest.approx([0.5, 0.5]) and w == pytest.approx([half / 2])
     assert objective == pytest.approx(25.0)
     assert master.fixed_value([0]) == pytest.approx(0.0)     # exact at a plan: the other route evades
-    both = RobustMaster(np.array([0.5, 0.5]), np.array([100.0]), 2, (1.0, 1.0))
+    both = RobustMaster(np.array([0.5, 0.5]), np.array([100.0]), 2, 1.0)
     both.add_route(0, [0, 1])
     assert both.fixed_value([0, 1]) == pytest.approx(75.0)   # 1 - 0.5^2, a chord's end point
     assert both.fixed_value([1]) == pytest.approx(50.0)

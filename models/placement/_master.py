@@ -4,10 +4,9 @@ Decision x_j = 1 when site j gets a checkpoint, with weight a_j = -log(1 - p_j).
 For every origin-destination g the informed smuggler's evasion weight is
 w_g <= sum_{j on r} a_j x_j for every known route r of g (the best route has the
 least weight), and the OD's catch is eta_g <= 1 - exp(-w_g), concave in w_g.  The uninformed
-share stays on today's route r0(g): w0_g <= a . x_{r0}, tau_g <= 1 - exp(-w0_g).  For every
-informed share theta in the planning range's end points:
-z <= sum_g vol_g (theta eta_g + (1 - theta) tau_g); maximise z (the worst case over the range,
-linear at each end point).
+share stays on today's route r0(g): w0_g <= a . x_{r0}, tau_g <= 1 - exp(-w0_g).  For the
+informed share theta planned for (a range's high end, where every plan's worst case is):
+z <= sum_g vol_g (theta eta_g + (1 - theta) tau_g); maximise z.
 
 The concave catch is kept by secants, then tangents.  At a plan, w_g is the weight of one known
 route's chosen sites: a subset sum of that route's a_j.  Below ``SECANT_MAX_WEIGHT`` those sums are
@@ -110,14 +109,14 @@ class _Layout:
 class RobustMaster:
     """Max-min interdiction master over a growing route pool (a compact HiGHS model per solve)."""
 
-    def __init__(self, p: np.ndarray, volume: np.ndarray, k: int, informed: tuple[float, float], *,
+    def __init__(self, p: np.ndarray, volume: np.ndarray, k: int, informed: float, *,
                  fixed_on=(), required=(), forbidden=()):
         self.a = checkpoint_weights(np.asarray(p, float))
         self.volume = np.asarray(volume, float)
         self.n, self.n_od = len(self.a), len(self.volume)
         self.k = int(k)
-        self.thetas = sorted({float(informed[0]), float(informed[1])})
-        self.today = min(self.thetas) < 1.0  # the uninformed part counts
+        self.theta = float(informed)
+        self.today = self.theta < 1.0  # the uninformed part counts
         self.fixed_on = np.asarray(fixed_on, int)
         self.lower, self.upper = np.zeros(self.n), np.ones(self.n)
         self.lower[self.fixed_on] = 1.0
@@ -161,7 +160,7 @@ class RobustMaster:
         self._part_rows(rows, informed, groups, self.informed.points, n, eta_col)
         if self.today:
             self._part_rows(rows, stay, today_groups, self.stay.points, n + 2 * ci, tau_col)
-        self._objective_rows(rows, lay, ci, ct)
+        self._objective_row(rows, lay, ci, ct)
         rows.flush(h)
         return h, lay
 
@@ -200,15 +199,14 @@ class RobustMaster:
                 return None
         return np.array(sorted(sums)) if len(sums) > 1 else None
 
-    def _objective_rows(self, rows, lay: _Layout, ci: int, ct: int) -> None:
-        """z - sum_g vol_g (theta eta_g + (1 - theta) tau_g) <= 0 for each end point theta."""
+    def _objective_row(self, rows, lay: _Layout, ci: int, ct: int) -> None:
+        """z - sum_g vol_g (theta eta_g + (1 - theta) tau_g) <= 0."""
         vol_i = np.bincount(lay.groups, self.volume, ci)
         vol_t = np.bincount(lay.today_groups, self.volume, ct) if ct else np.zeros(0)
-        for theta in self.thetas:
-            idx = np.r_[lay.z_col, lay.eta_col + np.arange(ci), lay.tau_col + np.arange(ct)]
-            val = np.r_[1.0, -theta * vol_i, -(1.0 - theta) * vol_t]
-            keep = val != 0
-            rows.add(-INF, 0.0, idx[keep], val[keep])
+        idx = np.r_[lay.z_col, lay.eta_col + np.arange(ci), lay.tau_col + np.arange(ct)]
+        val = np.r_[1.0, -self.theta * vol_i, -(1.0 - self.theta) * vol_t]
+        keep = val != 0
+        rows.add(-INF, 0.0, idx[keep], val[keep])
 
     def _proposal(self, lay: _Layout, col: np.ndarray, objective: float) -> Proposal:
         eta = col[lay.eta_col + lay.groups]

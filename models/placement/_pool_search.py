@@ -1,8 +1,8 @@
 """Swap local search on the robust master's route-pool model, without a MILP.
 
 The pool model values a plan as the master would with exact (not tangent) catches: each informed
-smuggler takes the known route of least site weight, the rest stay on today's route, and the worst
-informed share of the range counts.  Greedy additions then best-improvement swaps find, in
+smuggler takes the known route of least site weight, the rest stay on today's route (at the
+informed share planned for).  Greedy additions then best-improvement swaps find, in
 milliseconds, the plans the master would propose next; the oracle checks them and adds their
 evading routes, so the master MILP starts from a near-complete pool and a near-optimal incumbent.
 """
@@ -17,24 +17,24 @@ IMPROVEMENT = 1e-9  # relative gain a move needs: below it the search stops (no 
 class PoolModel:
     """Route pools per OD as one route x site matrix of site weights a_j."""
 
-    def __init__(self, a: np.ndarray, volume: np.ndarray, thetas, known: list, today_sites: list):
+    def __init__(self, a: np.ndarray, volume: np.ndarray, theta: float, known: list, today_sites: list):
         self.a, self.volume = np.asarray(a, float), np.asarray(volume, float)
-        self.thetas = tuple(thetas)
+        self.theta = float(theta)
         R, self.starts = _route_matrix(self.a, known)
         T, _ = _route_matrix(self.a, [[s] for s in today_sites])
         self.R, self.T = R.toarray(), T.toarray()  # dense: every move adds whole site columns
         self.on_routes = (self.R.any(axis=0) | self.T.any(axis=0))  # sites some route meets
-        self.today = min(self.thetas) < 1.0
+        self.today = self.theta < 1.0
 
     def _catches(self, route_w: np.ndarray, today_w: np.ndarray) -> np.ndarray:
-        """Worst-case mixed catch over the informed range (trailing axes are plans)."""
+        """Mixed catch at the informed share (trailing axes are plans)."""
         best = np.minimum.reduceat(route_w, self.starts, axis=0)
         caught = np.tensordot(self.volume, -np.expm1(-best), axes=(0, 0))
         stayed = np.tensordot(self.volume, -np.expm1(-today_w), axes=(0, 0)) if self.today else 0.0
-        return np.min([theta * caught + (1.0 - theta) * stayed for theta in self.thetas], axis=0)
+        return self.theta * caught + (1.0 - self.theta) * stayed
 
     def value(self, chosen) -> float:
-        """The pool model's worst-case catch (migrants/year) of one plan."""
+        """The pool model's mixed catch (migrants/year) of one plan."""
         x = np.zeros(len(self.a))
         x[np.asarray(chosen, int)] = 1.0
         return float(self._catches(self.R @ x, self.T @ x))

@@ -101,12 +101,12 @@ def _setup(network, demand, k, candidates, existing, required, forbidden, detour
                     BestResponseOracle(finder, ods, sites))
 
 
-def _planning_shares(prob: _Problem) -> tuple[float, float]:
-    """The range's high end only: an informed smuggler can keep today's route, so no OD's catch after
-    best response exceeds today's, every plan's mixed catch falls with the informed share and its worst
+def _planning_share(prob: _Problem) -> float:
+    """The range's high end: an informed smuggler can keep today's route, so no OD's catch after best
+    response exceeds today's, every plan's mixed catch falls with the informed share and its worst
     case over the range is at the high end.  The search models that end alone (same optimum, and no
     today's part in the master when it is 1)."""
-    return prob.thetas[1], prob.thetas[1]
+    return prob.thetas[1]
 
 
 def _value(prob: _Problem, w_informed: np.ndarray, w_today: np.ndarray) -> tuple[float, float]:
@@ -258,7 +258,7 @@ def _pool_phase(prob: _Problem, search: _Search, max_rounds: int, say, limits, s
         if left is not None and left <= 0:
             break
         say(f"route-pool search {rounds}", 0.15)
-        pool = PoolModel(prob.a, prob.ods.volume, _planning_shares(prob), search.known, prob.today_sites)
+        pool = PoolModel(prob.a, prob.ods.volume, _planning_share(prob), search.known, prob.today_sites)
         plans = [pool.improve(start, fixed, allowed, movable) for start in (search.best_chosen, fixed, *starts)]
         plan = max(plans, key=pool.value)
         if frozenset(plan.tolist()) in search.seen:
@@ -379,7 +379,7 @@ def plan_robust(network, demand: pd.DataFrame, k: int, *, candidates: pd.DataFra
     say = progress or (lambda stage, frac: None)
     prob = _setup(network, demand, k, candidates, existing, required, forbidden, detour, informed)
     say("baselines", 0.05)
-    master = RobustMaster(prob.sites["detection"].to_numpy(float), prob.ods.volume, k, _planning_shares(prob),
+    master = RobustMaster(prob.sites["detection"].to_numpy(float), prob.ods.volume, k, _planning_share(prob),
                           fixed_on=prob.existing,
                           required=prob.required, forbidden=prob.forbidden)
     search = _Search(master, [[] for _ in prob.ods.keys])
