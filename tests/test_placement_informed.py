@@ -172,6 +172,20 @@ def test_robust_bound_never_below_a_brute_force_plan(seed):
     assert robust.share_best_response == pytest.approx(max(values), rel=1e-7)
 
 
+@pytest.mark.parametrize("max_sums", [1, 4])
+def test_robust_equals_brute_force_with_tangents_where_chords_give_out(monkeypatch, max_sums):
+    # pools with more route sums than the cap keep tangents: all of them (cap 1) or most (cap 4),
+    # so the tangent path and chords beside tangents meet the brute-force answer too
+    from models.placement import _master
+    monkeypatch.setattr(_master, "MAX_ROUTE_SUMS", max_sums)
+    G, demand, flows, sites = random_instance(42, n_sites=11, n_od=10)
+    robust = P.plan_robust(G, demand, 3, candidates=sites, informed=(0.25, 0.75), gap_tol=1e-9)
+    best = max(_mixed_worst(sites[sites["site_id"].isin(combo)], G, demand, (0.25, 0.75))
+               for combo in itertools.combinations(sites["site_id"], 3))
+    assert robust.share_best_response == pytest.approx(best, rel=1e-7)
+    assert robust.bound / robust.total_volume >= best - 1e-9 and robust.status == "optimal"
+
+
 def test_robust_master_cuts_off_no_plan():
     # every row the search adds (routes, tangents) keeps each plan's exact value feasible in the master
     from models.placement import _robust as R
